@@ -1,0 +1,31 @@
+import type { LogFormat, Sample } from './types.js';
+import { native } from './native.js';
+
+/**
+ * Every format routecheck reads. Detection asks each format with the file's framing for a score;
+ * the highest wins, and native (which scores low) is the fallback for any JSON-shaped record.
+ */
+export const FORMATS: readonly LogFormat[] = [native];
+
+export function formatByName(name: string): LogFormat | undefined {
+  return FORMATS.find((f) => f.name === name);
+}
+
+export function formatNames(): string[] {
+  return FORMATS.map((f) => f.name);
+}
+
+/** The best format for a sample, or undefined when none claims it. Pure. */
+export function detectFormat(sample: Sample): LogFormat | undefined {
+  let best: LogFormat | undefined;
+  let bestScore = 0;
+  for (const format of FORMATS) {
+    if (!format.framings.includes(sample.framing)) continue;
+    const score = format.detect(sample);
+    if (score > bestScore) {
+      best = format;
+      bestScore = score;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,49 @@
+import { CANONICAL_FIELDS, type CanonicalName } from '../canonical.js';
+import type { FieldTemplate, LogFormat, Sample } from './types.js';
+
+/** `{$.a}` for a plain key, `{$."a-b"}` for any other. */
+export function keyPath(key: string): string {
+  return /^[A-Za-z_]\w*$/.test(key) ? `{$.${key}}` : `{$."${key}"}`;
+}
+
+/** Extra nested places the native format looks, after the canonical name and its aliases. */
+const NESTED: Partial<Record<CanonicalName, string[]>> = {
+  input_tokens: ['{$.usage.prompt_tokens}', '{$.usage.input_tokens}'],
+  output_tokens: ['{$.usage.completion_tokens}', '{$.usage.output_tokens}'],
+  cached_tokens: ['{$.usage.prompt_tokens_details.cached_tokens}', '{$.usage.cache_read_input_tokens}'],
+  input: ['rc_last_user({$.messages})'],
+};
+
+function nativeFields(): Partial<Record<CanonicalName, FieldTemplate>> {
+  const fields: Partial<Record<CanonicalName, FieldTemplate>> = {};
+  for (const field of CANONICAL_FIELDS) {
+    const candidates = [field.name, ...field.aliases].map(keyPath).concat(NESTED[field.name] ?? []);
+    fields[field.name] = candidates.length === 1 ? candidates[0]! : `coalesce(${candidates.join(', ')})`;
+  }
+  // The seed's log writes the route with its confidence: "medium_complexity (confidence: 0.78)".
+  fields.route = `regexp_replace(${fields.route}, '\\s*\\(.*\\)\\s*$', '')`;
+  fields.score = `coalesce(${fields.score}, regexp_extract({$.classifier_output}, 'confidence:\\s*([0-9.]+)', 1))`;
+  return fields;
+}
+
+const TIME_KEYS = new Set<string>(['ts', ...CANONICAL_FIELDS[0].aliases]);
+const MODEL_KEYS = new Set<string>(['model', ...CANONICAL_FIELDS.find((f) => f.name === 'model')!.aliases]);
+
+/**
+ * routecheck's own format: one JSON object per line (or a CSV/Parquet/Arrow row) using the canonical
+ * names or their aliases. It is also the fallback for a gateway of one's own, with --map for the rest.
+ */
+export const native: LogFormat = {
+  name: 'native',
+  description: 'routecheck native JSONL (canonical field names and aliases)',
+  framings: ['jsonl', 'json', 'csv', 'parquet', 'arrow'],
+  detect(sample: Sample): number {
+    const first = sample.objects[0];
+    if (!first) return 0.01;
+    const keys = Object.keys(first);
+    const hasTime = keys.some((k) => TIME_KEYS.has(k));
+    const hasModel = keys.some((k) => MODEL_KEYS.has(k));
+    return hasTime && hasModel ? 0.3 : 0.05;
+  },
+  fields: nativeFields(),
+};

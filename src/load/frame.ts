@@ -1,0 +1,215 @@
+import type { Database } from '../db/database.js';
+import type { Framing, Sample } from './formats/types.js';
+import { readArrowAsJsonl } from './arrow.js';
+
+/** Lines longer than this are rejected (with their text) rather than stopping the read. */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Options that make read_csv return each physical line as one VARCHAR, blank lines included. */
+const LINE_READER = `columns={'raw': 'VARCHAR'}, header=false, delim=E'\\x01', quote='', escape='',
+  auto_detect=false, strict_mode=false, ignore_errors=true, store_rejects=true,
+  rejects_table='rc_csv_errors', rejects_scan='rc_csv_scans', max_line_size=${MAX_LINE_BYTES}`;
+
+export function stripCompression(path: string): string {
+  return path.replace(/\.(gz|zst)$/i, '');
+}
+
+/** Framing from the file name alone, where the extension settles it. */
+export function framingFromName(path: string): Framing | undefined {
+  const base = stripCompression(path).toLowerCase();
+  if (base.endsWith('.parquet')) return 'parquet';
+  if (/\.(arrow|arrows|ipc|feather)$/.test(base)) return 'arrow';
+  if (/\.(csv|tsv)$/.test(base)) return 'csv';
+  return undefined;
+}
+
+const SEED_TEXT_LINE = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S*\s*\|\s*[\w.-]+\s*:/;
+
+/** Framing from the first lines of a text file. Pure. */
+export function framingFromLines(lines: string[]): Framing {
+  const first = lines.find((l) => l.trim() !== '')?.trim() ?? '';
+  if (first.startsWith('{') || first.startsWith('[')) {
+    try {
+      const value: unknown = JSON.parse(first);
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return 'jsonl';
+    } catch {
+      // not one object per line: a (pretty-printed) document, or broken JSON lines (decided below)
+    }
+    const parsedLater = lines.slice(1, 6).some((l) => {
+      try {
+        return typeof JSON.parse(l) === 'object';
+      } catch {
+        return false;
+      }
+    });
+    return parsedLater ? 'jsonl' : 'json';
+  }
+  if (SEED_TEXT_LINE.test(first)) return 'text';
+  return 'jsonl';
+}
+
+/** The first `n` physical lines of a (possibly compressed) file, read by DuckDB. */
+export async function firstLines(db: Database, path: string, n = 50): Promise<string[]> {
+  const rows = await db.all<{ raw: string | null }>(
+    `SELECT raw FROM read_csv($path, ${LINE_READER.replace(/store_rejects=true,\s*rejects_table='rc_csv_errors', rejects_scan='rc_csv_scans',/, '')}) LIMIT ${n}`,
+    { path },
+  );
+  return rows.map((r) => r.raw ?? '');
+}
+
+export interface FramedFile {
+  /** Problems found while splitting the file into records: (line, reason, raw). */
+  frameErrors: { line: number | null; reason: string; raw: string | null }[];
+}
+
+/**
+ * Splits a file into records in temp table `rc_framed(line BIGINT, raw VARCHAR)`.
+ * DuckDB reads the bytes (including .gz and .zst); JS never iterates rows here,
+ * except for Arrow IPC, which DuckDB cannot read without a network-installed extension.
+ */
+export async function frameFile(db: Database, path: string, framing: Framing): Promise<FramedFile> {
+  await db.run('DROP TABLE IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows; DROP TABLE IF EXISTS rc_csv_errors; DROP TABLE IF EXISTS rc_csv_scans');
+  switch (framing) {
+    case 'jsonl':
+    case 'text':
+      return frameLines(db, path, framing === 'text');
+    case 'csv':
+      return frameCsv(db, path);
+    case 'json':
+      return frameJsonDocument(db, path);
+    case 'parquet':
+      await db.run(`CREATE TEMP TABLE rc_rows AS SELECT * FROM read_parquet($path)`, { path });
+      await db.run(`CREATE TEMP TABLE rc_framed AS SELECT rowid + 1 AS line, CAST(to_json(rc_rows) AS VARCHAR) AS raw FROM rc_rows`);
+      return { frameErrors: [] };
+    case 'arrow': {
+      const jsonl = await readArrowAsJsonl(path);
+      try {
+        return await frameLines(db, jsonl.path, false);
+      } finally {
+        jsonl.cleanup();
+      }
+    }
+  }
+}
+
+/**
+ * read_csv keeps insertion order, so rowid + 1 is the line number, except after lines the CSV reader
+ * itself rejected (invalid UTF-8, over-long lines). Those are known by line, and each good row's
+ * number is shifted by the count of rejected lines before it (see lineFix).
+ */
+async function frameLines(db: Database, path: string, keepBlank: boolean): Promise<FramedFile> {
+  await db.run(`CREATE TEMP TABLE rc_rows AS SELECT raw FROM read_csv($path, ${LINE_READER})`, { path });
+  const frameErrors = await readerErrors(db);
+  const line = lineFix(frameErrors.map((e) => e.line!).filter((l) => l !== null), 1);
+  const where = keepBlank ? '' : `WHERE raw IS NOT NULL AND trim(raw) <> ''`;
+  await db.run(`CREATE TEMP TABLE rc_framed AS SELECT ${line} AS line, coalesce(raw, '') AS raw FROM rc_rows ${where}`);
+  return { frameErrors };
+}
+
+async function frameCsv(db: Database, path: string): Promise<FramedFile> {
+  const delim = /\.tsv$/i.test(stripCompression(path)) ? `, delim=E'\\t'` : '';
+  await db.run(
+    `CREATE TEMP TABLE rc_rows AS SELECT * FROM read_csv($path, header=true, all_varchar=true${delim},
+       ignore_errors=true, store_rejects=true, rejects_table='rc_csv_errors', rejects_scan='rc_csv_scans',
+       max_line_size=${MAX_LINE_BYTES})`,
+    { path },
+  );
+  const frameErrors = await readerErrors(db);
+  const line = lineFix(frameErrors.map((e) => e.line!).filter((l) => l !== null), 2);
+  await db.run(`CREATE TEMP TABLE rc_framed AS SELECT ${line} AS line, CAST(to_json(rc_rows) AS VARCHAR) AS raw FROM rc_rows`);
+  return { frameErrors };
+}
+
+/** A JSON document (object or array, possibly pretty-printed). Record number = element index. */
+async function frameJsonDocument(db: Database, path: string): Promise<FramedFile> {
+  try {
+    await db.run(
+      `CREATE TEMP TABLE rc_framed AS SELECT row_number() OVER () AS line, CAST(json AS VARCHAR) AS raw
+       FROM read_json_objects($path, format='auto', maximum_object_size=1073741824)`,
+      { path },
+    );
+    return { frameErrors: [] };
+  } catch (error) {
+    // A broken document cannot be split into records: the whole file becomes one reject, with its text.
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    const text = await db.one<{ content: string }>(`SELECT content FROM read_text($path)`, { path }).catch(() => undefined);
+    await db.run(`CREATE TEMP TABLE rc_framed (line BIGINT, raw VARCHAR)`);
+    return { frameErrors: [{ line: null, reason: `malformed JSON document: ${message}`, raw: text?.content ?? null }] };
+  }
+}
+
+async function readerErrors(db: Database): Promise<FramedFile['frameErrors']> {
+  const exists = await db.one(`SELECT 1 AS x FROM duckdb_tables() WHERE table_name = 'rc_csv_errors'`);
+  if (!exists) return [];
+  const rows = await db.all<{ line: bigint; error_type: string; csv_line: string | null; error_message: string }>(
+    `SELECT DISTINCT line, error_type, csv_line, error_message FROM rc_csv_errors ORDER BY line`,
+  );
+  return rows.map((r) => ({ line: Number(r.line), reason: readerReason(r.error_type, r.error_message), raw: r.csv_line }));
+}
+
+function readerReason(type: string, message: string): string {
+  switch (type) {
+    case 'INVALID ENCODING':
+      return 'not valid UTF-8';
+    case 'LINE SIZE OVER MAXIMUM':
+      return `line longer than ${MAX_LINE_BYTES} bytes`;
+    case 'MISSING COLUMNS':
+      return 'CSV row has fewer columns than the header';
+    case 'TOO MANY COLUMNS':
+      return 'CSV row has more columns than the header';
+    default:
+      return `unreadable: ${message.split('\n')[0]}`;
+  }
+}
+
+/**
+ * SQL for a good row's line number given the rejected line numbers (ascending) and the first data line.
+ * Good row k (0-based) comes after rejected line L_i (1-based i) iff k >= L_i - first - (i - 1).
+ * Pure; the list is small (only reader-level rejects).
+ */
+export function lineFix(rejectedLines: number[], first: number): string {
+  const sorted = [...rejectedLines].sort((a, b) => a - b);
+  if (sorted.length === 0) return `rowid + ${first}`;
+  const thresholds = sorted.map((l, i) => l - first - i);
+  const shifts = thresholds.map((t) => `(rowid >= ${t})::BIGINT`).join(' + ');
+  return `rowid + ${first} + ${shifts}`;
+}
+
+/** The sample detection sees: first lines, and the first records parsed as objects. */
+export async function sampleFile(db: Database, path: string, framing: Framing): Promise<Sample> {
+  if (framing === 'jsonl' || framing === 'text' || framing === 'json') {
+    const lines = (await firstLines(db, path)).filter((l) => l.trim() !== '');
+    let objects: Record<string, unknown>[] = [];
+    if (framing === 'jsonl') {
+      objects = lines.flatMap((l) => {
+        try {
+          const v: unknown = JSON.parse(l);
+          return v !== null && typeof v === 'object' && !Array.isArray(v) ? [v as Record<string, unknown>] : [];
+        } catch {
+          return [];
+        }
+      });
+    } else if (framing === 'json') {
+      const rows = await db
+        .all<{ json: string }>(`SELECT CAST(json AS VARCHAR) AS json FROM read_json_objects($path, format='auto', maximum_object_size=1073741824) LIMIT 20`, { path })
+        .catch(() => []);
+      objects = rows.map((r) => JSON.parse(r.json) as Record<string, unknown>).filter((o) => o !== null && typeof o === 'object');
+    }
+    return { framing, lines, objects };
+  }
+  // Columnar and CSV: frame first, then look at the first rows.
+  return { framing, lines: [], objects: [] };
+}
+
+/** After framing a csv/parquet/arrow file, its first rows as objects (for detection). */
+export async function sampleFramed(db: Database, framing: Framing): Promise<Sample> {
+  const rows = await db.all<{ raw: string }>(`SELECT raw FROM rc_framed ORDER BY line LIMIT 20`);
+  const objects = rows.flatMap((r) => {
+    try {
+      return [JSON.parse(r.raw) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+  return { framing, lines: rows.map((r) => r.raw), objects };
+}

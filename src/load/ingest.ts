@@ -1,0 +1,102 @@
+import type { Database } from '../db/database.js';
+import { CANONICAL_FIELDS } from './canonical.js';
+import { quoteIdent } from '../db/sql.js';
+import { detectFormat, formatByName } from './formats/index.js';
+import { native } from './formats/native.js';
+import type { LogFormat } from './formats/types.js';
+import { framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed } from './frame.js';
+import { compileMapping } from './mapping.js';
+
+export interface IngestOptions {
+  /** A format name to use instead of detection. */
+  inputFormat?: LogFormat;
+  /** --map field=json.path overrides (already parsed). */
+  map?: Record<string, string>;
+}
+
+/** The one-line-per-file summary printed on stderr and kept in the `ingests` table. */
+export interface FileSummary {
+  file: string;
+  format: string;
+  records: number;
+  loaded: number;
+  rejected: number;
+  duplicates: number;
+  skipped: number;
+}
+
+const COLUMNS = CANONICAL_FIELDS.map((f) => quoteIdent(f.name)).join(', ');
+
+/**
+ * Loads one file into `requests`, sending every record that cannot be used to `rejects` with its line,
+ * reason and text. Idempotent: a record whose key is already stored is counted as a duplicate.
+ * `label` is the name stored as source_file (the path as the user gave it, or `<stdin>`).
+ */
+export async function ingestFile(db: Database, path: string, label: string, options: IngestOptions = {}): Promise<FileSummary> {
+  const framing = framingFromName(path) ?? framingFromLines(await firstLines(db, path));
+  let sample = await sampleFile(db, path, framing);
+  const framed = await frameFile(db, path, framing);
+  if (sample.objects.length === 0 && sample.lines.length === 0) sample = await sampleFramed(db, framing);
+  const format = options.inputFormat ?? detectFormat(sample) ?? native;
+
+  const source = format.explode ? `(${format.explode})` : 'rc_framed';
+  await db.run('DROP TABLE IF EXISTS rc_mapped');
+  await db.run(`CREATE TEMP TABLE rc_mapped AS ${compileMapping(format, source, options.map)}`);
+
+  const params = { file: label, format: format.name };
+  for (const e of framed.frameErrors) {
+    await db.run(
+      `INSERT INTO rejects SELECT $file, $line, $reason, $raw, $format, now()
+       WHERE NOT EXISTS (SELECT 1 FROM rejects WHERE source_file = $file AND source_line IS NOT DISTINCT FROM $line AND reason = $reason)`,
+      { ...params, line: e.line, reason: e.reason, raw: e.raw },
+    );
+  }
+  await db.run(
+    `INSERT INTO rejects
+     SELECT $file, m.line, m.reason, m.raw, $format, now() FROM rc_mapped m
+     WHERE m.keep AND m.reason IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_file = $file AND r.source_line = m.line AND r.reason = m.reason)`,
+    params,
+  );
+  const before = await db.scalar('SELECT count(*) FROM requests');
+  await db.run(
+    `INSERT INTO requests
+     SELECT ${COLUMNS}, $file, line, $format, raw, key, now() FROM (
+       SELECT *, md5_number(CASE WHEN request_id IS NOT NULL THEN 'id:' || request_id ELSE 'raw:' || raw END) AS key
+       FROM rc_mapped WHERE keep AND reason IS NULL
+     ) m
+     WHERE NOT EXISTS (SELECT 1 FROM requests r WHERE r.record_key = m.key)
+     QUALIFY row_number() OVER (PARTITION BY key ORDER BY line) = 1`,
+    params,
+  );
+  const after = await db.scalar('SELECT count(*) FROM requests');
+  const counts = await db.one<{ records: bigint; skipped: bigint; rejected: bigint }>(
+    `SELECT count(*) AS records, count(*) FILTER (WHERE NOT keep) AS skipped,
+            count(*) FILTER (WHERE keep AND reason IS NOT NULL) AS rejected FROM rc_mapped`,
+  );
+  const records = Number(counts?.records ?? 0) + framed.frameErrors.length;
+  const rejected = Number(counts?.rejected ?? 0) + framed.frameErrors.length;
+  const skipped = Number(counts?.skipped ?? 0);
+  const loaded = (after ?? 0) - (before ?? 0);
+  const summary: FileSummary = {
+    file: label,
+    format: format.name,
+    records,
+    loaded,
+    rejected,
+    skipped,
+    duplicates: records - rejected - skipped - loaded,
+  };
+  await db.run(`INSERT INTO ingests VALUES ($file, $format, $records, $loaded, $rejected, $duplicates, $skipped, now())`, {
+    ...params,
+    records: summary.records,
+    loaded: summary.loaded,
+    rejected: summary.rejected,
+    duplicates: summary.duplicates,
+    skipped: summary.skipped,
+  });
+  await db.run('DROP TABLE IF EXISTS rc_mapped; DROP TABLE IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows');
+  return summary;
+}
+
+export { formatByName };
