@@ -4,8 +4,8 @@
  */
 export class UserError extends Error {
   readonly exitCode: number;
-  constructor(message: string, exitCode = 2) {
-    super(message);
+  constructor(message: string, exitCode = 2, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'UserError';
     this.exitCode = exitCode;
   }
@@ -21,8 +21,8 @@ export class UsageError extends UserError {
 
 /** An input file that cannot be read at all (missing, unreadable, unknown format): exit 2. */
 export class InputError extends UserError {
-  constructor(message: string) {
-    super(message, 2);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 2, options);
     this.name = 'InputError';
   }
 }

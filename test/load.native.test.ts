@@ -27,3 +27,42 @@ describe('native JSONL', () => {
     });
   });
 });
+
+describe('bad input', () => {
+  it('loads the good lines and rejects each bad one with its line number, reason and text', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/native.bad.jsonl');
+    expect(rows.map((r) => [r['request_id'], r['source_line']])).toEqual([['b-1', 1n], ['b-10', 12n]]);
+    expect(rejects.map((r) => [r['source_line'], r['reason']])).toEqual([
+      [2n, 'malformed JSON'],
+      [4n, 'input_tokens is not a whole number: five'],
+      [5n, 'negative input_tokens: -3'],
+      [6n, 'unparseable ts: last tuesday'],
+      [7n, 'not valid UTF-8'],
+      [8n, 'missing ts'],
+      [9n, 'cost_usd is not a number: abc'],
+      [10n, 'cache_hit is not true/false: maybe'],
+      [11n, 'missing ts'],
+    ]);
+    expect(rejects[0]!['raw']).toContain('"request_id":"b-2"');
+    expect(rejects[4]!['raw']).toContain('"request_id":"b-6"');
+    expect(summary).toMatchObject({ records: 11, loaded: 2, rejected: 9, duplicates: 0, skipped: 0 });
+  });
+});
+
+describe('compressed input', () => {
+  for (const ext of ['gz', 'zst']) {
+    it(`reads .${ext} as the plain file`, async () => {
+      const plain = await loadFile('fixtures/formats/native.jsonl');
+      const packed = await loadFile(`fixtures/formats/native.jsonl.${ext}`);
+      expect(packed.summary.format).toBe('native');
+      expect(packed.rows.map(({ source_file: _f, ...r }) => r)).toEqual(plain.rows.map(({ source_file: _f, ...r }) => r));
+    });
+  }
+});
+
+describe('--map', () => {
+  it('reads a field from another path', async () => {
+    const { rows } = await loadFile('fixtures/formats/native.jsonl', { map: { user_id: '$.session_id' } });
+    expect(rows[0]).toMatchObject({ user_id: 's-1' });
+  });
+});

@@ -1,0 +1,25 @@
+import { withDatabase } from '../../db/database.js';
+import { int } from '../../render/format.js';
+import type { Io } from '../io.js';
+import { loadInputs } from '../load-inputs.js';
+import type { CommonOptions } from '../options.js';
+import { writeOutput } from '../output.js';
+
+export const DEFAULT_DB = '.routecheck/routecheck.duckdb';
+
+/** `routecheck ingest FILES…`: append logs to a persistent database. */
+export async function ingestCommand(inputs: string[], options: CommonOptions, io: Io): Promise<number> {
+  const path = options.db ?? options.config.db ?? DEFAULT_DB;
+  return withDatabase({ path }, async (db) => {
+    const summaries = await loadInputs(db, inputs, options, io);
+    const loaded = summaries.reduce((s, x) => s + x.loaded, 0);
+    const rejected = summaries.reduce((s, x) => s + x.rejected, 0);
+    const total = await db.scalar('SELECT count(*) FROM requests');
+    if (options.format === 'json') {
+      writeOutput(JSON.stringify({ database: path, files: summaries, loaded, rejected, total_requests: total }, null, 2) + '\n', options, io);
+    } else if (!options.quiet) {
+      io.stderr(`${path}: ${int(loaded)} new requests from ${summaries.length} files, ${int(rejected)} rejected; ${int(total ?? 0)} requests in the database\n`);
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,27 @@
+import { withDatabase } from '../../db/database.js';
+import { UsageError } from '../../errors.js';
+import { buildReport } from '../../report/report.js';
+import { renderJson } from '../../render/json.js';
+import { renderTable } from '../../render/table.js';
+import type { Io } from '../io.js';
+import { loadInputs } from '../load-inputs.js';
+import type { CommonOptions } from '../options.js';
+import { writeOutput } from '../output.js';
+
+/**
+ * `routecheck report [FILES…] [--db FILE]`: files alone are loaded into an in-memory database;
+ * with --db they are appended to it first and the report covers the whole database.
+ */
+export async function reportCommand(inputs: string[], options: CommonOptions, io: Io): Promise<number> {
+  if (inputs.length === 0 && !options.db) {
+    throw new UsageError('report needs log files (routecheck report logs/) or a database (--db FILE)');
+  }
+  return withDatabase({ path: options.db ?? ':memory:' }, async (db) => {
+    const loaded = await loadInputs(db, inputs, options, io);
+    const report = await buildReport(db, { since: options.since, until: options.until, inputs: loaded });
+    const text =
+      options.format === 'json' ? renderJson(report) : renderTable(report, { color: options.color, width: Math.min(io.columns, 100) });
+    writeOutput(text, options, io);
+    return 0;
+  });
+}

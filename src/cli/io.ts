@@ -1,0 +1,21 @@
+/** Side effects a command may have, injected so tests can capture exact output. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether stdout is a terminal (colour and progress only then). */
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  columns: number;
+  stdin: NodeJS.ReadableStream;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    isTTY: Boolean(process.stdout.isTTY),
+    env: process.env,
+    columns: process.stdout.columns || 100,
+    stdin: process.stdin,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Database } from '../db/database.js';
+import { InputError, UserError } from '../errors.js';
+import { discoverInputs } from '../load/discover.js';
+import { ingestFile, type FileSummary } from '../load/ingest.js';
+import { int } from '../render/format.js';
+import type { Io } from './io.js';
+import type { CommonOptions } from './options.js';
+
+/** Loads every input into the database, printing one summary line per file on stderr (unless --quiet). */
+export async function loadInputs(db: Database, inputs: string[], options: CommonOptions, io: Io): Promise<FileSummary[]> {
+  const { files, cleanup } = await discoverInputs(inputs, io.stdin);
+  try {
+    const summaries: FileSummary[] = [];
+    for (const file of files) {
+      let s: FileSummary;
+      try {
+        s = await ingestFile(db, file.path, file.label, { inputFormat: options.inputFormat, map: options.map });
+      } catch (error) {
+        // A file DuckDB cannot read at all (unreadable, not the format it claims): one clear line, exit 2.
+        if (error instanceof UserError) throw error;
+        const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        throw new InputError(`cannot load ${file.label}: ${message}`, { cause: error });
+      }
+      summaries.push(s);
+      if (!options.quiet) io.stderr(summaryLine(s) + '\n');
+    }
+    if (!options.quiet && files.length === 0) io.stderr('no log files found in the inputs\n');
+    return summaries;
+  } finally {
+    cleanup();
+  }
+}
+
+export function summaryLine(s: FileSummary): string {
+  const parts = [`${int(s.loaded)} loaded`, `${int(s.rejected)} rejected`];
+  if (s.duplicates > 0) parts.push(`${int(s.duplicates)} already loaded`);
+  if (s.skipped > 0) parts.push(`${int(s.skipped)} skipped (not LLM calls)`);
+  return `${s.file}: ${s.format}, ${int(s.records)} records: ${parts.join(', ')}`;
+}

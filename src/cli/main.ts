@@ -1,0 +1,36 @@
+import { CommanderError } from 'commander';
+import { UserError } from '../errors.js';
+import { processIo, type Io } from './io.js';
+import { buildProgram } from './program.js';
+
+/**
+ * Runs the CLI and returns the exit code: 0 ok, 1 a check failed, 2 usage or input error.
+ * The only place errors become exit codes; nothing below here calls process.exit.
+ */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const result = { code: 0 };
+  const program = buildProgram(io, result);
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are exits with code 0; commander already printed them.
+      if (error.exitCode === 0) return 0;
+      // commander printed its own one-line message on stderr.
+      return 2;
+    }
+    if (error instanceof UserError) {
+      io.stderr(`routecheck: ${error.message}\n`);
+      if (debug && error.stack) io.stderr(error.stack + '\n');
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`routecheck: unexpected error: ${message.split('\n')[0]}\n`);
+    io.stderr(debug && error instanceof Error && error.stack ? error.stack + '\n' : 'run again with --debug for details; please report this as a bug\n');
+    return 3;
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import type { Io } from '../src/cli/io.js';
+
+/** Runs the CLI in-process with captured output. */
+export async function run(argv: string[], stdinText = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: {},
+    columns: 100,
+    stdin: Readable.from([Buffer.from(stdinText)]),
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-test-'));
+
+describe('report', () => {
+  it('prints the JSON skeleton for a file loaded in memory', async () => {
+    const { code, stdout, stderr } = await run(['report', 'fixtures/formats/native.jsonl', '--format', 'json']);
+    expect(stderr).toContain('fixtures/formats/native.jsonl: native, 3 records: 3 loaded, 0 rejected');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.schema_version).toBe(1);
+    expect(report.window).toEqual({ from: '2025-03-17T09:00:00.000Z', to: '2025-03-17T09:00:10.000Z' });
+    expect(report.requests).toMatchObject({
+      total: 3, rejected: 0, by_format: { native: 3 }, input_tokens: 51, output_tokens: 528, cache_hits: 1,
+    });
+    expect(report.requests.spend_usd).toBeCloseTo(0.0000131 + 0.000185 + 0.00405, 12);
+    expect(report.requests.models.map((m: { model: string }) => m.model).sort()).toEqual(
+      ['claude-3-haiku-20240317', 'gpt-3.5-turbo-0125', 'gpt-4o-2024-08-06'],
+    );
+  });
+
+  it('applies --since (inclusive) and --until (exclusive)', async () => {
+    const { stdout } = await run(['report', 'fixtures/formats/native.jsonl', '--format', 'json', '--quiet',
+      '--since', '2025-03-17T09:00:05Z', '--until', '2025-03-17T09:00:10Z']);
+    expect(JSON.parse(stdout).requests.total).toBe(1);
+  });
+
+  it('reads stdin with -', async () => {
+    const text = readFileSync('fixtures/formats/native.jsonl', 'utf8');
+    const { code, stdout } = await run(['report', '-', '--format', 'json', '--quiet'], text);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).requests.total).toBe(3);
+  });
+
+  it('treats an empty input as a valid empty report', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'empty.jsonl'), '');
+    const { code, stdout } = await run(['report', join(dir, 'empty.jsonl'), '--format', 'json', '--quiet']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).requests.total).toBe(0);
+  });
+
+  it('renders a table that fits 100 columns', async () => {
+    const { code, stdout } = await run(['report', 'fixtures/formats/native.jsonl', '--quiet']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('routecheck report');
+    for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('usage errors: one line, exit 2', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a missing file', ['report', 'no/such/file.jsonl'], /cannot read no\/such\/file\.jsonl/],
+    ['an unknown flag', ['report', 'fixtures/formats/native.jsonl', '--bogus'], /unknown option/],
+    ['an unknown input format', ['report', 'fixtures/formats/native.jsonl', '--input-format', 'nope'], /unknown input format "nope"/],
+    ['a bad --since', ['report', 'fixtures/formats/native.jsonl', '--since', 'yesterday'], /--since "yesterday"/],
+    ['a bad --format', ['report', 'fixtures/formats/native.jsonl', '--format', 'xml'], /--format "xml"/],
+    ['a bad --map', ['report', 'fixtures/formats/native.jsonl', '--map', 'nofield=a.b'], /unknown field "nofield"/],
+    ['no inputs', ['report'], /report needs log files/],
+    ['a glob matching nothing', ['report', 'fixtures/nothing-*.jsonl'], /no files match/],
+  ];
+  for (const [name, argv, message] of cases) {
+    it(name, async () => {
+      const { code, stderr } = await run(argv);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+    });
+  }
+});
+
+describe('ingest', () => {
+  it('appends to a persistent database and adds nothing the second time', async () => {
+    const db = join(tmp(), 'sub', 'rc.duckdb');
+    const first = await run(['ingest', 'fixtures/formats/native.jsonl', '--db', db, '--format', 'json']);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ loaded: 3, total_requests: 3 });
+    const second = await run(['ingest', 'fixtures/formats/native.jsonl', '--db', db, '--format', 'json']);
+    expect(JSON.parse(second.stdout)).toMatchObject({ loaded: 0, total_requests: 3 });
+    expect(second.stderr).toContain('3 already loaded');
+    const report = await run(['report', '--db', db, '--format', 'json', '--quiet']);
+    expect(JSON.parse(report.stdout).requests.total).toBe(3);
+  });
+});
