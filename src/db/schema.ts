@@ -52,14 +52,13 @@ CREATE TABLE IF NOT EXISTS ingests (
 async function createMacros(db: Database): Promise<void> {
   await db.run(`
 -- Timestamps: ISO 8601 (with or without zone; no zone means UTC), or epoch s/ms/us/ns by magnitude.
-CREATE OR REPLACE MACRO rc_ts(t) AS CASE
-  WHEN t IS NULL OR trim(t) = '' THEN NULL
+CREATE OR REPLACE MACRO rc_ts(t) AS coalesce(try_cast(t AS TIMESTAMPTZ), CASE
   WHEN regexp_full_match(trim(t), '[0-9]+(\\.[0-9]+)?') THEN CASE
       WHEN CAST(t AS DOUBLE) >= 1e17 THEN to_timestamp(CAST(t AS DOUBLE) / 1e9)
       WHEN CAST(t AS DOUBLE) >= 1e14 THEN to_timestamp(CAST(t AS DOUBLE) / 1e6)
       WHEN CAST(t AS DOUBLE) >= 1e11 THEN to_timestamp(CAST(t AS DOUBLE) / 1e3)
       ELSE to_timestamp(CAST(t AS DOUBLE)) END
-  ELSE try_cast(trim(t) AS TIMESTAMPTZ) END;
+  ELSE try_cast(trim(t) AS TIMESTAMPTZ) END);
 CREATE OR REPLACE MACRO rc_num(t) AS try_cast(trim(t) AS DOUBLE);
 CREATE OR REPLACE MACRO rc_count(t) AS CASE
   WHEN try_cast(trim(t) AS DOUBLE) = floor(try_cast(trim(t) AS DOUBLE)) THEN CAST(try_cast(trim(t) AS DOUBLE) AS BIGINT) END;

@@ -68,7 +68,7 @@ export interface FramedFile {
  * except for Arrow IPC, which DuckDB cannot read without a network-installed extension.
  */
 export async function frameFile(db: Database, path: string, framing: Framing): Promise<FramedFile> {
-  await db.run('DROP TABLE IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows; DROP TABLE IF EXISTS rc_csv_errors; DROP TABLE IF EXISTS rc_csv_scans');
+  await dropFrameTables(db);
   switch (framing) {
     case 'jsonl':
     case 'text':
@@ -79,7 +79,7 @@ export async function frameFile(db: Database, path: string, framing: Framing): P
       return frameJsonDocument(db, path);
     case 'parquet':
       await db.run(`CREATE TEMP TABLE rc_rows AS SELECT * FROM read_parquet($path)`, { path });
-      await db.run(`CREATE TEMP TABLE rc_framed AS SELECT rowid + 1 AS line, CAST(to_json(rc_rows) AS VARCHAR) AS raw FROM rc_rows`);
+      await db.run(`CREATE TEMP VIEW rc_framed AS SELECT rowid + 1 AS line, CAST(to_json(rc_rows) AS VARCHAR) AS raw FROM rc_rows`);
       return { frameErrors: [] };
     case 'arrow': {
       const jsonl = await readArrowAsJsonl(path);
@@ -102,7 +102,8 @@ async function frameLines(db: Database, path: string, keepBlank: boolean): Promi
   const frameErrors = await readerErrors(db);
   const line = lineFix(frameErrors.map((e) => e.line!).filter((l) => l !== null), 1);
   const where = keepBlank ? '' : `WHERE raw IS NOT NULL AND trim(raw) <> ''`;
-  await db.run(`CREATE TEMP TABLE rc_framed AS SELECT ${line} AS line, coalesce(raw, '') AS raw FROM rc_rows ${where}`);
+  // A view, not a copy: the lines are only read once more, by the mapping.
+  await db.run(`CREATE TEMP VIEW rc_framed AS SELECT ${line} AS line, coalesce(raw, '') AS raw FROM rc_rows ${where}`);
   return { frameErrors };
 }
 
@@ -116,7 +117,7 @@ async function frameCsv(db: Database, path: string): Promise<FramedFile> {
   );
   const frameErrors = await readerErrors(db);
   const line = lineFix(frameErrors.map((e) => e.line!).filter((l) => l !== null), 2);
-  await db.run(`CREATE TEMP TABLE rc_framed AS SELECT ${line} AS line, CAST(to_json(rc_rows) AS VARCHAR) AS raw FROM rc_rows`);
+  await db.run(`CREATE TEMP VIEW rc_framed AS SELECT ${line} AS line, CAST(to_json(rc_rows) AS VARCHAR) AS raw FROM rc_rows`);
   return { frameErrors };
 }
 
@@ -136,6 +137,12 @@ async function frameJsonDocument(db: Database, path: string): Promise<FramedFile
     await db.run(`CREATE TEMP TABLE rc_framed (line BIGINT, raw VARCHAR)`);
     return { frameErrors: [{ line: null, reason: `malformed JSON document: ${message}`, raw: text?.content ?? null }] };
   }
+}
+
+/** Temp objects of one file's load; dropped before the next file and after the last. */
+export async function dropFrameTables(db: Database): Promise<void> {
+  await db.run(`DROP VIEW IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows;
+    DROP TABLE IF EXISTS rc_csv_errors; DROP TABLE IF EXISTS rc_csv_scans; DROP TABLE IF EXISTS rc_mapped`);
 }
 
 async function readerErrors(db: Database): Promise<FramedFile['frameErrors']> {
@@ -204,12 +211,30 @@ export async function sampleFile(db: Database, path: string, framing: Framing): 
 /** After framing a csv/parquet/arrow file, its first rows as objects (for detection). */
 export async function sampleFramed(db: Database, framing: Framing): Promise<Sample> {
   const rows = await db.all<{ raw: string }>(`SELECT raw FROM rc_framed ORDER BY line LIMIT 20`);
-  const objects = rows.flatMap((r) => {
+  return { framing, lines: rows.map((r) => r.raw), objects: parseObjects(rows.map((r) => r.raw)) };
+}
+
+/**
+ * Top-level keys of the first records and of a random sample of the rest. Formats with many alternative
+ * spellings read only the paths a file uses; a spelling that appears in none of ~2,000 sampled records
+ * is not read (its records then show up as rejects or missing values, never silently as zeros).
+ */
+export async function sampleKeys(db: Database): Promise<Set<string>> {
+  const rows = await db.all<{ raw: string }>(
+    `(SELECT raw FROM rc_framed LIMIT 200) UNION ALL (SELECT raw FROM rc_framed USING SAMPLE 2000 ROWS)`,
+  );
+  const keys = new Set<string>();
+  for (const o of parseObjects(rows.map((r) => r.raw))) for (const k of Object.keys(o)) keys.add(k);
+  return keys;
+}
+
+function parseObjects(texts: string[]): Record<string, unknown>[] {
+  return texts.flatMap((t) => {
     try {
-      return [JSON.parse(r.raw) as Record<string, unknown>];
+      const v: unknown = JSON.parse(t);
+      return v !== null && typeof v === 'object' && !Array.isArray(v) ? [v as Record<string, unknown>] : [];
     } catch {
       return [];
     }
   });
-  return { framing, lines: rows.map((r) => r.raw), objects };
 }

@@ -4,7 +4,7 @@ import { quoteIdent } from '../db/sql.js';
 import { detectFormat, formatByName } from './formats/index.js';
 import { native } from './formats/native.js';
 import type { LogFormat } from './formats/types.js';
-import { framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed } from './frame.js';
+import { dropFrameTables, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, sampleKeys } from './frame.js';
 import { compileMapping } from './mapping.js';
 
 export interface IngestOptions {
@@ -40,8 +40,8 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   const format = options.inputFormat ?? detectFormat(sample) ?? native;
 
   const source = format.explode ? `(${format.explode})` : 'rc_framed';
-  await db.run('DROP TABLE IF EXISTS rc_mapped');
-  await db.run(`CREATE TEMP TABLE rc_mapped AS ${compileMapping(format, source, options.map)}`);
+  const keys = format.fieldsFor ? await sampleKeys(db) : undefined;
+  await db.run(`CREATE TEMP TABLE rc_mapped AS ${compileMapping(format, source, { overrides: options.map, sampleKeys: keys })}`);
 
   const params = { file: label, format: format.name };
   for (const e of framed.frameErrors) {
@@ -59,14 +59,14 @@ export async function ingestFile(db: Database, path: string, label: string, opti
     params,
   );
   const before = await db.scalar('SELECT count(*) FROM requests');
+  // The window that keeps the first of repeated keys is costly on millions of rows: only when needed.
+  const repeats = await db.scalar(`SELECT count(*) - count(DISTINCT record_key) FROM rc_mapped WHERE keep AND reason IS NULL`);
   await db.run(
     `INSERT INTO requests
-     SELECT ${COLUMNS}, $file, line, $format, raw, key, now() FROM (
-       SELECT *, md5_number(CASE WHEN request_id IS NOT NULL THEN 'id:' || request_id ELSE 'raw:' || raw END) AS key
-       FROM rc_mapped WHERE keep AND reason IS NULL
-     ) m
-     WHERE NOT EXISTS (SELECT 1 FROM requests r WHERE r.record_key = m.key)
-     QUALIFY row_number() OVER (PARTITION BY key ORDER BY line) = 1`,
+     SELECT ${COLUMNS}, $file, line, $format, raw, record_key, now() FROM rc_mapped m
+     WHERE keep AND reason IS NULL
+       AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.record_key = m.record_key)
+     ${repeats ? 'QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY line) = 1' : ''}`,
     params,
   );
   const after = await db.scalar('SELECT count(*) FROM requests');
@@ -95,7 +95,7 @@ export async function ingestFile(db: Database, path: string, label: string, opti
     duplicates: summary.duplicates,
     skipped: summary.skipped,
   });
-  await db.run('DROP TABLE IF EXISTS rc_mapped; DROP TABLE IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows');
+  await dropFrameTables(db);
   return summary;
 }
 

@@ -7,14 +7,17 @@ const PLACEHOLDER = /\{(\$[^{}]*)\}/g;
 
 /**
  * Compiles a format's field templates into one SELECT over `source(line, raw)` that yields
- * `line, raw, keep, reason` and every canonical column, typed. Pure: no DuckDB here.
+ * `line, raw, keep, reason, record_key` and every canonical column, typed. Pure: no DuckDB here.
  *
- * Each record's JSON is parsed once (json_extract_string with the list of every path used),
- * which is what keeps this within reach of a bare read_json.
+ * Each record's JSON is parsed once (json_extract_string with the list of every path used), which is
+ * what keeps this within reach of a bare read_json; the layers below exist so that each conversion is
+ * computed once and the reject checks reuse it.
  */
-export function compileMapping(format: LogFormat, source: string, overrides: Record<string, string> = {}): string {
-  const templates: Partial<Record<CanonicalName, FieldTemplate>> = { ...format.fields };
-  for (const [field, path] of Object.entries(overrides)) {
+export function compileMapping(format: LogFormat, source: string, options: MappingOptions = {}): string {
+  const templates: Partial<Record<CanonicalName, FieldTemplate>> = {
+    ...(format.fieldsFor && options.sampleKeys ? format.fieldsFor(options.sampleKeys) : format.fields),
+  };
+  for (const [field, path] of Object.entries(options.overrides ?? {})) {
     templates[field as CanonicalName] = `{${toJsonPath(path)}}`;
   }
 
@@ -29,20 +32,20 @@ export function compileMapping(format: LogFormat, source: string, overrides: Rec
       return `j[${index + 1}]`;
     });
 
+  const text = (name: string) => quoteIdent('t_' + name);
   const textColumns = CANONICAL_FIELDS.map((field) => {
     const template = templates[field.name];
-    const expr = template ? substitute(template) : 'NULL';
-    return `CAST(${expr} AS VARCHAR) AS ${quoteIdent('t_' + field.name)}`;
+    return `CAST(${template ? substitute(template) : 'NULL'} AS VARCHAR) AS ${text(field.name)}`;
   });
   const keepExpr = format.keep ? `coalesce(CAST(${substitute(format.keep)} AS BOOLEAN), false)` : 'true';
-
   const typed = CANONICAL_FIELDS.map((field) => {
     const scale = format.scale?.[field.name];
-    const conv = convert(field.kind, quoteIdent('t_' + field.name));
+    const conv = convert(field.kind, text(field.name));
     return `${scale === undefined ? conv : `(${conv}) * ${scale}`} AS ${quoteIdent(field.name)}`;
   });
   const checks = CANONICAL_FIELDS.flatMap((field) => rejectChecks(field.name, field.kind));
   const pathList = paths.length > 0 ? `[${paths.map(quoteLiteral).join(', ')}]` : `CAST([] AS VARCHAR[])`;
+  const canonical = CANONICAL_FIELDS.map((f) => quoteIdent(f.name)).join(', ');
 
   return `
 SELECT line, raw, keep,
@@ -50,17 +53,28 @@ SELECT line, raw, keep,
     WHEN NOT valid THEN 'malformed JSON'
     ${checks.join('\n    ')}
   END AS reason,
-  ${typed.join(',\n  ')}
+  md5_number(CASE WHEN request_id IS NOT NULL THEN 'id:' || request_id ELSE 'raw:' || raw END) AS record_key,
+  ${canonical}
 FROM (
-  SELECT line, raw, valid,
-    CASE WHEN valid THEN ${keepExpr} ELSE true END AS keep,
-    ${textColumns.join(',\n    ')}
+  SELECT *, ${typed.join(',\n    ')}
   FROM (
-    SELECT line, raw, json_valid(raw) AS valid,
-      CASE WHEN json_valid(raw) THEN json_extract_string(raw, ${pathList}) END AS j
-    FROM ${source}
+    SELECT line, raw, valid,
+      CASE WHEN valid THEN ${keepExpr} ELSE true END AS keep,
+      ${textColumns.join(',\n      ')}
+    FROM (
+      SELECT line, raw, json_valid(raw) AS valid,
+        CASE WHEN json_valid(raw) THEN json_extract_string(raw, ${pathList}) END AS j
+      FROM ${source}
+    )
   )
 )`;
+}
+
+export interface MappingOptions {
+  /** --map field=json.path overrides. */
+  overrides?: Record<string, string>;
+  /** Top-level keys seen in a sample of the file, for formats that build their fields from it. */
+  sampleKeys?: ReadonlySet<string>;
 }
 
 function convert(kind: FieldKind, text: string): string {
@@ -79,30 +93,31 @@ function convert(kind: FieldKind, text: string): string {
   }
 }
 
-/** The reject reasons for one field, in the order they are tested, as CASE arms. */
+/** The reject reasons for one field, as CASE arms over its text (t_name) and typed (name) columns. */
 function rejectChecks(name: string, kind: FieldKind): string[] {
   const t = quoteIdent('t_' + name);
+  const v = quoteIdent(name);
   const shown = `left(${t}, 80)`;
   switch (kind) {
     case 'timestamp':
       return [
         `WHEN ${t} IS NULL OR trim(${t}) = '' THEN 'missing ${name}'`,
-        `WHEN rc_ts(${t}) IS NULL THEN 'unparseable ${name}: ' || ${shown}`,
+        `WHEN ${v} IS NULL THEN 'unparseable ${name}: ' || ${shown}`,
       ];
     case 'count':
       return [
-        `WHEN NOT rc_nullish(${t}) AND rc_count(${t}) IS NULL THEN '${name} is not a whole number: ' || ${shown}`,
-        `WHEN rc_count(${t}) < 0 THEN 'negative ${name}: ' || ${shown}`,
+        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN '${name} is not a whole number: ' || ${shown}`,
+        `WHEN ${v} < 0 THEN 'negative ${name}: ' || ${shown}`,
       ];
     case 'money':
       return [
-        `WHEN NOT rc_nullish(${t}) AND rc_num(${t}) IS NULL THEN '${name} is not a number: ' || ${shown}`,
-        `WHEN rc_num(${t}) < 0 THEN 'negative ${name}: ' || ${shown}`,
+        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN '${name} is not a number: ' || ${shown}`,
+        `WHEN ${v} < 0 THEN 'negative ${name}: ' || ${shown}`,
       ];
     case 'number':
-      return [`WHEN NOT rc_nullish(${t}) AND rc_num(${t}) IS NULL THEN '${name} is not a number: ' || ${shown}`];
+      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN '${name} is not a number: ' || ${shown}`];
     case 'boolean':
-      return [`WHEN NOT rc_nullish(${t}) AND rc_bool(${t}) IS NULL THEN '${name} is not true/false: ' || ${shown}`];
+      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN '${name} is not true/false: ' || ${shown}`];
     case 'text':
       return [];
   }

@@ -14,15 +14,25 @@ const NESTED: Partial<Record<CanonicalName, string[]>> = {
   input: ['rc_last_user({$.messages})'],
 };
 
-function nativeFields(): Partial<Record<CanonicalName, FieldTemplate>> {
+/**
+ * Field templates over the canonical names and their aliases. With `keys`, only the canonical name and
+ * the spellings present among the sampled keys are read: every extra path costs a lookup on every row.
+ */
+function nativeFields(keys?: ReadonlySet<string>): Partial<Record<CanonicalName, FieldTemplate>> {
+  const present = (key: string) => !keys || keys.has(key);
+  const topKey = (template: string) => /^[^{]*\{\$\.("?)([^."\[}]+)\1/.exec(template)?.[2] ?? '';
   const fields: Partial<Record<CanonicalName, FieldTemplate>> = {};
   for (const field of CANONICAL_FIELDS) {
-    const candidates = [field.name, ...field.aliases].map(keyPath).concat(NESTED[field.name] ?? []);
+    const aliases = field.aliases.filter((a) => present(a) && a !== 'classifier_output').map(keyPath);
+    const nested = (NESTED[field.name] ?? []).filter((t) => present(topKey(t)));
+    const candidates = [keyPath(field.name), ...aliases, ...nested];
     fields[field.name] = candidates.length === 1 ? candidates[0]! : `coalesce(${candidates.join(', ')})`;
   }
   // The seed's log writes the route with its confidence: "medium_complexity (confidence: 0.78)".
-  fields.route = `regexp_replace(${fields.route}, '\\s*\\(.*\\)\\s*$', '')`;
-  fields.score = `coalesce(${fields.score}, regexp_extract({$.classifier_output}, 'confidence:\\s*([0-9.]+)', 1))`;
+  if (present('classifier_output')) {
+    fields.route = `coalesce(${fields.route}, regexp_replace({$.classifier_output}, '\\s*\\(.*\\)\\s*$', ''))`;
+    fields.score = `coalesce(${fields.score}, regexp_extract({$.classifier_output}, 'confidence:\\s*([0-9.]+)', 1))`;
+  }
   return fields;
 }
 
@@ -46,4 +56,5 @@ export const native: LogFormat = {
     return hasTime && hasModel ? 0.3 : 0.05;
   },
   fields: nativeFields(),
+  fieldsFor: (keys) => nativeFields(keys),
 };

@@ -45,6 +45,11 @@ export interface LogFormat {
   keep?: FieldTemplate;
   /** How each canonical field is read from a record. Fields left out are NULL. */
   fields: Partial<Record<CanonicalName, FieldTemplate>>;
+  /**
+   * Optional: the fields for one file, given the top-level keys seen in a sample of its records.
+   * Lets a format with many alternative spellings (native) parse only the paths the file uses.
+   */
+  fieldsFor?(sampleKeys: ReadonlySet<string>): Partial<Record<CanonicalName, FieldTemplate>>;
   /** Multipliers applied to a numeric field after conversion (e.g. US cents → USD: 0.01). */
   scale?: Partial<Record<CanonicalName, number>>;
 }
