@@ -123,25 +123,27 @@ async function frameCsv(db: Database, path: string): Promise<FramedFile> {
 
 /** A JSON document (object or array, possibly pretty-printed). Record number = element index. */
 async function frameJsonDocument(db: Database, path: string): Promise<FramedFile> {
+  let frameErrors: FramedFile['frameErrors'] = [];
   try {
     await db.run(
-      `CREATE TEMP TABLE rc_framed AS SELECT row_number() OVER () AS line, CAST(json AS VARCHAR) AS raw
+      `CREATE TEMP TABLE rc_rows AS SELECT CAST(json AS VARCHAR) AS raw
        FROM read_json_objects($path, format='auto', maximum_object_size=1073741824)`,
       { path },
     );
-    return { frameErrors: [] };
   } catch (error) {
     // A broken document cannot be split into records: the whole file becomes one reject, with its text.
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     const text = await db.one<{ content: string }>(`SELECT content FROM read_text($path)`, { path }).catch(() => undefined);
-    await db.run(`CREATE TEMP TABLE rc_framed (line BIGINT, raw VARCHAR)`);
-    return { frameErrors: [{ line: null, reason: `malformed JSON document: ${message}`, raw: text?.content ?? null }] };
+    await db.run(`CREATE TEMP TABLE rc_rows (raw VARCHAR)`);
+    frameErrors = [{ line: null, reason: `malformed JSON document: ${message}`, raw: text?.content ?? null }];
   }
+  await db.run(`CREATE TEMP VIEW rc_framed AS SELECT rowid + 1 AS line, raw FROM rc_rows`);
+  return { frameErrors };
 }
 
 /** Temp objects of one file's load; dropped before the next file and after the last. */
 export async function dropFrameTables(db: Database): Promise<void> {
-  await db.run(`DROP VIEW IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows;
+  await db.run(`DROP VIEW IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows;
     DROP TABLE IF EXISTS rc_csv_errors; DROP TABLE IF EXISTS rc_csv_scans; DROP TABLE IF EXISTS rc_mapped`);
 }
 
