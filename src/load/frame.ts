@@ -27,7 +27,8 @@ const SEED_TEXT_LINE = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S*\s*\|\s*[\w.-]+\s*:
 
 /** Framing from the first lines of a text file. Pure. */
 export function framingFromLines(lines: string[]): Framing {
-  const first = lines.find((l) => l.trim() !== '')?.trim() ?? '';
+  // '#' comment lines say nothing about the framing (the write-up's own log excerpt starts with one).
+  const first = lines.find((l) => l.trim() !== '' && !l.trim().startsWith('#'))?.trim() ?? '';
   if (first.startsWith('{') || first.startsWith('[')) {
     try {
       const value: unknown = JSON.parse(first);

@@ -9,10 +9,10 @@ export interface RenderOptions {
   width: number;
 }
 
-/** cli-table3 with a plain ASCII-safe look; returns a string so tests need no terminal. */
-function table(head: string[], rows: (string | number)[][], c: ChalkInstance, align?: ('left' | 'right')[]): string {
+/** cli-table3 with a compact look; returns a string so tests need no terminal. No head: a key/value table. */
+function table(head: string[] | null, rows: (string | number)[][], c: ChalkInstance, align?: ('left' | 'right')[]): string {
   const t = new Table({
-    head: head.map((h) => c.bold(h)),
+    head: head ? head.map((h) => c.bold(h)) : [],
     style: { head: [], border: [], compact: true },
     colAligns: align,
     wordWrap: false,
@@ -40,7 +40,7 @@ export function renderTable(report: Report, options: RenderOptions): string {
     ['rejected records', int(r.rejected)],
     ['formats', Object.entries(r.by_format).map(([f, n]) => `${f} ${int(n)}`).join(', ') || '—'],
   ];
-  out.push(table(['', ''], summaryRows, c, ['left', 'right']));
+  out.push(table(null, summaryRows, c, ['left', 'right']));
   if (r.without_cost > 0) {
     out.push(c.yellow(`! ${int(r.without_cost)} requests (${pct(r.without_cost / Math.max(r.total, 1))}) have no logged cost: their spend is NOT in the total above.`));
   }
@@ -57,7 +57,8 @@ export function renderTable(report: Report, options: RenderOptions): string {
           truncate(m.model ?? '(none)', modelWidth),
           int(m.requests),
           pct(m.requests / Math.max(r.total, 1)),
-          usd(m.spend_usd),
+          // A model with no logged cost at all has an unknown spend, not $0.
+          m.without_cost === m.requests ? c.yellow('unknown') : usd(m.spend_usd),
           m.without_cost > 0 ? c.yellow(int(m.without_cost)) : '0',
         ]),
         c,

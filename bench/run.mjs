@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// npm run bench [-- --rows 1000000 --runs 3]
+// Generates native-JSONL rows with the demo generator, then times `routecheck ingest` against a bare DuckDB
+// read_json of the same file, each in its own process (wall time and peak RSS from /usr/bin/time).
+// Prints a Markdown table for BENCHMARKS.md; nothing here is a test.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a, i, all) => (a.startsWith('--') ? [a.slice(2), all[i + 1]] : null)).filter(Boolean),
+);
+const ROWS = Number(args.rows ?? 1_000_000);
+const RUNS = Number(args.runs ?? 3);
+const OUT = resolve('bench/out');
+const BIN = resolve('bin/routecheck.js');
+mkdirSync(OUT, { recursive: true });
+
+const { generateLines, emptyTruth, DEFAULT_DEMO_OPTIONS } = await import('../dist/demo/generate.js');
+
+async function generate(rows) {
+  const file = join(OUT, `bench-${rows}.jsonl`);
+  if (existsSync(file)) return file;
+  // The default demo (scale 1) is ~40k requests over 42 days; scale it to the wanted row count.
+  const probe = emptyTruth();
+  for (const _ of generateLines({ ...DEFAULT_DEMO_OPTIONS }, probe)); // eslint-disable-line no-unused-vars
+  const scale = rows / probe.requests;
+  const out = createWriteStream(file);
+  let n = 0;
+  let buf = [];
+  for (const line of generateLines({ ...DEFAULT_DEMO_OPTIONS, scale }, emptyTruth())) {
+    buf.push(line.text);
+    n++;
+    if (buf.length === 10_000) {
+      if (!out.write(buf.join('\n') + '\n')) await once(out, 'drain');
+      buf = [];
+    }
+  }
+  out.end(buf.length ? buf.join('\n') + '\n' : '');
+  await once(out, 'finish');
+  console.error(`generated ${n} lines (${(statSync(file).size / 1e6).toFixed(0)} MB) in ${file}`);
+  return file;
+}
+
+/** Runs a command under /usr/bin/time; returns wall seconds and peak RSS in MB. */
+function timed(cmd, argv) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...argv], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stderr}`);
+  const last = r.stderr.trim().split('\n').pop();
+  const [secs, kb] = last.split(' ').map(Number);
+  return { secs, mb: kb / 1024, stderr: r.stderr };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const BARE = `
+import { DuckDBInstance } from '@duckdb/node-api';
+const [file, db] = process.argv.slice(1);
+const inst = await DuckDBInstance.create(db);
+const c = await inst.connect();
+await c.run("CREATE TABLE t AS SELECT * FROM read_json($f, format='newline_delimited')", { f: file });
+c.closeSync(); inst.closeSync();
+`;
+
+const file = await generate(ROWS);
+const results = { bare: [], ingest: [] };
+for (let i = 0; i < RUNS; i++) {
+  const db1 = join(OUT, 'bare.duckdb');
+  const db2 = join(OUT, 'ingest.duckdb');
+  for (const f of [db1, db2, db1 + '.wal', db2 + '.wal']) rmSync(f, { force: true });
+  results.bare.push(timed(process.execPath, ['--input-type=module', '-e', BARE, file, db1]));
+  results.ingest.push(timed(process.execPath, [BIN, 'ingest', file, '--db', db2, '--quiet']));
+}
+
+const b = { secs: median(results.bare.map((r) => r.secs)), mb: median(results.bare.map((r) => r.mb)) };
+const g = { secs: median(results.ingest.map((r) => r.secs)), mb: median(results.ingest.map((r) => r.mb)) };
+const rate = ROWS / g.secs;
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+const lines = [
+  `### Ingest, ${ROWS.toLocaleString('en-US')} native-JSONL rows (${new Date().toISOString().slice(0, 10)}, commit ${commit})`,
+  '',
+  `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ` +
+    `Command: \`npm run bench -- --rows ${ROWS} --runs ${RUNS}\` (median of ${RUNS} runs, each in a fresh process and database file).`,
+  '',
+  '| step | wall time | rows/s | peak RSS |',
+  '| --- | ---: | ---: | ---: |',
+  `| bare DuckDB \`CREATE TABLE AS SELECT * FROM read_json(file)\` | ${b.secs.toFixed(2)} s | ${Math.round(ROWS / b.secs).toLocaleString('en-US')} | ${b.mb.toFixed(0)} MB |`,
+  `| \`routecheck ingest file --db new.duckdb\` | ${g.secs.toFixed(2)} s | ${Math.round(rate).toLocaleString('en-US')} | ${g.mb.toFixed(0)} MB |`,
+  '',
+  `Ratio ingest / bare read: ${(g.secs / b.secs).toFixed(2)}× (target ≤ 1.5×); rate target ≥ 250,000 rows/s; memory target < 1,536 MB.`,
+];
+console.log(lines.join('\n'));
