@@ -16,6 +16,11 @@ export interface Config {
   map: Record<string, string>;
   /** Keys present in the file that this version does not know, reported once as a warning. */
   unknownKeys: string[];
+  /**
+   * The parsed file as is. Sections (tiers, prices, cache, …) validate their own part with their own
+   * pure normalize function, so that each message names the file and the field.
+   */
+  raw: Record<string, unknown>;
 }
 
 const KNOWN_KEYS = new Set(['$schema', 'db', 'input_format', 'map']);
@@ -50,7 +55,7 @@ export function normalizeConfig(raw: unknown, file: string | undefined): Config 
     throw new UsageError(`${where}: must be a JSON object`);
   }
   const obj = raw as Record<string, unknown>;
-  const config: Config = { map: {}, unknownKeys: [] };
+  const config: Config = { map: {}, unknownKeys: [], raw: obj };
   if (file) config.file = file;
   if (obj['db'] !== undefined) config.db = requireString(obj['db'], `${where}: "db"`);
   if (obj['input_format'] !== undefined) config.input_format = requireString(obj['input_format'], `${where}: "input_format"`);

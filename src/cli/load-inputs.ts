@@ -8,6 +8,9 @@ import type { CommonOptions } from './options.js';
 
 /** Loads every input into the database, printing one summary line per file on stderr (unless --quiet). */
 export async function loadInputs(db: Database, inputs: string[], options: CommonOptions, io: Io): Promise<FileSummary[]> {
+  if (!options.quiet && options.config.unknownKeys.length > 0) {
+    io.stderr(`routecheck: warning: ${options.config.file}: unknown keys ignored: ${options.config.unknownKeys.join(', ')}\n`);
+  }
   const { files, cleanup } = await discoverInputs(inputs, io.stdin);
   try {
     const summaries: FileSummary[] = [];

@@ -3,11 +3,10 @@ import Table from 'cli-table3';
 import type { Report } from '../report/report.js';
 import { int, pct, truncate, usd, when } from './format.js';
 
-export interface RenderOptions {
-  color: boolean;
-  /** Terminal width the output must fit in. */
-  width: number;
-}
+import type { RenderOptions } from './options.js';
+import { SECTIONS } from '../report/sections.js';
+
+export type { RenderOptions };
 
 /** cli-table3 with a compact look; returns a string so tests need no terminal. No head: a key/value table. */
 function table(head: string[] | null, rows: (string | number)[][], c: ChalkInstance, align?: ('left' | 'right')[]): string {
@@ -88,6 +87,11 @@ export function renderTable(report: Report, options: RenderOptions): string {
       ),
     );
     out.push('');
+  }
+
+  for (const section of SECTIONS) {
+    const text = section.table(report, options);
+    if (text) out.push(text.endsWith('\n') ? text : text + '\n');
   }
 
   out.push(c.bold('Data quality'));

@@ -2,8 +2,10 @@ import type { Database } from '../db/database.js';
 import type { FileSummary } from '../load/ingest.js';
 import { runAnalysis } from '../analyses/runner.js';
 import { summary, type ModelLine, type RejectExample, type RejectReason } from '../analyses/summary.js';
+import type { Config } from '../config.js';
 import type { Bound } from '../window.js';
 import { resolveWindow } from '../window.js';
+import { SECTIONS } from './sections.js';
 
 /**
  * The report object every renderer draws from. `schema_version` changes only when a key is renamed or
@@ -32,6 +34,10 @@ export interface ReportOptions {
   since?: Bound;
   until?: Bound;
   inputs: FileSummary[];
+  config: Config;
+  /** Section options by section name (e.g. embedder choice), validated by each section. */
+  sectionOptions?: Record<string, unknown>;
+  log?: (message: string) => void;
 }
 
 export async function buildReport(db: Database, options: ReportOptions): Promise<Report> {
@@ -39,7 +45,7 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
   const window = resolveWindow(options.since, options.until, end?.last ?? null);
   const params = { from: window.from?.toISOString() ?? null, to: window.to?.toISOString() ?? null };
   const s = await runAnalysis(db, summary, params);
-  return {
+  let report: Report = {
     schema_version: 1,
     window: {
       from: params.from ?? s.first_request,
@@ -49,4 +55,9 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
     inputs: options.inputs,
     rejects: s.rejects,
   };
+  const ctx = { db, window, params, config: options.config, options: options.sectionOptions ?? {}, log: options.log ?? (() => {}) };
+  for (const section of SECTIONS) {
+    report = { ...report, ...(await section.build(ctx)) };
+  }
+  return report;
 }

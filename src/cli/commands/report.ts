@@ -18,7 +18,13 @@ export async function reportCommand(inputs: string[], options: CommonOptions, io
   }
   return withDatabase({ path: options.db ?? ':memory:' }, async (db) => {
     const loaded = await loadInputs(db, inputs, options, io);
-    const report = await buildReport(db, { since: options.since, until: options.until, inputs: loaded });
+    const report = await buildReport(db, {
+      since: options.since,
+      until: options.until,
+      inputs: loaded,
+      config: options.config,
+      log: (m) => (options.quiet ? undefined : io.stderr(m + '\n')),
+    });
     const text =
       options.format === 'json' ? renderJson(report) : renderTable(report, { color: options.color, width: Math.min(io.columns, 100) });
     writeOutput(text, options, io);
