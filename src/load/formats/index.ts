@@ -1,11 +1,18 @@
 import type { LogFormat, Sample } from './types.js';
 import { native } from './native.js';
+import { helicone } from './helicone.js';
+import { langfuse } from './langfuse.js';
+import { litellmPayload, litellmSpendLogs } from './litellm.js';
+import { portkey } from './portkey.js';
+import { otel } from './otel.js';
+import { openaiBatch } from './openai-batch.js';
+import { seedText } from './seed-text.js';
 
 /**
  * Every format routecheck reads. Detection asks each format with the file's framing for a score;
  * the highest wins, and native (which scores low) is the fallback for any JSON-shaped record.
  */
-export const FORMATS: readonly LogFormat[] = [native];
+export const FORMATS: readonly LogFormat[] = [native, helicone, langfuse, litellmSpendLogs, litellmPayload, portkey, otel, openaiBatch, seedText];
 
 export function formatByName(name: string): LogFormat | undefined {
   return FORMATS.find((f) => f.name === name);

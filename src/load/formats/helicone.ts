@@ -1,0 +1,106 @@
+import { envelopeRecords, explodeDataEnvelope } from './envelope.js';
+import type { LogFormat, Sample } from './types.js';
+
+/**
+ * Helicone request exports: the `HeliconeRequest` rows returned by Jawn's
+ * `POST /v1/request/query-clickhouse` (as `{"data":[...],"error":null}`), or written one per line /
+ * as an array by Helicone's export tool (`@helicone/export`, formats jsonl/json).
+ *
+ * Quirks handled:
+ * - ClickHouse-backed rows use `""` rather than null for absent text (e.g. `model_override`);
+ * - `request_created_at` is `YYYY-MM-DD HH:MM:SS[.fff]` without zone (UTC) or ISO with `Z`;
+ * - `request_body` is an object or a JSON string; a body kept in object storage shows only a
+ *   placeholder `{"helicone_message": "..."}` (no prompt available → input NULL);
+ * - `prompt_tokens` excludes prompt-cache reads/writes (Helicone subtracts OpenAI's `cached_tokens`,
+ *   and Anthropic reports them apart), so input_tokens adds them back;
+ * - `cost` is USD (older rows: `costUSD`); a gateway cache hit has a `cache_reference_id` other than
+ *   the all-zero UUID;
+ * - sessions and custom properties (`Helicone-Session-Id`, `Helicone-Property-Route` → `Route`) are in
+ *   `properties` / `request_properties`.
+ */
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Keys only Helicone request rows carry (besides the request_id / request_created_at pair). */
+const HELICONE_KEYS = [
+  'cache_reference_id',
+  'delay_ms',
+  'request_properties',
+  'request_body',
+  'helicone_user',
+  'request_path',
+  'target_url',
+  'model_override',
+  'signed_body_url',
+  'prompt_cache_read_tokens',
+];
+
+function isHeliconeRequest(rec: Record<string, unknown>): boolean {
+  if (!('request_id' in rec) || !('request_created_at' in rec)) return false;
+  if (!('provider' in rec) && !('cache_reference_id' in rec)) return false;
+  return HELICONE_KEYS.some((k) => k in rec);
+}
+
+/** Text of a ClickHouse-ish column: '' means absent. */
+const t = (path: string): string => `nullif({$.${path}}, '')`;
+
+/** A custom property, in `properties` (newer rows) or `request_properties`. */
+function property(...names: string[]): string {
+  const paths = names.flatMap((n) => [`nullif({$.properties."${n}"}, '')`, `nullif({$.request_properties."${n}"}, '')`]);
+  return `coalesce(${paths.join(', ')})`;
+}
+
+/**
+ * The prompt text from `request_body` (object, or a JSON string holding the body):
+ * last user message of `messages`, else a completion `prompt`, else a Responses-API `input`.
+ */
+function promptFromBody(): string {
+  const body = '{$.request_body}';
+  const parsed = `CAST(${body} AS JSON)`;
+  const input = `json_extract(${parsed}, '$.input')`;
+  return `CASE
+    WHEN ${body} IS NULL OR NOT json_valid(${body}) OR json_type(${parsed}) <> 'OBJECT' THEN NULL
+    WHEN json_extract(${parsed}, '$.helicone_message') IS NOT NULL THEN NULL
+    WHEN json_type(${parsed}, '$.messages') = 'ARRAY' THEN rc_last_user(json_extract(${parsed}, '$.messages'))
+    WHEN json_type(${parsed}, '$.prompt') = 'VARCHAR' THEN json_extract_string(${parsed}, '$.prompt')
+    WHEN json_type(${input}) = 'VARCHAR' THEN json_extract_string(${input}, '$')
+    WHEN json_type(${input}) = 'ARRAY' THEN rc_last_user(${input})
+    END`;
+}
+
+/** prompt_tokens plus cache reads and writes; a non-numeric prompt_tokens passes through to be rejected. */
+function inputTokens(): string {
+  const p = '{$.prompt_tokens}';
+  return `CASE WHEN rc_count(${p}) IS NULL THEN ${p}
+    ELSE CAST(rc_count(${p}) + coalesce(rc_count({$.prompt_cache_read_tokens}), 0)
+      + coalesce(rc_count({$.prompt_cache_write_tokens}), 0) AS VARCHAR) END`;
+}
+
+export const helicone: LogFormat = {
+  name: 'helicone',
+  description: 'Helicone request export (HeliconeRequest rows: API response, JSONL or JSON array)',
+  framings: ['jsonl', 'json'],
+  detect(sample: Sample): number {
+    const recs = sample.objects.slice(0, 20).flatMap(envelopeRecords);
+    return recs.some(isHeliconeRequest) ? 0.9 : 0;
+  },
+  explode: explodeDataEnvelope(),
+  fields: {
+    ts: '{$.request_created_at}',
+    request_id: t('request_id'),
+    session_id: property('Helicone-Session-Id', 'helicone-session-id'),
+    user_id: t('request_user_id'),
+    input: promptFromBody(),
+    model: `coalesce(${t('model_override')}, ${t('response_model')}, ${t('model')}, ${t('request_model')})`,
+    requested_model: `coalesce(${t('request_model')}, CASE WHEN json_valid({$.request_body}) AND json_type(CAST({$.request_body} AS JSON)) = 'OBJECT' THEN nullif(json_extract_string({$.request_body}, '$.model'), '') END)`,
+    route: property('route', 'Route'),
+    input_tokens: inputTokens(),
+    output_tokens: '{$.completion_tokens}',
+    cached_tokens: '{$.prompt_cache_read_tokens}',
+    cost_usd: 'coalesce({$.cost}, {$.costUSD})',
+    cache_hit: `CASE WHEN ${t('cache_reference_id')} IS NULL THEN NULL WHEN {$.cache_reference_id} = '${ZERO_UUID}' THEN 'false' ELSE 'true' END`,
+    status: '{$.response_status}',
+    latency_ms: '{$.delay_ms}',
+    provider: `lower(${t('provider')})`,
+  },
+};

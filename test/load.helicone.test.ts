@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { helicone } from '../src/load/formats/helicone.js';
+import { loadFile } from './helpers.js';
+
+describe('Helicone request export', () => {
+  it('maps HeliconeRequest rows (JSONL), with string bodies, placeholders, cache hits and overrides', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/helicone.jsonl');
+    expect(rejects).toEqual([]);
+    expect(summary).toMatchObject({ format: 'helicone', records: 4, loaded: 4, rejected: 0, skipped: 0, duplicates: 0 });
+    const [a, b, c, d] = rows;
+    // Every mapped field; ClickHouse time without zone is UTC; cache reads are added back to prompt_tokens.
+    expect(a).toMatchObject({
+      ts_ms: BigInt(Date.UTC(2025, 2, 17, 9, 0, 0, 250)),
+      request_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+      session_id: 'sess-a41',
+      user_id: 'cust-2291',
+      input: 'It is #48213, placed Friday.',
+      model: 'gpt-4o-mini-2024-07-18',
+      requested_model: 'gpt-4o-mini',
+      route: 'simple',
+      input_tokens: 368n,
+      output_tokens: 24n,
+      cached_tokens: 128n,
+      cost_usd: 0.00006,
+      cache_hit: false,
+      status: '200',
+      latency_ms: 1162,
+      provider: 'openai',
+      score: null,
+      ideal: null,
+      cache_key: null,
+      retry_of: null,
+      source_line: 1n,
+      format: 'helicone',
+    });
+    // request_body as a JSON string; empty request_user_id and model_override are absent; cache writes count as input.
+    expect(b).toMatchObject({
+      ts_ms: BigInt(Date.UTC(2025, 2, 17, 9, 0, 4, 100)),
+      request_id: '9b2f4e11-3c5d-4f6a-8b7c-1d2e3f4a5b6c',
+      session_id: 'sess-b07',
+      user_id: null,
+      input: 'Design a rate limiter for a multi-tenant API.',
+      model: 'claude-3-5-sonnet-20241022',
+      requested_model: 'claude-3-5-sonnet-latest',
+      route: null,
+      input_tokens: 1082n,
+      output_tokens: 228n,
+      cached_tokens: 0n,
+      cost_usd: 0.007434,
+      cache_hit: false,
+      latency_ms: 3881,
+      provider: 'anthropic',
+    });
+    // Body kept in object storage: no prompt. A cache_reference_id other than the zero UUID is a gateway cache hit.
+    expect(c).toMatchObject({ request_id: 'e4c0f5d3-8a6b-4dbe-8f74-0b5c3d2a9e44', input: null, cache_hit: true, cost_usd: 0, latency_ms: 18 });
+    // Legacy completion `prompt`; model_override wins; a rate-limited call has no usage.
+    expect(d).toMatchObject({
+      request_id: 'a6e2b7f5-0c8d-4f1a-b196-2d7e5f4c1a66',
+      input: 'Summarise the attached contract in three bullet points.',
+      model: 'gpt-4o-2024-08-06',
+      requested_model: 'gpt-4o',
+      session_id: null,
+      input_tokens: null,
+      output_tokens: null,
+      cached_tokens: null,
+      cost_usd: null,
+      status: '429',
+    });
+  });
+
+  it('unnests an API response {"data":[...],"error":null}, numbering records by their index', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/helicone.json');
+    expect(rejects).toEqual([]);
+    expect(summary).toMatchObject({ format: 'helicone', records: 2, loaded: 2, rejected: 0 });
+    expect(rows[0]).toMatchObject({
+      source_line: 1n,
+      request_id: '11aa22bb-33cc-44dd-85ee-66ff77008899',
+      input: 'Explain the CAP theorem with an example.', // Responses API `input` array
+      model: 'gpt-4o-2024-08-06',
+      route: 'complex',
+      session_id: 'sess-c19',
+      input_tokens: 31n,
+      output_tokens: 400n,
+      cost_usd: 0.0040775,
+      latency_ms: 2895,
+      ts_ms: BigInt(Date.UTC(2025, 2, 18, 14, 20, 1, 10)),
+    });
+    expect(rows[1]).toMatchObject({ source_line: 2n, request_id: '22bb33cc-44dd-45ee-86ff-770088990011', input: 'thanks!', route: 'simple' });
+  });
+
+  it('rejects bad records with their line and reason', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/helicone.bad.jsonl');
+    expect(summary).toMatchObject({ format: 'helicone', records: 5, loaded: 1, rejected: 4 });
+    expect(rows.map((r) => r['request_id'])).toEqual(['bad-0001']);
+    expect(rejects.map((r) => [r['source_line'], r['reason']])).toEqual([
+      [2n, 'missing ts'],
+      [3n, 'input_tokens is not a whole number: n/a'],
+      [4n, 'negative cost_usd: -0.5'],
+      [5n, 'malformed JSON'],
+    ]);
+  });
+
+  it('detects only Helicone rows', () => {
+    const objects = (file: string) =>
+      readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(helicone.detect({ framing: 'jsonl', lines: [], objects: objects('fixtures/formats/helicone.jsonl') })).toBe(0.9);
+    expect(helicone.detect({ framing: 'jsonl', lines: [], objects: objects('fixtures/formats/native.jsonl') })).toBe(0);
+    expect(helicone.detect({ framing: 'jsonl', lines: [], objects: objects('fixtures/formats/langfuse-v2.jsonl') })).toBe(0);
+    // A native record that happens to use request_created_at, request_id and provider is not Helicone's.
+    const nativeLike = { request_created_at: '2025-03-17 09:00:00', request_id: 'r1', provider: 'openai', model: 'gpt-4o', prompt_tokens: 5 };
+    expect(helicone.detect({ framing: 'jsonl', lines: [], objects: [nativeLike] })).toBe(0);
+  });
+});
