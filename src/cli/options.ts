@@ -19,6 +19,7 @@ export interface RawOptions {
   color?: boolean;
   inputFormat?: string;
   map?: string[];
+  memoryLimit?: string;
 }
 
 export type OutputFormat = 'table' | 'json';
@@ -37,6 +38,7 @@ export interface CommonOptions {
   color: boolean;
   inputFormat?: LogFormat;
   map: Record<string, string>;
+  memoryLimit?: string;
 }
 
 /** The option table: each command picks the rows it takes, so flags and help stay consistent. */
@@ -48,6 +50,7 @@ const OPTION_TABLE = {
   format: () => new Option('--format <format>', `output format: ${OUTPUT_FORMATS.join('|')} (default: table, or from --out's extension)`),
   out: () => new Option('--out <file>', 'write the output to a file instead of stdout'),
   quiet: () => new Option('--quiet', 'print nothing but the output and errors'),
+  memoryLimit: () => new Option('--memory-limit <size>', "DuckDB memory limit before it spills to disk, e.g. 4GB (default 1GB)"),
   debug: () => new Option('--debug', 'print stack traces for unexpected errors'),
   color: () => new Option('--no-color', 'no colour (also NO_COLOR=1; off when not a terminal)'),
   inputFormat: () => new Option('--input-format <name>', `force the input format instead of detecting it (${formatNames().join(', ')})`),
@@ -96,5 +99,11 @@ export function normalizeOptions(raw: RawOptions, env: NodeJS.ProcessEnv, isTTY:
   if (format) options.format = format;
   if (raw.out !== undefined) options.out = raw.out;
   if (inputFormat) options.inputFormat = inputFormat;
+  if (raw.memoryLimit !== undefined) {
+    if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw.memoryLimit.trim())) {
+      throw new UsageError(`--memory-limit "${raw.memoryLimit}" must be a size like 1GB or 512MB`);
+    }
+    options.memoryLimit = raw.memoryLimit.trim();
+  }
   return options;
 }

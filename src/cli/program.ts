@@ -20,7 +20,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('ingest')
       .description('append logs to a persistent DuckDB database (default .routecheck/routecheck.duckdb)')
       .argument('<inputs...>', 'log files, directories, glob patterns, or - for stdin (.gz and .zst are read as is)'),
-    ['db', 'config', 'inputFormat', 'map', 'format', 'out', 'quiet', 'debug'],
+    ['db', 'config', 'inputFormat', 'map', 'format', 'out', 'memoryLimit', 'quiet', 'debug'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { ingestCommand } = await import('./commands/ingest.js');
     result.code = await ingestCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io);
@@ -31,10 +31,11 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('report')
       .description('print the report for log files (loaded in memory) or for a database (--db)')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'quiet', 'debug', 'color'],
+    ['db', 'config', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { reportCommand } = await import('./commands/report.js');
-    result.code = await reportCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io);
+    // Section flags (--prices, --embedder, …) are validated by the section that owns them.
+    result.code = await reportCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { ...raw });
   });
 
   program

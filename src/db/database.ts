@@ -1,4 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSchema } from './schema.js';
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
@@ -40,11 +42,16 @@ export class Database {
   }
 }
 
+/** Keeps a week of traffic (millions of rows) within ~1.5 GB of process memory; --memory-limit raises it. */
+export const DEFAULT_MEMORY_LIMIT = '1GB';
+
 export interface DatabaseOptions {
   /** File path, or ':memory:'. The parent folder of a file is created. */
   path: string;
   /** DuckDB thread count; defaults to DuckDB's own (one per core). */
   threads?: number;
+  /** DuckDB memory_limit (e.g. '1GB'); past it DuckDB spills to a temp folder instead of growing. */
+  memoryLimit?: string;
 }
 
 /**
@@ -59,6 +66,10 @@ export async function withDatabase<T>(options: DatabaseOptions, fn: (db: Databas
   }
   const config: Record<string, string> = {};
   if (options.threads) config['threads'] = String(options.threads);
+  // Past the limit DuckDB spills to disk instead of growing; without one it would take 80% of RAM.
+  config['memory_limit'] = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  // Spill files go to the system temp folder, never into the user's working directory.
+  config['temp_directory'] = join(tmpdir(), `routecheck-${process.pid}.tmp`);
   const instance = await DuckDBInstance.create(options.path, config);
   try {
     const connection = await instance.connect();
