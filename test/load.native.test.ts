@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from './helpers.js';
 
@@ -64,5 +67,41 @@ describe('--map', () => {
   it('reads a field from another path', async () => {
     const { rows } = await loadFile('fixtures/formats/native.jsonl', { map: { user_id: '$.session_id' } });
     expect(rows[0]).toMatchObject({ user_id: 's-1' });
+  });
+});
+
+describe('native CSV', () => {
+  it('reads a header of canonical names and aliases; bad rows are rejected with their line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routecheck-csv-'));
+    const file = join(dir, 'log.csv');
+    writeFileSync(file, [
+      'timestamp,request_id,model,prompt_tokens,completion_tokens,cost,input',
+      '2025-03-17 09:00:00,c-1,gpt-4o-mini,10,20,0.0001,"hello, world"',
+      '2025-03-17 09:01:00,c-2,gpt-4o-mini,ten,20,0.0001,hi',
+      '2025-03-17 09:02:00,c-3,gpt-4o-mini,10',
+      '2025-03-17 09:03:00,c-4,gpt-4o,5,6,0.002,bye',
+    ].join('\n') + '\n');
+    const { summary, rows, rejects } = await loadFile(file);
+    expect(summary).toMatchObject({ format: 'native', records: 4, loaded: 2, rejected: 2 });
+    expect(rows.map((r) => [r['request_id'], r['source_line'], r['input_tokens'], r['input']])).toEqual([
+      ['c-1', 2n, 10n, 'hello, world'],
+      ['c-4', 5n, 5n, 'bye'],
+    ]);
+    expect(rejects.map((r) => [r['source_line'], r['reason']])).toEqual([
+      [3n, 'input_tokens is not a whole number: ten'],
+      [4n, 'CSV row has fewer columns than the header'],
+    ]);
+  });
+});
+
+describe('duplicates', () => {
+  it('keeps the first of records repeating a request_id within a file, and counts the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routecheck-dup-'));
+    const file = join(dir, 'dup.jsonl');
+    const line = (id: string, t: string) => JSON.stringify({ ts: `2025-03-17T09:00:0${t}Z`, request_id: id, model: 'm' });
+    writeFileSync(file, [line('a', '1'), line('b', '2'), line('a', '3'), line('c', '4'), line('b', '5')].join('\n'));
+    const { summary, rows } = await loadFile(file);
+    expect(summary).toMatchObject({ records: 5, loaded: 3, duplicates: 2, rejected: 0 });
+    expect(rows.map((r) => [r['request_id'], r['source_line']])).toEqual([['a', 1n], ['b', 2n], ['c', 4n]]);
   });
 });

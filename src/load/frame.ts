@@ -156,7 +156,10 @@ async function readerErrors(db: Database): Promise<FramedFile['frameErrors']> {
   const exists = await db.one(`SELECT 1 AS x FROM duckdb_tables() WHERE table_name = 'rc_csv_errors'`);
   if (!exists) return [];
   const rows = await db.all<{ line: bigint; error_type: string; csv_line: string | null; error_message: string }>(
-    `SELECT DISTINCT line, error_type, csv_line, error_message FROM rc_csv_errors ORDER BY line`,
+    // One bad line can be reported once per column: keep one error per line (the first column's).
+    `SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(csv_line, coalesce(column_idx, -1)) AS csv_line,
+       arg_min(error_message, coalesce(column_idx, -1)) AS error_message
+     FROM rc_csv_errors GROUP BY line ORDER BY line`,
   );
   return rows.map((r) => ({ line: Number(r.line), reason: readerReason(r.error_type, r.error_message), raw: r.csv_line }));
 }
