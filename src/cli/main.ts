@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { processIo, type Io } from './io.js';
 import { buildProgram } from './program.js';
@@ -10,8 +10,12 @@ import { buildProgram } from './program.js';
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const result = { code: 0 };
   const program = buildProgram(io, result);
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  // Every level, so that a nested command (`prices show`) never calls process.exit itself.
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -4,6 +4,11 @@ import { readArrowAsJsonl } from './arrow.js';
 
 /** Lines longer than this are rejected (with their text) rather than stopping the read. */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/**
+ * The largest single JSON document (a top-level array is split into elements, each within this limit).
+ * DuckDB allocates twice this per read, so it must stay well inside the default 1 GB memory limit.
+ */
+const MAX_DOCUMENT_BYTES = 128 * 1024 * 1024;
 /** read_csv would otherwise size its buffers at 16× the line limit, per thread (1 GB each at 64 MB lines). */
 const BUFFER_BYTES = 2 * MAX_LINE_BYTES;
 
@@ -132,7 +137,7 @@ async function frameJsonDocument(db: Database, path: string): Promise<FramedFile
   try {
     await db.run(
       `CREATE TEMP TABLE rc_rows AS SELECT CAST(json AS VARCHAR) AS raw
-       FROM read_json_objects($path, format='auto', maximum_object_size=1073741824)`,
+       FROM read_json_objects($path, format='auto', maximum_object_size=${MAX_DOCUMENT_BYTES})`,
       { path },
     );
   } catch (error) {
@@ -208,7 +213,7 @@ export async function sampleFile(db: Database, path: string, framing: Framing): 
       });
     } else if (framing === 'json') {
       const rows = await db
-        .all<{ json: string }>(`SELECT CAST(json AS VARCHAR) AS json FROM read_json_objects($path, format='auto', maximum_object_size=1073741824) LIMIT 20`, { path })
+        .all<{ json: string }>(`SELECT CAST(json AS VARCHAR) AS json FROM read_json_objects($path, format='auto', maximum_object_size=${MAX_DOCUMENT_BYTES}) LIMIT 20`, { path })
         .catch(() => []);
       objects = rows.map((r) => JSON.parse(r.json) as Record<string, unknown>).filter((o) => o !== null && typeof o === 'object');
     }
