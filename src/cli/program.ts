@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Io } from './io.js';
 import { addOptions, normalizeOptions, type RawOptions } from './options.js';
+import { registerPricesWatch } from './commands/prices-watch.js';
 
 export const VERSION = '0.1.0';
 
@@ -53,6 +54,10 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       const { demoCommand } = await import('./commands/demo.js');
       result.code = await demoCommand(raw, io);
     });
+
+  // `prices show` / `prices check` are registered by commands/prices.ts; `prices watch` here.
+  const prices = program.command('prices').description('prices in force, unpriced models in logs, and a watch on provider price lists');
+  registerPricesWatch(prices, io, result);
 
   return program;
 }
