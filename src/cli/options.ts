@@ -58,6 +58,10 @@ const OPTION_TABLE = {
     new Option('--map <field=path...>', 'read a canonical field from another JSON path, e.g. --map input=request.body.prompt').argParser(
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     ),
+  embedder: () => new Option('--embedder <name>', 'text embedder for semantic similarity: auto|lexical|transformers (default: auto, the transformers model when a local copy exists, else lexical)'),
+  model: () => new Option('--model <name>', 'transformers embedding model id or folder (default: Xenova/all-MiniLM-L6-v2)'),
+  modelDir: () => new Option('--model-dir <dir>', 'load the embedding model from <dir>/<model>/ only (no download)'),
+  offline: () => new Option('--offline', 'never download an embedding model; fail with a clear message when none is local'),
 } as const;
 
 export type OptionName = keyof typeof OPTION_TABLE;

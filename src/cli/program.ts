@@ -32,7 +32,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('report')
       .description('print the report for log files (loaded in memory) or for a database (--db)')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color'],
+    ['db', 'config', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { reportCommand } = await import('./commands/report.js');
     // Section flags (--prices, --embedder, …) are validated by the section that owns them.
