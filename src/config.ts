@@ -23,7 +23,7 @@ export interface Config {
   raw: Record<string, unknown>;
 }
 
-const KNOWN_KEYS = new Set(['$schema', 'db', 'input_format', 'map', 'prices_watch', 'embedder']);
+const KNOWN_KEYS = new Set(['$schema', 'db', 'input_format', 'map', 'prices_watch', 'embedder', 'efficiency']);
 /** Keys of sections not loaded by this version; kept quiet instead of warned about. */
 const RESERVED_KEYS = new Set(['tiers', 'trivial', 'classifier', 'prices', 'cache', 'gates', 'retries', 'week_start']);
 

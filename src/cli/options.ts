@@ -62,6 +62,8 @@ const OPTION_TABLE = {
   model: () => new Option('--model <name>', 'transformers embedding model id or folder (default: Xenova/all-MiniLM-L6-v2)'),
   modelDir: () => new Option('--model-dir <dir>', 'load the embedding model from <dir>/<model>/ only (no download)'),
   offline: () => new Option('--offline', 'never download an embedding model; fail with a clear message when none is local'),
+  prices: () => new Option('--prices <file>', 'price file (CSV or JSON) over the bundled genai-prices catalog (default: "prices" in the config)'),
+  weekStart: () => new Option('--week-start <day>', 'first day of a report week, UTC (default: monday, or "week_start" in the config)'),
 } as const;
 
 export type OptionName = keyof typeof OPTION_TABLE;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { Io } from './io.js';
 import { addOptions, normalizeOptions, type RawOptions } from './options.js';
 import { registerPricesWatch } from './commands/prices-watch.js';
+import { registerPrices } from './commands/prices.js';
 
 export const VERSION = '0.1.0';
 
@@ -32,7 +33,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('report')
       .description('print the report for log files (loaded in memory) or for a database (--db)')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline'],
+    ['db', 'config', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'prices', 'weekStart'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { reportCommand } = await import('./commands/report.js');
     // Section flags (--prices, --embedder, …) are validated by the section that owns them.
@@ -57,6 +58,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
 
   // `prices show` / `prices check` are registered by commands/prices.ts; `prices watch` here.
   const prices = program.command('prices').description('prices in force, unpriced models in logs, and a watch on provider price lists');
+  registerPrices(prices, io, result);
   registerPricesWatch(prices, io, result);
 
   return program;

@@ -1,0 +1,254 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { calcPrice, findProvider, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
+import { parseModel } from './identity.js';
+import { matches, specificity, type UserPriceRow } from './userPrices.js';
+
+/**
+ * The price catalog: the user price file first, then the bundled @pydantic/genai-prices data (dated prices,
+ * offline: nothing is fetched, `updatePrices` is never called). Answers "what did this model cost per token,
+ * and since when" as a list of periods, so that DuckDB can join each request to the price in force at its time.
+ *
+ * Approximations of the bundled data, stated in each period's `note`:
+ * - time-of-day prices (DeepSeek's off-peak windows) are ignored: the dated price applies all day;
+ * - long-context tiers (a dearer rate above N input tokens) become separate periods keyed on input tokens,
+ *   as genai-prices applies them (on the request's total input tokens).
+ */
+export interface PricePeriod {
+  /** Inclusive; null = since always. */
+  from: Date | null;
+  /** Exclusive; null = until further notice. */
+  to: Date | null;
+  /** The period applies to requests with more input tokens than this (long-context tiers); null = any. */
+  above_input_tokens: number | null;
+  /** …and at most this many; null = any. */
+  upto_input_tokens: number | null;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  /** Null: cached input tokens are charged at the input price. */
+  cached_input_per_mtok: number | null;
+  source: 'user' | 'catalog';
+  /** Where the price comes from, for people: `prices.csv line 2 (claude-3-5-haiku-2025*)`, `genai-prices anthropic/claude-3-5-haiku-latest`. */
+  origin: string;
+  note: string | null;
+}
+
+interface CatalogEntry {
+  start: Date | null;
+  prices: ModelPrice;
+}
+
+interface CatalogModel {
+  providerId: string;
+  modelId: string;
+  entries: CatalogEntry[];
+  note: string | null;
+}
+
+/**
+ * Provider names as logged (and as identity.ts normalizes them) → genai-prices provider ids, where the
+ * library's own matching (`provider_match`) does not already map them.
+ */
+const CATALOG_PROVIDER: Readonly<Record<string, string>> = {
+  bedrock: 'aws', vertex_ai: 'google', vertex: 'google', gemini: 'google', xai: 'x-ai', azure_ai: 'azure',
+  azure_openai: 'azure', together_ai: 'together', fireworks_ai: 'fireworks', moonshot: 'moonshotai',
+};
+
+export class PriceCatalog {
+  private readonly userRows: readonly UserPriceRow[];
+  private readonly catalogCache = new Map<string, CatalogModel | null>();
+  private readonly useBundled: boolean;
+
+  /** `bundled: false` leaves only the user rows (for tests of the overlay, and a user who wants only their own). */
+  constructor(userRows: readonly UserPriceRow[], options: { bundled?: boolean } = {}) {
+    this.userRows = userRows;
+    this.useBundled = options.bundled ?? true;
+  }
+
+  /**
+   * Every period of the price of `model` as logged with `provider` (the logged provider column, or null),
+   * in time order, non-overlapping. Empty when nothing prices it: the model is unpriced.
+   */
+  periods(model: string, provider: string | null): PricePeriod[] {
+    const id = parseModel(model);
+    const candidates = [model, id.name];
+    const providers = [provider?.toLowerCase() ?? null, id.provider].filter((p): p is string => p !== null);
+    const user = this.userRows
+      .map((row, order) => ({ row, order }))
+      .filter(({ row }) => matches(row.match, candidates) && (row.provider === null || providers.includes(row.provider)))
+      // Provider-specific rows first, then the most specific pattern, then file order.
+      .sort((a, b) =>
+        Number(b.row.provider !== null) - Number(a.row.provider !== null) ||
+        specificity(b.row.match) - specificity(a.row.match) ||
+        a.order - b.order)
+      .map(({ row }) => row);
+    const catalog = this.useBundled ? this.catalogModel(id.name, provider ?? id.provider) : null;
+
+    const bounds = new Set<number>();
+    for (const r of user) {
+      if (r.from) bounds.add(r.from.getTime());
+      if (r.to) bounds.add(r.to.getTime());
+    }
+    for (const e of catalog?.entries ?? []) if (e.start) bounds.add(e.start.getTime());
+    const edges = [...bounds].sort((a, b) => a - b);
+
+    // Segments (-inf, e0), [e0, e1), …, [en, +inf): each is priced by whatever covers its first instant.
+    const segments: { from: number | null; to: number | null }[] = [];
+    let prev: number | null = null;
+    for (const e of edges) {
+      segments.push({ from: prev, to: e });
+      prev = e;
+    }
+    segments.push({ from: prev, to: null });
+
+    const out: (PricePeriod & { key: string })[] = [];
+    for (const seg of segments) {
+      const probe = seg.from ?? (seg.to !== null ? seg.to - 1 : 0);
+      const row = user.find((r) => (r.from === null || r.from.getTime() <= probe) && (r.to === null || probe < r.to.getTime()));
+      let pieces: (Omit<PricePeriod, 'from' | 'to'> & { key: string })[] = [];
+      if (row) {
+        pieces = [{
+          above_input_tokens: null, upto_input_tokens: null, input_per_mtok: row.input_per_mtok, output_per_mtok: row.output_per_mtok,
+          cached_input_per_mtok: row.cached_input_per_mtok, source: 'user', origin: `${row.where} (${row.pattern})`, note: null,
+          key: `user:${row.where}`,
+        }];
+      } else if (catalog) {
+        const index = entryAt(catalog.entries, probe);
+        if (index >= 0) pieces = catalogPieces(catalog, index);
+      }
+      for (const piece of pieces) {
+        let last: (PricePeriod & { key: string }) | undefined;
+        for (const p of out) if (p.key === piece.key && p.above_input_tokens === piece.above_input_tokens) last = p;
+        const from = seg.from === null ? null : new Date(seg.from);
+        const to = seg.to === null ? null : new Date(seg.to);
+        // Adjacent segments priced by the same row (or catalog entry) are one period.
+        if (last && last.to !== null && from !== null && last.to.getTime() === from.getTime()) last.to = to;
+        else out.push({ ...piece, from, to });
+      }
+    }
+    return out
+      .sort((a, b) => (a.from?.getTime() ?? -Infinity) - (b.from?.getTime() ?? -Infinity) || (a.above_input_tokens ?? -1) - (b.above_input_tokens ?? -1))
+      .map(({ key: _key, ...p }) => p);
+  }
+
+  /** The period in force at `at` for a request with `inputTokens` input tokens (0 = the base tier), or null. */
+  priceAt(model: string, provider: string | null, at: Date, inputTokens = 0): PricePeriod | null {
+    const t = at.getTime();
+    return (
+      this.periods(model, provider).find(
+        (p) =>
+          (p.from === null || p.from.getTime() <= t) &&
+          (p.to === null || t < p.to.getTime()) &&
+          (p.above_input_tokens === null || inputTokens > p.above_input_tokens) &&
+          (p.upto_input_tokens === null || inputTokens <= p.upto_input_tokens),
+      ) ?? null
+    );
+  }
+
+  /**
+   * The bundled catalog's entry for a model id (without gateway prefix) and provider. A provider genai-prices
+   * does not know (`self-hosted`, an internal proxy) gets no catalog price rather than a guess from the name.
+   */
+  private catalogModel(name: string, provider: string | null): CatalogModel | null {
+    const key = `${provider ?? ''}\u0000${name}`;
+    if (this.catalogCache.has(key)) return this.catalogCache.get(key)!;
+    let result: CatalogModel | null = null;
+    let providerId: string | undefined;
+    if (provider !== null) {
+      const p = provider.toLowerCase();
+      providerId = findProvider({ providerId: CATALOG_PROVIDER[p] ?? p })?.id;
+    }
+    if (provider === null || providerId !== undefined) {
+      // calcPrice is the library's own model matching (provider rules, date-suffix normalisation, fallbacks);
+      // a zero usage makes it a lookup.
+      const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, name, providerId ? { providerId } : {});
+      if (found) result = toCatalogModel(found.provider.id, found.model);
+    }
+    this.catalogCache.set(key, result);
+    return result;
+  }
+}
+
+function toCatalogModel(providerId: string, model: ModelInfo): CatalogModel {
+  const entries: CatalogEntry[] = [];
+  let note: string | null = null;
+  if (!Array.isArray(model.prices)) {
+    entries.push({ start: null, prices: model.prices });
+  } else {
+    for (const c of model.prices) {
+      if (c.constraint === undefined) entries.push({ start: null, prices: c.prices });
+      else if (c.constraint.type === 'start_date') entries.push({ start: new Date(c.constraint.start_date), prices: c.prices });
+      else note = 'time-of-day prices ignored: the dated price applies all day';
+    }
+  }
+  return { providerId, modelId: model.id, entries, note };
+}
+
+/** The entry in force at t, as genai-prices resolves it: the last unconstrained or started entry, else the first. */
+function entryAt(entries: readonly CatalogEntry[], t: number): number {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.start === null || e.start.getTime() <= t) return i;
+  }
+  return entries.length > 0 ? 0 : -1;
+}
+
+type Tiered = { base: number; tiers: { start: number; price: number }[] };
+
+function isTiered(v: unknown): v is Tiered {
+  return typeof v === 'object' && v !== null && typeof (v as Tiered).base === 'number' && Array.isArray((v as Tiered).tiers);
+}
+
+/** A price key's value for a request with `inputTokens` input tokens (genai-prices: the last tier whose start is exceeded). */
+function tierValue(v: unknown, inputTokens: number): number | undefined {
+  if (typeof v === 'number') return v;
+  if (!isTiered(v)) return undefined;
+  let price = v.base;
+  for (const t of v.tiers) if (inputTokens > t.start) price = t.price;
+  return price;
+}
+
+/** One catalog entry as periods: one per long-context tier (usually just one). Unpriced (no input price) → none. */
+function catalogPieces(catalog: CatalogModel, index: number): (Omit<PricePeriod, 'from' | 'to'> & { key: string })[] {
+  const prices = catalog.entries[index]!.prices;
+  const keys = ['input_mtok', 'output_mtok', 'cache_read_mtok'] as const;
+  const starts = [...new Set(keys.flatMap((k) => (isTiered(prices[k]) ? (prices[k] as Tiered).tiers.map((t) => t.start) : [])))].sort((a, b) => a - b);
+  const ranges: [number | null, number | null][] = [];
+  let lower: number | null = null;
+  for (const s of starts) {
+    ranges.push([lower, s]);
+    lower = s;
+  }
+  ranges.push([lower, null]);
+  const pieces: (Omit<PricePeriod, 'from' | 'to'> & { key: string })[] = [];
+  for (const [above, upto] of ranges) {
+    const probe = above === null ? 0 : above + 1;
+    const input = tierValue(prices['input_mtok'], probe);
+    if (input === undefined) return [];
+    const notes = [catalog.note, starts.length > 0 ? `long-context tier by input tokens` : null].filter(Boolean);
+    pieces.push({
+      above_input_tokens: above,
+      upto_input_tokens: upto,
+      input_per_mtok: input,
+      output_per_mtok: tierValue(prices['output_mtok'], probe) ?? 0,
+      cached_input_per_mtok: tierValue(prices['cache_read_mtok'], probe) ?? null,
+      source: 'catalog',
+      origin: `genai-prices ${catalog.providerId}/${catalog.modelId}`,
+      note: notes.length > 0 ? notes.join('; ') : null,
+      key: `catalog:${index}`,
+    });
+  }
+  return pieces;
+}
+
+/** The bundled genai-prices version, for `prices show` (read from its package.json next to the resolved entry). */
+export function bundledCatalogVersion(): string | null {
+  try {
+    const entry = createRequire(import.meta.url).resolve('@pydantic/genai-prices');
+    const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,87 @@
+import { Chalk } from 'chalk';
+import Table from 'cli-table3';
+import type { PriceCheck, PriceShow } from '../cli/commands/prices.js';
+import { int, pct, truncate } from './format.js';
+import type { RenderOptions } from './options.js';
+import { shortOrigin, signedPct, wrap } from './prices.js';
+
+/** Renderers of `routecheck prices show` and `prices check`. Pure. */
+
+const money = (n: number | null): string => (n === null ? '= input' : `$${n.toFixed(n < 0.1 && n > 0 ? 4 : 3)}`);
+const day = (iso: string | null): string => (iso === null ? '' : iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z'));
+
+function span(from: string | null, to: string | null): string {
+  if (from === null && to === null) return 'always';
+  if (from === null) return `before ${day(to)}`;
+  if (to === null) return `from ${day(from)}`;
+  return `${day(from)} → ${day(to)}`;
+}
+
+export function renderPriceShow(s: PriceShow, options: RenderOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const id = s.identity;
+  const out = [
+    c.bold(s.model) + (s.provider ? ` (provider ${s.provider})` : ''),
+    `identity: provider ${id.provider ?? '—'}, family ${id.family || '—'}, version ${id.version ?? '—'}${id.alias ? `, alias ${id.alias}` : ''}`,
+  ];
+  if (s.price) {
+    const p = s.price;
+    const cached = p.cached_input_per_mtok === null ? 'cached input at the input price' : `${money(p.cached_input_per_mtok)} cached input`;
+    out.push(wrap(`at ${day(s.at)}: ${money(p.input_per_mtok)} input, ${money(p.output_per_mtok)} output, ${cached} per million tokens — from ${p.origin}`, options.width));
+  } else {
+    out.push(c.yellow(wrap(`at ${day(s.at)}: no price — requests of this model without a logged cost are unpriced. Add it to a price file (--prices FILE, or "prices" in the config).`, options.width)));
+  }
+  if (s.periods.length > 0) {
+    // The input-token column only when a long-context tier exists.
+    const tiered = s.periods.some((p) => p.above_input_tokens !== null || p.upto_input_tokens !== null);
+    const t = new Table({
+      head: ['in force', ...(tiered ? ['input tokens'] : []), 'input', 'output', 'cached', 'from'].map((h) => c.bold(h)),
+      style: { head: [], border: [], compact: true },
+      colAligns: ['left', ...(tiered ? ['left' as const] : []), 'right', 'right', 'right', 'left'],
+      wordWrap: false,
+    });
+    const originWidth = Math.max(20, options.width - (tiered ? 80 : 64));
+    for (const p of s.periods) {
+      const tokens = p.upto_input_tokens === null ? `> ${int(p.above_input_tokens ?? 0)}` : `≤ ${int(p.upto_input_tokens)}`;
+      t.push([span(p.from, p.to), ...(tiered ? [tokens] : []), money(p.input_per_mtok), money(p.output_per_mtok), money(p.cached_input_per_mtok), truncate(shortOrigin(p.origin), originWidth)]);
+    }
+    out.push(t.toString());
+    for (const note of new Set(s.periods.map((p) => p.note).filter((n): n is string => n !== null))) out.push(`note: ${note}`);
+  }
+  out.push(`catalog: genai-prices ${s.catalog.version ?? ''} (bundled, offline)${s.price_file ? `; price file: ${s.price_file}` : ''}`.replace('  ', ' '));
+  return out.join('\n') + '\n';
+}
+
+export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const out = [c.bold('Prices of the models in the logs')];
+  const t = new Table({
+    head: ['model', 'provider', 'requests', 'unpriced', 'price from'].map((h) => c.bold(h)),
+    style: { head: [], border: [], compact: true },
+    colAligns: ['left', 'left', 'right', 'right', 'left'],
+    wordWrap: false,
+  });
+  const modelWidth = Math.min(32, Math.max(12, ...r.models.map((m) => m.model.length)));
+  const providerWidth = Math.min(14, Math.max(8, ...r.models.map((m) => (m.provider ?? '').length)));
+  const originWidth = Math.max(20, options.width - modelWidth - providerWidth - 42);
+  for (const m of r.models) {
+    t.push([
+      truncate(m.model, modelWidth),
+      truncate(m.provider ?? '—', providerWidth),
+      int(m.requests),
+      m.unpriced > 0 ? c.yellow(int(m.unpriced)) : '0',
+      m.origin ? truncate(shortOrigin(m.origin), originWidth) : m.unpriced > 0 ? c.yellow('none') : 'none (cost logged)',
+    ]);
+  }
+  out.push(t.toString());
+  if (r.unpriced.requests > 0) {
+    out.push(c.yellow(wrap(`! ${int(r.unpriced.requests)} requests (${pct(r.unpriced.share)}) have no logged cost and no price: ` +
+      r.unpriced.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ') +
+      '. Add them to a price file (--prices FILE).', options.width)));
+  }
+  for (const d of r.discrepancies) {
+    out.push(c.yellow(wrap(`! ${d.model}: logged cost ${signedPct(d.logged_vs_catalog)} vs the list price since ${d.since} (${int(d.requests)} requests; ${d.price ?? 'catalog'})`, options.width)));
+  }
+  if (r.unpriced.requests === 0 && r.discrepancies.length === 0) out.push('every request is priced and logged costs match the list prices.');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { parseModel } from '../src/prices/identity.js';
+
+type Row = [logged: string, provider: string | null, family: string, version: string | null, alias?: string | null];
+
+/** Real-world model strings as gateways and providers log them. */
+const TABLE: Row[] = [
+  // OpenAI: dated and numbered releases, aliases, prefixes
+  ['gpt-4o-2024-08-06', 'openai', 'gpt-4o', '2024-08-06'],
+  ['gpt-4o', 'openai', 'gpt-4o', null],
+  ['gpt-4o-mini-2024-07-18', 'openai', 'gpt-4o-mini', '2024-07-18'],
+  ['openai/gpt-4o-mini', 'openai', 'gpt-4o-mini', null],
+  ['openai/gpt-4o-2024-11-20', 'openai', 'gpt-4o', '2024-11-20'],
+  ['gpt-3.5-turbo-0125', 'openai', 'gpt-3.5-turbo', '0125'],
+  ['gpt-3.5-turbo', 'openai', 'gpt-3.5-turbo', null],
+  ['gpt-4-0613', 'openai', 'gpt-4', '0613'],
+  ['gpt-4-32k-0613', 'openai', 'gpt-4-32k', '0613'],
+  ['gpt-4-1106-preview', 'openai', 'gpt-4', '1106-preview'],
+  ['gpt-4-turbo-2024-04-09', 'openai', 'gpt-4-turbo', '2024-04-09'],
+  ['gpt-4-turbo-preview', 'openai', 'gpt-4-turbo-preview', null],
+  ['chatgpt-4o-latest', 'openai', 'chatgpt-4o', null, 'latest'],
+  ['o1-2024-12-17', 'openai', 'o1', '2024-12-17'],
+  ['o3-mini-2025-01-31', 'openai', 'o3-mini', '2025-01-31'],
+  ['o1-preview', 'openai', 'o1-preview', null],
+  ['text-embedding-3-small', 'openai', 'text-embedding-3-small', null],
+  ['GPT-4o-2024-08-06', 'openai', 'gpt-4o', '2024-08-06'],
+  ['openai:gpt-4o', 'openai', 'gpt-4o', null],
+  ['ft:gpt-4o-mini-2024-07-18:acme::9xYzAb1', 'openai', 'gpt-4o-mini', '2024-07-18+ft:acme::9xYzAb1'],
+  // Anthropic: 8-digit dates, the seed's dated versions, aliases
+  ['claude-3-haiku-20240307', 'anthropic', 'claude-3-haiku', '20240307'],
+  ['claude-3-haiku-20240317', 'anthropic', 'claude-3-haiku', '20240317'],
+  ['claude-3-5-haiku-20241022', 'anthropic', 'claude-3-5-haiku', '20241022'],
+  ['claude-3-5-haiku-latest', 'anthropic', 'claude-3-5-haiku', null, 'latest'],
+  ['claude-3-7-sonnet-20250219', 'anthropic', 'claude-3-7-sonnet', '20250219'],
+  ['claude-sonnet-4-20250514', 'anthropic', 'claude-sonnet-4', '20250514'],
+  ['claude-opus-4-1-20250805', 'anthropic', 'claude-opus-4-1', '20250805'],
+  ['anthropic/claude-3-5-sonnet-20241022', 'anthropic', 'claude-3-5-sonnet', '20241022'],
+  ['claude-2.1', 'anthropic', 'claude-2.1', null],
+  ['claude-instant-1.2', 'anthropic', 'claude-instant-1.2', null],
+  // Bedrock: vendor-prefixed ids, -v1:0, cross-region profiles, LiteLLM's bedrock/ and bedrock/converse/
+  ['bedrock/anthropic.claude-3-haiku-20240307-v1:0', 'bedrock', 'claude-3-haiku', '20240307-v1:0'],
+  ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'bedrock', 'claude-3-5-sonnet', '20240620-v1:0'],
+  ['us.anthropic.claude-3-5-haiku-20241022-v1:0', 'bedrock', 'claude-3-5-haiku', '20241022-v1:0'],
+  ['bedrock/converse/us.anthropic.claude-3-7-sonnet-20250219-v1:0', 'bedrock', 'claude-3-7-sonnet', '20250219-v1:0'],
+  ['meta.llama3-70b-instruct-v1:0', 'bedrock', 'llama3-70b-instruct', 'v1:0'],
+  ['amazon.titan-text-express-v1', 'bedrock', 'titan-text-express', 'v1'],
+  ['amazon.nova-pro-v1:0', 'bedrock', 'nova-pro', 'v1:0'],
+  // Vertex AI: @ versions
+  ['vertex_ai/claude-3-5-haiku@20241022', 'vertex_ai', 'claude-3-5-haiku', '20241022'],
+  ['claude-haiku-4-5@20251001', 'vertex_ai', 'claude-haiku-4-5', '20251001'],
+  ['claude-3-5-sonnet-v2@20241022', 'vertex_ai', 'claude-3-5-sonnet', 'v2@20241022'],
+  ['vertex_ai/gemini-1.5-pro-002', 'vertex_ai', 'gemini-1.5-pro', '002'],
+  // Google AI
+  ['gemini-2.0-flash-001', 'google', 'gemini-2.0-flash', '001'],
+  ['gemini/gemini-1.5-flash-latest', 'google', 'gemini-1.5-flash', null, 'latest'],
+  ['models/gemini-1.5-pro', 'google', 'gemini-1.5-pro', null],
+  ['gemini-2.5-pro-preview-05-06', 'google', 'gemini-2.5-pro-preview', '05-06'],
+  ['gemini-exp-1206', 'google', 'gemini-exp', '1206'],
+  ['gemini-1.5-flash-8b-exp-0827', 'google', 'gemini-1.5-flash-8b-exp', '0827'],
+  // Azure: deployment names are whatever the team called them
+  ['azure/gpt-4o-2024-08-06', 'azure', 'gpt-4o', '2024-08-06'],
+  ['azure/my-gpt4o-prod', 'azure', 'my-gpt4o-prod', null],
+  ['azure_ai/mistral-large-2407', 'azure_ai', 'mistral-large', '2407'],
+  // Mistral, Cohere, DeepSeek, xAI
+  ['mistral-large-2407', 'mistral', 'mistral-large', '2407'],
+  ['mistral-large-latest', 'mistral', 'mistral-large', null, 'latest'],
+  ['mistral/mistral-small-2501', 'mistral', 'mistral-small', '2501'],
+  ['codestral-2405', 'mistral', 'codestral', '2405'],
+  ['command-r-plus-08-2024', 'cohere', 'command-r-plus', '08-2024'],
+  ['deepseek-chat', 'deepseek', 'deepseek-chat', null],
+  ['deepseek/deepseek-reasoner', 'deepseek', 'deepseek-reasoner', null],
+  ['deepseek-v3', 'deepseek', 'deepseek-v3', null],
+  ['grok-2-1212', 'xai', 'grok-2', '1212'],
+  ['xai/grok-beta', 'xai', 'grok-beta', null],
+  // Hosts of open models: numbers that are not versions stay in the family
+  ['groq/llama3-70b-8192', 'groq', 'llama3-70b-8192', null],
+  ['groq/llama-3.1-70b-versatile', 'groq', 'llama-3.1-70b-versatile', null],
+  ['together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo', 'together', 'llama-3.3-70b-instruct-turbo', null],
+  ['accounts/fireworks/models/llama-v3p1-70b-instruct', 'fireworks', 'llama-v3p1-70b-instruct', null],
+  ['openrouter/anthropic/claude-3.5-sonnet', 'openrouter', 'claude-3.5-sonnet', null],
+  ['ollama/llama3:8b', 'ollama', 'llama3:8b', null],
+  ['llama3:latest', null, 'llama3', null, 'latest'],
+  ['Qwen/Qwen2.5-72B-Instruct', null, 'qwen2.5-72b-instruct', null],
+  // Self-hosted and made-up names: the family is the name
+  ['acme-llama-3-70b-internal', null, 'acme-llama-3-70b-internal', null],
+  ['  gpt-4o-mini  ', 'openai', 'gpt-4o-mini', null],
+];
+
+describe('parseModel', () => {
+  for (const [logged, provider, family, version, alias = null] of TABLE) {
+    it(JSON.stringify(logged), () => {
+      const id = parseModel(logged);
+      expect({ provider: id.provider, family: id.family, version: id.version, alias: id.alias }).toEqual({
+        provider, family, version, alias,
+      });
+    });
+  }
+
+  it('keeps the id without the gateway prefix as the name a provider catalog uses', () => {
+    expect(parseModel('bedrock/anthropic.claude-3-haiku-20240307-v1:0').name).toBe('anthropic.claude-3-haiku-20240307-v1:0');
+    expect(parseModel('openrouter/anthropic/claude-3.5-sonnet').name).toBe('anthropic/claude-3.5-sonnet');
+    expect(parseModel('openai/gpt-4o').name).toBe('gpt-4o');
+    expect(parseModel('claude-3-5-haiku-20241022').name).toBe('claude-3-5-haiku-20241022');
+  });
+
+  it('puts two dated versions of one model in one family with different versions', () => {
+    const a = parseModel('claude-3-haiku-20240307');
+    const b = parseModel('bedrock/anthropic.claude-3-haiku-20240317-v1:0');
+    expect(a.family).toBe(b.family);
+    expect(a.version).not.toBe(b.version);
+  });
+
+  it('returns an empty family for an empty string', () => {
+    expect(parseModel('')).toEqual({ provider: null, family: '', version: null, alias: null, name: '' });
+  });
+});
