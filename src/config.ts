@@ -23,9 +23,10 @@ export interface Config {
   raw: Record<string, unknown>;
 }
 
-const KNOWN_KEYS = new Set(['$schema', 'db', 'input_format', 'map', 'prices_watch', 'embedder', 'efficiency']);
-/** Keys of sections not loaded by this version; kept quiet instead of warned about. */
-const RESERVED_KEYS = new Set(['tiers', 'trivial', 'classifier', 'prices', 'cache', 'gates', 'retries', 'week_start']);
+const KNOWN_KEYS = new Set([
+  '$schema', 'db', 'input_format', 'map', 'prices_watch', 'embedder', 'efficiency', 'cache', 'gates',
+  'tiers', 'trivial', 'classifier', 'prices', 'retries', 'week_start',
+]);
 
 export const DEFAULT_CONFIG_FILE = 'routecheck.config.json';
 
@@ -64,7 +65,7 @@ export function normalizeConfig(raw: unknown, file: string | undefined): Config 
     if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new UsageError(`${where}: "map" must be an object of field: "json.path"`);
     for (const [k, v] of Object.entries(map)) config.map[k] = requireString(v, `${where}: "map.${k}"`);
   }
-  config.unknownKeys = Object.keys(obj).filter((k) => !KNOWN_KEYS.has(k) && !RESERVED_KEYS.has(k));
+  config.unknownKeys = Object.keys(obj).filter((k) => !KNOWN_KEYS.has(k));
   return config;
 }
 

@@ -44,3 +44,122 @@ export function resolveWindow(since: Bound | undefined, until: Bound | undefined
   if (from && to && from >= to) throw new UsageError(`--since must be before --until`);
   return { from, to };
 }
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+/** How the report window was chosen; `--week`, `--last`, `--since/--until`, `--all`, or the default. */
+export type WindowSpec =
+  | { kind: 'default' }
+  | { kind: 'all' }
+  | { kind: 'week'; from: Date; label: string }
+  | { kind: 'last'; ms: number; text: string }
+  | { kind: 'range'; since?: Bound; until?: Bound };
+
+export interface ReportWindow {
+  window: Window;
+  /** The window just before, of the same length, that the headline compares with; null when there is none. */
+  previous: Window | null;
+  /**
+   * `last_complete_week` (the default), `week` (--week), `last` (--last), `range` (--since/--until), or `all`:
+   * the whole data (--all, or the default when the data holds no complete week).
+   */
+  basis: 'last_complete_week' | 'week' | 'last' | 'range' | 'all';
+  /** `2025-W12` for week windows, else null. */
+  label: string | null;
+}
+
+/** Monday 00:00 UTC of the ISO week holding `d`. */
+export function isoWeekStart(d: Date): Date {
+  const day = Math.floor(d.getTime() / DAY_MS) * DAY_MS;
+  const dow = (new Date(day).getUTCDay() + 6) % 7;
+  return new Date(day - dow * DAY_MS);
+}
+
+/** `2025-W12` for any instant of that ISO week (the ISO year is the year of the week's Thursday). */
+export function isoWeekLabel(d: Date): string {
+  const thursday = new Date(isoWeekStart(d).getTime() + 3 * DAY_MS);
+  const year = thursday.getUTCFullYear();
+  const week1 = isoWeekStart(new Date(Date.UTC(year, 0, 4)));
+  const week = Math.round((thursday.getTime() - 3 * DAY_MS - week1.getTime()) / WEEK_MS) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/** `2025-W12` (also `2025w12`) → the Monday it starts on. Pure; a week that does not exist is a UsageError. */
+export function parseIsoWeek(text: string, flag = '--week'): { from: Date; label: string } {
+  const m = /^(\d{4})-?[wW](\d{1,2})$/.exec(text.trim());
+  if (m) {
+    const year = Number(m[1]);
+    const week = Number(m[2]);
+    // Week 1 is the week with 4 January in it.
+    const from = new Date(isoWeekStart(new Date(Date.UTC(year, 0, 4))).getTime() + (week - 1) * WEEK_MS);
+    const label = `${year}-W${String(week).padStart(2, '0')}`;
+    if (week >= 1 && isoWeekLabel(from) === label) return { from, label };
+    throw new UsageError(`${flag} "${text}": ${year} has no ISO week ${week}`);
+  }
+  throw new UsageError(`${flag} "${text}" is not an ISO week (2025-W12)`);
+}
+
+/** `7d`, `4w`, `12h` → milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const b = DURATION.exec(text.trim());
+  if (!b) throw new UsageError(`${flag} "${text}" is not a duration (7d, 4w, 12h)`);
+  const ms = Number(b[1]) * UNIT_MS[b[2]!.toLowerCase()]!;
+  if (ms <= 0) throw new UsageError(`${flag} "${text}" must be longer than zero`);
+  return ms;
+}
+
+/**
+ * The report window and the window it is compared with. Pure.
+ *
+ * Default: the last complete ISO week (UTC, Monday to Monday) in the data, compared with the week before. A week
+ * is complete when the data reaches both its first day and its last day (a Friday cron run on logs loaded up to
+ * Thursday reports the week before; a log that starts on a Wednesday has no complete first week). When the data
+ * holds no complete week, the report covers all of it and compares with nothing.
+ *
+ * `--last 7d` is the last 7 days up to the latest request, compared with the 7 days before. `--since/--until`
+ * compare with the same length just before `--since` (when both ends are known).
+ */
+export function resolveReportWindow(spec: WindowSpec, data: { first: Date | null; last: Date | null }): ReportWindow {
+  switch (spec.kind) {
+    case 'all':
+      return { window: { from: null, to: null }, previous: null, basis: 'all', label: null };
+    case 'week':
+      return weekWindow(spec.from, 'week');
+    case 'last': {
+      if (!data.last) return { window: { from: null, to: null }, previous: null, basis: 'last', label: null };
+      // Inclusive of the latest request: the window is open at the end.
+      const from = new Date(data.last.getTime() - spec.ms);
+      return { window: { from, to: null }, previous: { from: new Date(from.getTime() - spec.ms), to: from }, basis: 'last', label: null };
+    }
+    case 'range': {
+      const window = resolveWindow(spec.since, spec.until, data.last);
+      const end = window.to ?? (data.last ? new Date(data.last.getTime() + 1) : null);
+      const previous =
+        window.from && end && end > window.from
+          ? { from: new Date(window.from.getTime() - (end.getTime() - window.from.getTime())), to: window.from }
+          : null;
+      return { window, previous, basis: 'range', label: null };
+    }
+    case 'default': {
+      const week = lastCompleteWeek(data.first, data.last);
+      if (!week) return { window: { from: null, to: null }, previous: null, basis: 'all', label: null };
+      return weekWindow(week, 'last_complete_week');
+    }
+  }
+}
+
+/** The Monday of the last complete ISO week in [first, last], or null. */
+export function lastCompleteWeek(first: Date | null, last: Date | null): Date | null {
+  if (!first || !last) return null;
+  let start = isoWeekStart(last);
+  // The data must reach the week's last day (Sunday) …
+  if (last.getTime() < start.getTime() + 6 * DAY_MS) start = new Date(start.getTime() - WEEK_MS);
+  // … and its first day (Monday).
+  return first.getTime() < start.getTime() + DAY_MS ? start : null;
+}
+
+function weekWindow(from: Date, basis: 'week' | 'last_complete_week'): ReportWindow {
+  const to = new Date(from.getTime() + WEEK_MS);
+  return { window: { from, to }, previous: { from: new Date(from.getTime() - WEEK_MS), to: from }, basis, label: isoWeekLabel(from) };
+}

@@ -1,26 +1,11 @@
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
-import type { Io } from '../src/cli/io.js';
+import { runCli } from './run-cli.js';
 
 /** Runs the CLI in-process with captured output. */
-export async function run(argv: string[], stdinText = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: {},
-    columns: 100,
-    stdin: Readable.from([Buffer.from(stdinText)]),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+export const run = (argv: string[], stdinText = '') => runCli(argv, {}, stdinText);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-test-'));
 

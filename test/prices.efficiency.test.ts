@@ -259,10 +259,10 @@ describe('on the demo data', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'routecheck.config.json'), JSON.stringify(demoConfig(DEFAULT_DEMO_OPTIONS)));
     writeFileSync(join(dir, 'prices.csv'), demoPricesCsv(DEFAULT_DEMO_OPTIONS));
-    const r = await run(['report', 'fixtures/demo/logs/', '--config', join(dir, 'routecheck.config.json'), '--format', 'json', '--quiet']);
+    const r = await run(['report', 'fixtures/demo/logs/', '--all', '--config', join(dir, 'routecheck.config.json'), '--format', 'json', '--quiet']);
     expect(r.code).toBe(0);
     report = JSON.parse(r.stdout);
-    const bare = await run(['report', 'fixtures/demo/logs/', '--format', 'json', '--quiet']);
+    const bare = await run(['report', 'fixtures/demo/logs/', '--all', '--format', 'json', '--quiet']);
     withoutPriceFile = JSON.parse(bare.stdout);
   });
 

@@ -1,6 +1,6 @@
 import type { Row } from '../db/database.js';
 import type { Section } from '../report/section.js';
-import { renderEfficiency } from '../render/prices.js';
+import { efficiencyBlocks } from '../render/prices.js';
 import {
   decompose, membersOf, mergeModelWeeks, modelWeekFromRow, tokens, type Cause, type Decomposition, type Effects, type ModelWeek,
 } from '../prices/attribution.js';
@@ -356,7 +356,7 @@ export const efficiencySection: Section = {
     }
     return { efficiency };
   },
-  table(report, options) {
-    return report.efficiency ? renderEfficiency(report.efficiency, options) : null;
+  blocks(report) {
+    return report.efficiency ? efficiencyBlocks(report.efficiency) : [];
   },
 };

@@ -1,5 +1,5 @@
 import type { Section } from '../report/section.js';
-import { renderSpend } from '../render/prices.js';
+import { spendBlocks } from '../render/prices.js';
 import { membersOf, mergeModelWeeks, modelWeekFromRow, spendEffects, type ModelWeek } from '../prices/attribution.js';
 import { sharedCostFacts, type FactRows } from '../prices/costs.js';
 import { normalizePricingSettings } from '../prices/settings.js';
@@ -120,7 +120,7 @@ export const spendSection: Section = {
     const facts = await sharedCostFacts(ctx.db, ctx.params, settings);
     return { spend: toSpend(facts.rows, ctx.window) };
   },
-  table(report, options) {
-    return report.spend ? renderSpend(report.spend, options) : null;
+  blocks(report) {
+    return report.spend ? spendBlocks(report.spend) : [];
   },
 };

@@ -1,5 +1,5 @@
 import type { Section } from '../report/section.js';
-import { renderVersions } from '../render/prices.js';
+import { versionsBlocks } from '../render/prices.js';
 import { costAt, effectiveRates, mergeModelWeeks, modelWeekFromRow, type ModelWeek, type Rates } from '../prices/attribution.js';
 import { sharedCostFacts, type FactRows } from '../prices/costs.js';
 import { normalizePricingSettings } from '../prices/settings.js';
@@ -148,7 +148,7 @@ export const versionsSection: Section = {
     const facts = await sharedCostFacts(ctx.db, ctx.params, settings);
     return { versions: toVersions(facts.rows) };
   },
-  table(report, options) {
-    return report.versions ? renderVersions(report.versions, options) : null;
+  blocks(report) {
+    return report.versions ? versionsBlocks(report.versions) : [];
   },
 };

@@ -2,8 +2,10 @@
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Whether stdout is a terminal (colour and progress only then). */
+  /** Whether stdout is a terminal (colour only then). */
   isTTY: boolean;
+  /** Whether stderr is a terminal: progress lines are drawn only then (absent: no). */
+  stderrIsTTY?: boolean;
   env: NodeJS.ProcessEnv;
   columns: number;
   stdin: NodeJS.ReadableStream;
@@ -14,6 +16,7 @@ export function processIo(): Io {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
     columns: process.stdout.columns || 100,
     stdin: process.stdin,

@@ -5,6 +5,7 @@ import { ingestFile, type FileSummary } from '../load/ingest.js';
 import { int } from '../render/format.js';
 import type { Io } from './io.js';
 import type { CommonOptions } from './options.js';
+import { progressSink, statusLine } from './progress.js';
 
 /** Loads every input into the database, printing one summary line per file on stderr (unless --quiet). */
 export async function loadInputs(db: Database, inputs: string[], options: CommonOptions, io: Io): Promise<FileSummary[]> {
@@ -14,16 +15,21 @@ export async function loadInputs(db: Database, inputs: string[], options: Common
   const { files, cleanup } = await discoverInputs(inputs, io.stdin);
   try {
     const summaries: FileSummary[] = [];
-    for (const file of files) {
+    // On a terminal, the file being loaded and the seconds it has taken (erased before its summary line).
+    const status = statusLine(progressSink(io, options.quiet));
+    for (const [i, file] of files.entries()) {
       let s: FileSummary;
+      status.start(`loading ${file.label}${files.length > 1 ? ` (${i + 1} of ${files.length})` : ''}…`);
       try {
         s = await ingestFile(db, file.path, file.label, { inputFormat: options.inputFormat, map: options.map });
       } catch (error) {
+        status.clear();
         // A file DuckDB cannot read at all (unreadable, not the format it claims): one clear line, exit 2.
         if (error instanceof UserError) throw error;
         const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
         throw new InputError(`cannot load ${file.label}: ${message}`, { cause: error });
       }
+      status.clear();
       summaries.push(s);
       if (!options.quiet) io.stderr(summaryLine(s) + '\n');
     }

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Io } from './io.js';
 import { addOptions, normalizeOptions, type RawOptions } from './options.js';
 import { registerPricesWatch } from './commands/prices-watch.js';
@@ -33,11 +33,56 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('report')
       .description('print the report for log files (loaded in memory) or for a database (--db)')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'prices', 'weekStart'],
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { reportCommand } = await import('./commands/report.js');
     // Section flags (--prices, --embedder, …) are validated by the section that owns them.
     result.code = await reportCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { ...raw });
+  });
+
+  addOptions(
+    program
+      .command('init')
+      .description('write a starting routecheck.config.json (tiers by logged price, score thresholds) from the models in a log')
+      .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin')
+      .option('--force', 'overwrite an existing config file'),
+    ['db', 'inputFormat', 'map', 'out', 'memoryLimit', 'quiet', 'debug'],
+  ).action(async (inputs: string[], raw: RawOptions & { force?: boolean }) => {
+    const { initCommand } = await import('./commands/init.js');
+    result.code = await initCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { force: Boolean(raw.force) });
+  });
+
+  addOptions(
+    program
+      .command('check')
+      .description('the CI gate: the report\'s health gates against thresholds; exit 0 pass, 1 a gate failed, 2 usage/input error')
+      .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn', 'junit', 'strict'],
+  ).action(async (inputs: string[], raw: RawOptions & { junit?: string; strict?: boolean }) => {
+    const { checkCommand } = await import('./commands/check.js');
+    result.code = await checkCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { ...raw }, { junit: raw.junit, strict: raw.strict });
+  });
+
+  addOptions(
+    program.command('history').description('the headline numbers each report stored in the database (--db), oldest first'),
+    ['db', 'config', 'format', 'out', 'memoryLimit', 'quiet', 'debug', 'color'],
+  ).action(async (raw: RawOptions) => {
+    const { historyCommand } = await import('./commands/history.js');
+    result.code = await historyCommand(normalizeOptions(raw, io.env, io.isTTY), io);
+  });
+
+  addOptions(
+    program
+      .command('export')
+      .description('write the enriched per-request table (cost, tier, ideal tier, deviation, retry, cluster) as Parquet, CSV or Arrow IPC')
+      .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin')
+      .addOption(new Option('--format <format>', "parquet|csv|arrow (default: from --out's extension)")),
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier'],
+  ).action(async (inputs: string[], raw: RawOptions) => {
+    const { exportCommand } = await import('./commands/export.js');
+    // --format here names a file format, not a report format: kept out of the common options.
+    const { format, ...common } = raw;
+    result.code = await exportCommand(inputs, normalizeOptions(common, io.env, io.isTTY), io, { ...common }, format);
   });
 
   program

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../random.js';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import * as P from './pools.js';
@@ -222,6 +223,8 @@ export function demoPricesCsv(o: DemoOptions): string {
   return rows.join('\n') + '\n';
 }
 
+export { mulberry32 };
+
 export function emptyTruth(): DemoTruth {
   return {
     requests: 0, evaluated: 0, over_routed: 0, under_routed: 0, retries: 0, retries_linked: 0, retry_cost_usd: 0,
@@ -241,17 +244,6 @@ export function generateDemo(o: DemoOptions): { lines: DemoLine[]; truth: DemoTr
 // ---------------------------------------------------------------------------------------------------------
 // Randomness
 
-/** mulberry32: a tiny, fast 32-bit PRNG; good enough for synthetic data and fully reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** murmur3's finaliser: a bijection on 32-bit integers, so distinct counters give distinct ids. */
 function fmix32(h: number): number {

@@ -1,21 +1,15 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { Efficiency, EfficiencyAlert } from '../analyses/efficiency.js';
 import type { Spend } from '../analyses/spend.js';
 import type { Versions } from '../analyses/versions.js';
-import { int, pct, truncate, usd, when } from './format.js';
+import { cell, heading, info, warn, fail, type Block, type Cell } from './blocks.js';
+import { int, pct, usd, when } from './format.js';
 import type { RenderOptions } from './options.js';
+import { drawBlocks } from './terminal.js';
 
 /**
- * Terminal renderers of the price-aware sections (tokens per dollar, version drift, spend vs traffic).
- * Pure: result and options → string. Fractions from the JSON are shown as percentages here.
+ * The price-aware sections (tokens per dollar, version drift, spend vs traffic) as blocks, and their terminal
+ * text. Pure: result → blocks. Fractions from the JSON are shown as percentages; CSV cells keep the fractions.
  */
-
-function table(head: string[], rows: string[][], c: ChalkInstance, align: ('left' | 'right')[]): string {
-  const t = new Table({ head: head.map((h) => c.bold(h)), style: { head: [], border: [], compact: true }, colAligns: align, wordWrap: false });
-  for (const row of rows) t.push(row);
-  return t.toString();
-}
 
 /** +18.0% / −15.3%: a change always carries its sign. */
 export function signedPct(fraction: number | null, digits = 1): string {
@@ -87,17 +81,18 @@ export function alertText(a: EfficiencyAlert): string {
     (why.length > 0 ? ` — ${why.join('; ')}` : ' — no single cause: costs moved without a price, version or token-mix change');
 }
 
-export function renderEfficiency(e: Efficiency, options: RenderOptions): string {
-  const c = new Chalk({ level: options.color ? 1 : 0 });
-  const out: string[] = [c.bold('Tokens per dollar')];
-  const width = options.width;
+/** A signed change as a cell: text `−14.8%`, value the fraction. */
+const change = (fraction: number | null, tone?: 'warn' | 'fail'): Cell => cell(signedPct(fraction), fraction, tone);
+
+export function efficiencyBlocks(e: Efficiency): Block[] {
+  const out: Block[] = [heading('Tokens per dollar')];
   if (!e.available) {
-    out.push(c.yellow(`not available: ${e.reason}.`));
+    out.push(warn(`not available: ${e.reason}.`));
   } else {
-    out.push(wrap(`input + output tokens per USD of provider calls, weeks from ${e.week_start} (UTC); cache hits and unpriced requests left out.`, width, 0));
-    const nameWidth = 26;
-    const k = Math.max(1, Math.min(e.weeks.length, Math.floor((width - nameWidth - 14) / 9)));
-    const weeks = e.weeks.slice(-k);
+    out.push(info(`input + output tokens per USD of provider calls, weeks from ${e.week_start} (UTC); cache hits and unpriced requests left out.`));
+    const weeks = e.weeks;
+    // The family chart goes under both tables.
+    let chart: Block | null = null;
     const matrix = (title: string, key: 'families' | 'tiers'): void => {
       // Groups never priced in these weeks (a self-hosted model) would be a row of dashes: the unpriced line covers them.
       const names = [...new Set(weeks.flatMap((w) =>
@@ -105,98 +100,146 @@ export function renderEfficiency(e: Efficiency, options: RenderOptions): string 
           ? w.families.filter((f) => f.tokens_per_dollar !== null).map((f) => f.family)
           : w.tiers.filter((t) => t.tokens_per_dollar !== null).map((t) => t.tier)))].sort();
       if (names.length === 0) return;
-      const rows = names.map((name) => {
+      const group = (w: (typeof weeks)[number], name: string) =>
+        key === 'families' ? w.families.find((f) => f.family === name) : w.tiers.find((t) => t.tier === name);
+      const rows = names.map((name): Cell[] => {
         const cells = weeks.map((w) => {
-          const g = key === 'families' ? w.families.find((f) => f.family === name) : w.tiers.find((t) => t.tier === name);
-          return compact(g?.tokens_per_dollar ?? null);
+          const tpd = group(w, name)?.tokens_per_dollar ?? null;
+          return cell(compact(tpd), tpd);
         });
-        const last = weeks[weeks.length - 1]!;
-        const g = key === 'families' ? last.families.find((f) => f.family === name) : last.tiers.find((t) => t.tier === name);
-        const wow = g?.wow_change ?? null;
-        const wowText = signedPct(wow);
-        return [truncate(name, nameWidth), ...cells, wow !== null && wow < -e.alert_drop ? c.red(wowText) : wowText];
+        const wow = group(weeks[weeks.length - 1]!, name)?.wow_change ?? null;
+        return [name, ...cells, change(wow, wow !== null && wow < -e.alert_drop ? 'fail' : undefined)];
       });
-      out.push(table([title, ...weeks.map((w) => w.week.slice(5)), 'last WoW'], rows, c, ['left', ...weeks.map(() => 'right' as const), 'right']));
+      out.push({
+        kind: 'table',
+        id: key === 'families' ? 'tpd-family' : 'tpd-tier',
+        head: [title, ...weeks.map((w) => w.week.slice(5)), 'last WoW'],
+        columns: [title, ...weeks.map((w) => w.week), 'last_wow_change'],
+        rows,
+        // On a narrow terminal the oldest weeks go first; the name column gives way last.
+        fit: { drop: [1, 1 + weeks.length], flex: 0 },
+      });
+      if (key === 'families') {
+        chart = {
+          kind: 'chart',
+          id: 'tpd-family',
+          title: 'Tokens per dollar by model family, weekly',
+          x: weeks.map((w) => w.week),
+          series: names.map((name) => ({ name, values: weeks.map((w) => group(w, name)?.tokens_per_dollar ?? null) })),
+          format: 'compact',
+          scale: 'log',
+          caption: `A drop of more than ${pct(e.alert_drop, 0)} week over week is worth a look: a new model version or a price change (log scale).`,
+        };
+      }
     };
     matrix('family', 'families');
     matrix('tier', 'tiers');
-    if (e.alerts.length === 0) out.push(`no week-over-week drop above ${pct(e.alert_drop, 0)}.`);
-    for (const a of e.alerts) out.push(c.red(wrap(alertText(a), width)));
+    if (chart) out.push(chart);
+    if (e.alerts.length === 0) out.push(info(`no week-over-week drop above ${pct(e.alert_drop, 0)}.`));
+    for (const a of e.alerts) out.push(fail(alertText(a).replace(/^! /, '')));
     for (const d of e.discrepancies) {
-      out.push(c.yellow(wrap(`! logged cost vs list price: ${d.model} ${signedPct(d.logged_vs_catalog)} since ${d.since}` +
-        ` (${int(d.requests)} requests; list price from ${d.price ? shortOrigin(d.price) : 'the catalog'})`, width)));
+      out.push(warn(`logged cost vs list price: ${d.model} ${signedPct(d.logged_vs_catalog)} since ${d.since}` +
+        ` (${int(d.requests)} requests; list price from ${d.price ? shortOrigin(d.price) : 'the catalog'})`));
     }
   }
   const u = e.unpriced;
   if (u.requests > 0) {
     const models = u.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ');
-    out.push(c.yellow(wrap(`! ${int(u.requests)} requests (${pct(u.share)}) have no logged cost and no price — their spend is unknown` +
-      ` and in no total: ${models}. Add them to a price file (--prices FILE).`, width)));
+    out.push(warn(`${int(u.requests)} requests (${pct(u.share)}) have no logged cost and no price — their spend is unknown` +
+      ` and in no total: ${models}. Add them to a price file (--prices FILE).`));
   }
   const bySource = { user: 0, catalog: 0, none: 0 };
   for (const p of e.prices) bySource[p.source ?? 'none']++;
   const models = (n: number): string => `${n} model${n === 1 ? '' : 's'}`;
-  out.push(wrap(`prices: ${models(bySource.user)} from the price file, ${models(bySource.catalog)} from genai-prices, ${models(bySource.none)} with none` +
-    ` (routecheck prices check shows which).`, width));
-  return out.join('\n') + '\n';
+  out.push(info(`prices: ${models(bySource.user)} from the price file, ${models(bySource.catalog)} from genai-prices, ${models(bySource.none)} with none` +
+    ` (routecheck prices check shows which).`));
+  return out;
 }
 
-export function renderVersions(v: Versions, options: RenderOptions): string {
-  const c = new Chalk({ level: options.color ? 1 : 0 });
-  const out: string[] = [c.bold('Model versions')];
-  if (!v.available) return out.concat(c.yellow(`not available: ${v.reason}.`)).join('\n') + '\n';
-  const rows: string[][] = [];
-  const modelWidth = Math.max(20, options.width - 62);
+export function versionsBlocks(v: Versions): Block[] {
+  const out: Block[] = [heading('Model versions')];
+  if (!v.available) return [...out, warn(`not available: ${v.reason}.`)];
+  const rows: Cell[][] = [];
   for (const f of v.families) {
     for (const line of f.versions) {
       const last = line.weeks[line.weeks.length - 1];
       rows.push([
-        truncate(line.model, modelWidth),
+        line.model,
         line.version ?? '—',
-        when(line.first_seen).slice(0, 10),
-        when(line.last_seen).slice(0, 10),
-        int(line.requests),
-        last ? `${pct(last.share, 0)} ${last.week.slice(5)}` : '—',
+        cell(when(line.first_seen).slice(0, 10), line.first_seen),
+        cell(when(line.last_seen).slice(0, 10), line.last_seen),
+        cell(int(line.requests), line.requests),
+        cell(last ? `${pct(last.share, 0)} ${last.week.slice(5)}` : '—', last ? last.share : null),
       ]);
     }
   }
-  out.push(table(['model', 'version', 'first seen', 'last seen', 'requests', 'share (wk)'], rows, c, ['left', 'left', 'left', 'left', 'right', 'right']));
-  if (v.changes.length === 0) out.push('no new version took traffic in the window.');
+  out.push({
+    kind: 'table',
+    id: 'versions',
+    head: ['model', 'version', 'first seen', 'last seen', 'requests', 'share (wk)'],
+    columns: ['model', 'version', 'first_seen', 'last_seen', 'requests', 'last_week_share'],
+    rows,
+    align: ['left', 'left', 'left', 'left', 'right', 'right'],
+    fit: { flex: 0 },
+  });
+  if (v.changes.length === 0) out.push(info('no new version took traffic in the window.'));
   for (const ch of v.changes) {
     const price = (p: typeof ch.unit_price_before): string =>
       p ? `$${p.input_per_mtok.toFixed(3)}/$${p.output_per_mtok.toFixed(3)}` : 'unpriced';
-    out.push(c.yellow(wrap(`! ${ch.family}: ${ch.from} → ${ch.to} from ${when(ch.first_seen)} (${pct(ch.share_first_week, 0)} of the family in` +
+    out.push(warn(`${ch.family}: ${ch.from} → ${ch.to} from ${when(ch.first_seen)} (${pct(ch.share_first_week, 0)} of the family in` +
       ` its first week); unit price ${signedPct(ch.unit_price_change)}: ${price(ch.unit_price_before)} → ${price(ch.unit_price_after)}` +
-      ` per Mtok in/out`, options.width)));
+      ` per Mtok in/out`));
   }
-  return out.join('\n') + '\n';
+  return out;
+}
+
+export function spendBlocks(s: Spend): Block[] {
+  const out: Block[] = [heading('Spend vs traffic')];
+  if (!s.available) return [...out, warn(`not available: ${s.reason}.`)];
+  out.push({
+    kind: 'table',
+    id: 'spend-weeks',
+    head: ['week', 'requests', 'spend', 'per request', 'unpriced', 'cache hits'],
+    columns: ['week', 'requests', 'spend_usd', 'cost_per_request_usd', 'unpriced_requests', 'cache_hits'],
+    rows: s.weeks.map((w) => [
+      cell(w.week + (w.complete ? '' : '*'), w.week),
+      cell(int(w.requests), w.requests),
+      cell(usd(w.cost_usd), w.cost_usd),
+      cell(w.cost_per_request === null ? '—' : usd(w.cost_per_request), w.cost_per_request),
+      cell(int(w.unpriced_requests), w.unpriced_requests, w.unpriced_requests > 0 ? 'warn' : undefined),
+      cell(int(w.cache_hits), w.cache_hits),
+    ]),
+  });
+  if (s.weeks.length > 0) {
+    out.push({
+      kind: 'chart',
+      id: 'cost-per-request',
+      title: 'Cost per request, weekly',
+      x: s.weeks.map((w) => w.week + (w.complete ? '' : '*')),
+      series: [{ name: 'cost per request', values: s.weeks.map((w) => w.cost_per_request) }],
+      format: 'usd',
+      caption: 'Known cost over the requests whose cost is known; a rise with flat traffic is routing, a price or a version.',
+    });
+  }
+  if (s.weeks.some((w) => !w.complete)) out.push(info('* partial week (the window starts or ends inside it).'));
+  if (s.compared) {
+    const x = s.explained;
+    out.push(info(`${s.compared.from_week} → ${s.compared.to_week}${s.compared.partial ? ' (partial weeks)' : ''}: spend ${signedPct(s.cost_growth)},` +
+      ` requests ${signedPct(s.request_growth)}, cost per request ${signedPct(s.cost_per_request_growth)}.` +
+      (x ? ` Of the spend change, price changes explain ${x.price_change.share === null ? '—' : pct(x.price_change.share)} (${usd(x.price_change.usd)})` +
+        ` and version changes ${x.version_change.share === null ? '—' : pct(x.version_change.share)} (${usd(x.version_change.usd)}); the rest is traffic and routing.` : '')));
+  }
+  return out;
+}
+
+export function renderEfficiency(e: Efficiency, options: RenderOptions): string {
+  return drawBlocks(efficiencyBlocks(e), options);
+}
+
+export function renderVersions(v: Versions, options: RenderOptions): string {
+  return drawBlocks(versionsBlocks(v), options);
 }
 
 export function renderSpend(s: Spend, options: RenderOptions): string {
-  const c = new Chalk({ level: options.color ? 1 : 0 });
-  const out: string[] = [c.bold('Spend vs traffic')];
-  if (!s.available) return out.concat(c.yellow(`not available: ${s.reason}.`)).join('\n') + '\n';
-  out.push(table(
-    ['week', 'requests', 'spend', 'per request', 'unpriced', 'cache hits'],
-    s.weeks.map((w) => [
-      w.week + (w.complete ? '' : '*'),
-      int(w.requests),
-      usd(w.cost_usd),
-      w.cost_per_request === null ? '—' : usd(w.cost_per_request),
-      w.unpriced_requests > 0 ? c.yellow(int(w.unpriced_requests)) : '0',
-      int(w.cache_hits),
-    ]),
-    c,
-    ['left', 'right', 'right', 'right', 'right', 'right'],
-  ));
-  if (s.weeks.some((w) => !w.complete)) out.push('* partial week (the window starts or ends inside it).');
-  if (s.compared) {
-    const x = s.explained;
-    out.push(wrap(`${s.compared.from_week} → ${s.compared.to_week}${s.compared.partial ? ' (partial weeks)' : ''}: spend ${signedPct(s.cost_growth)},` +
-      ` requests ${signedPct(s.request_growth)}, cost per request ${signedPct(s.cost_per_request_growth)}.` +
-      (x ? ` Of the spend change, price changes explain ${x.price_change.share === null ? '—' : pct(x.price_change.share)} (${usd(x.price_change.usd)})` +
-        ` and version changes ${x.version_change.share === null ? '—' : pct(x.version_change.share)} (${usd(x.version_change.usd)}); the rest is traffic and routing.` : ''),
-    options.width));
-  }
-  return out.join('\n') + '\n';
+  return drawBlocks(spendBlocks(s), options);
 }

@@ -3,8 +3,8 @@ import type { FileSummary } from '../load/ingest.js';
 import { runAnalysis } from '../analyses/runner.js';
 import { summary, type ModelLine, type RejectExample, type RejectReason } from '../analyses/summary.js';
 import type { Config } from '../config.js';
-import type { Bound } from '../window.js';
-import { resolveWindow } from '../window.js';
+import type { Bound, ReportWindow, WindowSpec } from '../window.js';
+import { resolveReportWindow } from '../window.js';
 import { SECTIONS } from './sections.js';
 
 /**
@@ -14,6 +14,11 @@ import { SECTIONS } from './sections.js';
 export interface Report {
   schema_version: 1;
   window: { from: string | null; to: string | null };
+  /** The window the headline compares with (the week before, by default); null when there is none. */
+  previous_window: { from: string; to: string } | null;
+  /** How the window was chosen (window.ts), and its ISO week (`2025-W12`) when it is one. */
+  window_basis: ReportWindow['basis'];
+  window_label: string | null;
   requests: {
     total: number;
     rejected: number;
@@ -31,6 +36,8 @@ export interface Report {
 }
 
 export interface ReportOptions {
+  /** The window asked for; without it, --since/--until when given, else the default (the last complete week). */
+  window?: WindowSpec;
   since?: Bound;
   until?: Bound;
   inputs: FileSummary[];
@@ -41,8 +48,11 @@ export interface ReportOptions {
 }
 
 export async function buildReport(db: Database, options: ReportOptions): Promise<Report> {
-  const end = await db.one<{ last: Date | null }>('SELECT max(ts) AS last FROM requests');
-  const window = resolveWindow(options.since, options.until, end?.last ?? null);
+  const end = await db.one<{ first: Date | null; last: Date | null }>('SELECT min(ts) AS first, max(ts) AS last FROM requests');
+  const spec: WindowSpec =
+    options.window ?? (options.since || options.until ? { kind: 'range', since: options.since, until: options.until } : { kind: 'default' });
+  const resolved = resolveReportWindow(spec, { first: end?.first ?? null, last: end?.last ?? null });
+  const { window, previous } = resolved;
   const params = { from: window.from?.toISOString() ?? null, to: window.to?.toISOString() ?? null };
   const s = await runAnalysis(db, summary, params);
   let report: Report = {
@@ -51,13 +61,20 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
       from: params.from ?? s.first_request,
       to: params.to ?? s.last_request,
     },
+    previous_window: previous && previous.from && previous.to ? { from: previous.from.toISOString(), to: previous.to.toISOString() } : null,
+    window_basis: resolved.basis,
+    window_label: resolved.label,
     requests: s.requests,
     inputs: options.inputs,
     rejects: s.rejects,
   };
-  const ctx = { db, window, params, config: options.config, options: options.sectionOptions ?? {}, log: options.log ?? (() => {}) };
+  const previousParams = previous ? { from: previous.from?.toISOString() ?? null, to: previous.to?.toISOString() ?? null } : null;
+  const ctx = {
+    db, window, params, previous, previousParams, config: options.config, options: options.sectionOptions ?? {}, log: options.log ?? (() => {}),
+  };
+  // Sections run in order and each sees the report so far (the findings section, last, reads all the others).
   for (const section of SECTIONS) {
-    report = { ...report, ...(await section.build(ctx)) };
+    report = { ...report, ...(await section.build(ctx, report)) };
   }
   return report;
 }

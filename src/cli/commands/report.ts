@@ -1,12 +1,10 @@
 import { withDatabase } from '../../db/database.js';
 import { UsageError } from '../../errors.js';
 import { buildReport } from '../../report/report.js';
-import { renderJson } from '../../render/json.js';
-import { renderTable } from '../../render/table.js';
 import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
 import type { CommonOptions } from '../options.js';
-import { writeOutput } from '../output.js';
+import { writeReport } from '../report-output.js';
 
 /**
  * `routecheck report [FILES…] [--db FILE]`: files alone are loaded into an in-memory database;
@@ -19,6 +17,7 @@ export async function reportCommand(inputs: string[], options: CommonOptions, io
   return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
     const loaded = await loadInputs(db, inputs, options, io);
     const report = await buildReport(db, {
+      window: options.window,
       since: options.since,
       until: options.until,
       inputs: loaded,
@@ -26,9 +25,7 @@ export async function reportCommand(inputs: string[], options: CommonOptions, io
       sectionOptions,
       log: (m) => (options.quiet ? undefined : io.stderr(m + '\n')),
     });
-    const text =
-      options.format === 'json' ? renderJson(report) : renderTable(report, { color: options.color, width: Math.min(io.columns, 100) });
-    writeOutput(text, options, io);
+    writeReport(report, options, io);
     return 0;
   });
 }

@@ -1,0 +1,552 @@
+import { listValue } from '@duckdb/node-api';
+import type { Config } from '../config.js';
+import type { Database, Row } from '../db/database.js';
+import { embedCachedDetailed } from '../embed/cache.js';
+import { clusterVectors } from '../embed/cluster.js';
+import { normalizeText, sha256Hex } from '../embed/normalize.js';
+import { progressLine } from '../embed/progress.js';
+import { selectEmbedder } from '../embed/select.js';
+import type { Embedder } from '../embed/types.js';
+import { UsageError } from '../errors.js';
+import { cacheBlocks } from '../render/cache.js';
+import type { Section, SectionContext } from '../report/section.js';
+import { IN_WINDOW, num, numOrNull, paramsUsedBy, runAnalysis, type Analysis } from './runner.js';
+
+/**
+ * Cache dilution (failure mode #3 of the write-up): the gateway's response-cache key included the model, so
+ * classifier jitter stored the same question once per model and the hit rate halved.
+ *
+ * - entries: distinct `cache_key` values among the window's keyed requests (the entries in use);
+ * - semantic clusters: groups of those requests' inputs whose embeddings have cosine ≥ the threshold
+ *   (embed/cluster.ts); dilution_factor = entries / semantic clusters (1.0 ideal, above 1.2 a warning);
+ *   exact_dilution_factor = entries / distinct normalized inputs (embed/normalize.ts);
+ * - key_includes_model: of the clusters in which one normalized input was served by two or more models, the
+ *   share that holds a separate single-model entry per model; true above one half;
+ * - hit rates: logged; and simulated, replaying the requests in time order through a cache keyed on the
+ *   content (SHA-256 of the normalized input, the write-up's fix) and on the cluster id, with the same TTL.
+ *   The logged key is replayed too: when it reproduces the logged hit rate, the TTL and replay are right;
+ * - lost_savings_usd: cost of the requests that were paid for (logged miss) but a content-only key would
+ *   have served from the cache.
+ *
+ * Cache semantics of the replay: a miss writes the entry, which expires TTL later; hits do not extend it
+ * (Redis SET … EX on a miss). The requests of one TTL before the window warm the replayed caches up (they are
+ * not counted); with no earlier requests, the replay starts cold.
+ *
+ * Data flow: DuckDB lists the distinct raw inputs; JS normalizes, hashes, embeds (distinct normalized texts
+ * only, through the persistent embedding cache) and clusters them; (input → content hash, cluster id) goes back
+ * into a temp table, and everything else (the replays included) is SQL.
+ */
+export interface CopiesBucket {
+  /** '1', '2', '3', '4', '5-9', '10+': distinct cache keys per cluster. */
+  copies: string;
+  clusters: number;
+}
+
+export interface TopCluster {
+  /** The cluster's most frequent raw input. */
+  sample: string;
+  /** Distinct cache keys (entries) holding this content. */
+  copies: number;
+  requests: number;
+  /** Distinct normalized inputs in the cluster (> 1: paraphrases or variants). */
+  inputs: number;
+  models: string[];
+  /** Up to 10 of its cache keys, sorted. */
+  keys: string[];
+  /** Cost of its requests a content-only key would have served; null when none was priced. */
+  lost_savings_usd: number | null;
+}
+
+export type TtlSource = 'flag' | 'config' | 'inferred' | 'default';
+
+export interface CacheSimulation {
+  ttl_seconds: number;
+  /** --cache-ttl, the config's cache.ttl_hours, inferred from the log, or the 24 h default. */
+  ttl_source: TtlSource;
+  /** Hit rate of the logged key replayed with this TTL (a check of the TTL: compare with hit_rate). */
+  logged_key_hit_rate: number | null;
+  content_key_hit_rate: number;
+  semantic_key_hit_rate: number;
+}
+
+export interface CacheResult {
+  available: true;
+  /** The embedder's id (model and version) that produced the clusters. */
+  embedder: string;
+  /** Why this embedder (auto's choice, or chosen). */
+  embedder_note: string;
+  /** Cosine similarity at or above which two inputs are one cluster. */
+  threshold: number;
+  /** Requests analysed: with a cache_key (when the logs have one) and an input. */
+  requests: number;
+  entries: number | null;
+  distinct_inputs: number;
+  semantic_clusters: number;
+  dilution_factor: number | null;
+  exact_dilution_factor: number | null;
+  /** dilution_factor above 1.2 (the write-up's warning level). */
+  dilution_warning: boolean | null;
+  copies_histogram: CopiesBucket[] | null;
+  key_includes_model: boolean | null;
+  key_includes_model_share: number | null;
+  /** Clusters in which one input was served by 2+ models (the denominator of the share). */
+  key_includes_model_clusters: number | null;
+  /** Logged cache hits over requests with a logged cache_hit. */
+  hit_rate: number | null;
+  simulated: CacheSimulation;
+  lost_savings_usd: number | null;
+  /** Requests behind lost_savings_usd, and those of them without a logged cost (not in the sum). */
+  lost_savings_requests: number | null;
+  lost_savings_unpriced: number | null;
+  top_clusters: TopCluster[];
+  /** What these logs do not allow, and why. */
+  not_computed: string[];
+}
+
+export type Cache = CacheResult | { available: false; reason: string };
+
+declare module '../report/report.js' {
+  interface Report {
+    cache?: Cache;
+  }
+}
+
+/** Dilution above this is a warning (the write-up's health check). */
+export const DILUTION_WARNING = 1.2;
+export const DEFAULT_TTL_SECONDS = 24 * 3600;
+const TOP_CLUSTERS = 10;
+const KEYS_PER_CLUSTER = 10;
+/** Rows per INSERT when the (input → content, cluster) map goes back to DuckDB. */
+const WRITE_PAGE = 20_000;
+
+// ---------------------------------------------------------------------------------------------------------
+// Settings
+
+export interface CacheSettings {
+  /** An explicit TTL (--cache-ttl, else cache.ttl_hours); undefined: inferred from the log, else 24 h. */
+  ttl?: { seconds: number; source: 'flag' | 'config' };
+  /** --similarity, else cache.similarity; undefined: the embedder's default. */
+  similarity?: number;
+}
+
+const CONFIG_FIELDS = ['ttl_hours', 'similarity'];
+
+/** Pure: raw flags (commander names: cacheTtl, similarity) and the config → settings, or a UsageError. */
+export function normalizeCacheSettings(options: Record<string, unknown>, config: Pick<Config, 'file' | 'raw'>): CacheSettings {
+  const where = config.file ?? 'config';
+  const settings: CacheSettings = {};
+  const raw = config.raw['cache'];
+  if (raw !== undefined) {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new UsageError(`${where}: "cache" must be an object {"ttl_hours", "similarity"}`);
+    }
+    const obj = raw as Record<string, unknown>;
+    const unknown = Object.keys(obj).filter((k) => !CONFIG_FIELDS.includes(k));
+    if (unknown.length > 0) throw new UsageError(`${where}: "cache.${unknown[0]}" is not a known field (${CONFIG_FIELDS.join(', ')})`);
+    if (obj['ttl_hours'] !== undefined) {
+      const hours = obj['ttl_hours'];
+      if (typeof hours !== 'number' || !(hours > 0) || !Number.isFinite(hours)) {
+        throw new UsageError(`${where}: "cache.ttl_hours" must be a number of hours above 0`);
+      }
+      settings.ttl = { seconds: hours * 3600, source: 'config' };
+    }
+    if (obj['similarity'] !== undefined) settings.similarity = parseSimilarity(obj['similarity'], `${where}: "cache.similarity"`);
+  }
+  if (options['cacheTtl'] !== undefined) settings.ttl = { seconds: parseTtl(String(options['cacheTtl']), '--cache-ttl'), source: 'flag' };
+  if (options['similarity'] !== undefined) settings.similarity = parseSimilarity(options['similarity'], '--similarity');
+  return settings;
+}
+
+const TTL = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/i;
+const TTL_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `90s`, `15m`, `24h`, `2d` → seconds. Pure. */
+export function parseTtl(text: string, what: string): number {
+  const m = TTL.exec(text.trim());
+  const seconds = m ? Number(m[1]) * TTL_UNIT[m[2]!.toLowerCase()]! : NaN;
+  if (!(seconds >= 1)) throw new UsageError(`${what} "${text}" is not a duration of at least 1 second (90s, 15m, 24h, 2d)`);
+  return seconds;
+}
+
+function parseSimilarity(value: unknown, what: string): number {
+  const x = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!(x > 0 && x <= 1)) throw new UsageError(`${what} must be a cosine similarity above 0 and at most 1, got ${JSON.stringify(value)}`);
+  return x;
+}
+
+/** TTLs people configure; an inferred TTL is the smallest of these at or above the longest write→hit gap. */
+const ROUND_TTLS = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 14400, 21600, 28800, 43200, 86400, 172800, 259200, 604800, 1209600, 2592000];
+
+/** Pure: the longest observed gap between an entry's write and a hit on it → a TTL, or null with no evidence. */
+export function inferTtl(maxGapSeconds: number | null): number | null {
+  if (maxGapSeconds === null || !(maxGapSeconds > 0)) return null;
+  return ROUND_TTLS.find((t) => t >= maxGapSeconds) ?? Math.ceil(maxGapSeconds / 86400) * 86400;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SQL
+
+/** What the window's requests carry. */
+export const PROBE_SQL = `
+  SELECT count(*) AS total, count(input) AS with_input, count(cache_key) AS keyed,
+    count(*) FILTER (WHERE cache_key IS NOT NULL AND input IS NOT NULL) AS keyed_with_input,
+    count(cache_hit) FILTER (WHERE input IS NOT NULL) AS hit_logged
+  FROM requests WHERE ${IN_WINDOW}`;
+
+/** The requests analysed: with an input, and with a cache_key when the logs have keys ($keyed). */
+const SCOPE = `${IN_WINDOW} AND input IS NOT NULL AND (NOT $keyed OR cache_key IS NOT NULL)`;
+/**
+ * The same, plus a warm-up of one TTL ($warm_us) before the window: those requests fill the replayed caches as
+ * they filled the real one, but are not counted, so a window does not start with a cold cache.
+ */
+const WARM_SCOPE = `(CAST($from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($from AS TIMESTAMPTZ) - to_microseconds(CAST($warm_us AS BIGINT)))
+  AND (CAST($to AS TIMESTAMPTZ) IS NULL OR ts < CAST($to AS TIMESTAMPTZ))
+  AND input IS NOT NULL AND (NOT $keyed OR cache_key IS NOT NULL)`;
+
+/** Distinct raw inputs, numbered; JS reads them, normalizes, embeds and clusters. */
+export const TEXTS_SQL = `
+  CREATE OR REPLACE TEMP TABLE rc_cache_texts AS
+  SELECT CAST(row_number() OVER (ORDER BY input) - 1 AS INTEGER) AS id, input
+  FROM (SELECT DISTINCT input FROM requests WHERE ${WARM_SCOPE})`;
+
+export const MAP_CREATE_SQL = `CREATE OR REPLACE TEMP TABLE rc_cache_map (id INTEGER, content VARCHAR, cluster VARCHAR)`;
+export const MAP_INSERT_SQL = `
+  INSERT INTO rc_cache_map SELECT CAST(unnest($ids) AS INTEGER), unnest($contents), unnest($clusters)`;
+
+/**
+ * One row per replayed request (the warm-up included), numbered in time order (rid), with its content hash and
+ * cluster id; `counted` marks the window's requests.
+ */
+export const POP_SQL = `
+  CREATE OR REPLACE TEMP TABLE rc_cache_pop AS
+  SELECT row_number() OVER (ORDER BY r.ts, r.record_key) AS rid, epoch_us(r.ts) AS us,
+    CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ) AS counted,
+    r.input, r.model, r.cache_key, r.cache_hit, r.cost_usd, m.content, m.cluster
+  FROM (SELECT * FROM requests WHERE ${WARM_SCOPE}) r
+  JOIN rc_cache_texts t ON t.input = r.input JOIN rc_cache_map m ON m.id = t.id`;
+
+/**
+ * The longest gap, in the window, between an entry's last write (a logged miss on its key) and a hit on it: a
+ * lower bound of the gateway's TTL.
+ */
+export const TTL_GAP_SQL = `
+  SELECT max(gap) AS max_gap_us, count(gap) AS hits FROM (
+    SELECT cache_hit, epoch_us(ts) - max(CASE WHEN NOT cache_hit THEN epoch_us(ts) END) OVER (
+      PARTITION BY cache_key ORDER BY ts, record_key ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS gap
+    FROM requests WHERE ${SCOPE} AND cache_hit IS NOT NULL)
+  WHERE cache_hit`;
+
+export type ReplayKey = 'cache_key' | 'content' | 'cluster';
+
+/**
+ * Replays the requests through a cache keyed on `key` with TTL $ttl_us, into rc_cache_miss_<key>(rid): the
+ * requests that miss. Window functions do the per-key work:
+ *   i    = position of the request among its key's requests (time order);
+ *   nxt  = position of the first request at or after ts + TTL (a RANGE count), i.e. the next miss after a miss;
+ *   a burst starts where the gap to the key's previous request is ≥ TTL: that request is certainly a miss.
+ * Inside a burst the misses are the chain start → nxt → nxt …, walked by a recursive CTE; its depth is the
+ * most misses within one burst (1 for bursts shorter than the TTL), not the number of requests.
+ */
+export function replaySql(key: ReplayKey): string[] {
+  return [
+    `CREATE OR REPLACE TEMP TABLE rc_cache_ev AS
+     SELECT rid, k, i, nxt, starts, sum(CAST(starts AS INTEGER)) OVER (PARTITION BY k ORDER BY i ROWS UNBOUNDED PRECEDING) AS burst
+     FROM (
+       SELECT rid, k, row_number() OVER w AS i,
+         count(*) OVER (PARTITION BY k ORDER BY us RANGE BETWEEN UNBOUNDED PRECEDING AND CAST($ttl_us AS BIGINT) - 1 FOLLOWING) + 1 AS nxt,
+         coalesce(us - lag(us) OVER w >= CAST($ttl_us AS BIGINT), true) AS starts
+       FROM (SELECT rid, ${key} AS k, us FROM rc_cache_pop WHERE ${key} IS NOT NULL)
+       WINDOW w AS (PARTITION BY k ORDER BY us, rid))`,
+    `CREATE OR REPLACE TEMP TABLE rc_cache_miss_${key} AS
+     WITH RECURSIVE chain(k, i, nxt, burst) AS (
+       SELECT k, i, nxt, burst FROM rc_cache_ev WHERE starts
+       UNION ALL
+       SELECT e.k, e.i, e.nxt, e.burst FROM chain c JOIN rc_cache_ev e ON e.k = c.k AND e.i = c.nxt AND e.burst = c.burst)
+     SELECT e.rid FROM chain c JOIN rc_cache_ev e ON e.k = c.k AND e.i = c.i`,
+  ];
+}
+
+/** Each analysed request with its three simulated outcomes. */
+export const SIM_SQL = `
+  CREATE OR REPLACE TEMP TABLE rc_cache_sim AS
+  SELECT *,
+    -- Paid for (a logged miss; else a miss of the replayed logged key) yet servable by a content-only key;
+    -- NULL when neither cache_hit nor cache_key tells what was paid for.
+    CASE WHEN coalesce(cache_hit, replay_hit) IS NOT NULL THEN content_hit AND NOT coalesce(cache_hit, replay_hit) END AS lost
+  FROM (
+    SELECT p.*,
+      CASE WHEN p.cache_key IS NOT NULL THEN lk.rid IS NULL END AS replay_hit,
+      ck.rid IS NULL AS content_hit,
+      sk.rid IS NULL AS semantic_hit
+    FROM rc_cache_pop p
+    LEFT JOIN rc_cache_miss_cache_key lk ON lk.rid = p.rid
+    LEFT JOIN rc_cache_miss_content ck ON ck.rid = p.rid
+    LEFT JOIN rc_cache_miss_cluster sk ON sk.rid = p.rid
+    WHERE p.counted)`;
+
+export const DROP_SQL = ['rc_cache_texts', 'rc_cache_map', 'rc_cache_pop', 'rc_cache_ev', 'rc_cache_miss_cache_key', 'rc_cache_miss_content', 'rc_cache_miss_cluster', 'rc_cache_sim']
+  .map((t) => `DROP TABLE IF EXISTS ${t}`);
+
+/** The queries over rc_cache_sim that the pure mapper reads. */
+export const CACHE_QUERIES = {
+  totals: `
+    SELECT count(*) AS requests, count(DISTINCT cache_key) AS entries, count(DISTINCT content) AS contents,
+      count(DISTINCT cluster) AS clusters, count(cache_hit) AS hit_logged, count(*) FILTER (WHERE cache_hit) AS hits,
+      count(replay_hit) AS replayed, count(*) FILTER (WHERE replay_hit) AS replay_hits,
+      count(*) FILTER (WHERE content_hit) AS content_hits, count(*) FILTER (WHERE semantic_hit) AS semantic_hits,
+      count(lost) AS lost_basis, count(*) FILTER (WHERE lost) AS lost_requests,
+      sum(cost_usd) FILTER (WHERE lost) AS lost_usd, count(*) FILTER (WHERE lost AND cost_usd IS NULL) AS lost_unpriced
+    FROM rc_cache_sim`,
+  histogram: `
+    SELECT copies, count(*) AS clusters FROM (
+      SELECT cluster, count(DISTINCT cache_key) AS copies FROM rc_cache_sim WHERE cache_key IS NOT NULL GROUP BY cluster)
+    GROUP BY copies ORDER BY copies`,
+  // A cluster is testable when one of its normalized inputs was served by 2+ models; it is split by model
+  // when that input has single-model entries for 2+ different models (a content-only key would hold one
+  // entry seen with several models).
+  models: `
+    WITH key_models AS (
+      SELECT cache_key, count(DISTINCT model) AS models FROM rc_cache_sim
+      WHERE cache_key IS NOT NULL AND model IS NOT NULL GROUP BY cache_key),
+    per_input AS (
+      SELECT s.cluster, s.content, count(DISTINCT s.model) AS models,
+        count(DISTINCT s.model) FILTER (WHERE km.models = 1) AS split_models
+      FROM rc_cache_sim s JOIN key_models km ON km.cache_key = s.cache_key
+      WHERE s.model IS NOT NULL GROUP BY s.cluster, s.content)
+    SELECT count(DISTINCT cluster) FILTER (WHERE models >= 2) AS testable,
+      count(DISTINCT cluster) FILTER (WHERE models >= 2 AND split_models >= 2) AS split
+    FROM per_input`,
+  // Most lost savings first (they come from exact repeats, so a loose threshold cannot inflate them), then copies.
+  top: `
+    WITH per_input AS (SELECT cluster, input, count(*) AS n FROM rc_cache_sim GROUP BY cluster, input),
+    samples AS (SELECT cluster, first(input ORDER BY n DESC, input) AS sample FROM per_input GROUP BY cluster),
+    agg AS (
+      SELECT cluster, count(DISTINCT cache_key) AS copies, count(*) AS requests, count(DISTINCT content) AS inputs,
+        list(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL) AS models,
+        list(DISTINCT cache_key ORDER BY cache_key) FILTER (WHERE cache_key IS NOT NULL) AS keys,
+        sum(cost_usd) FILTER (WHERE lost) AS lost_usd
+      FROM rc_cache_sim GROUP BY cluster)
+    SELECT a.*, s.sample FROM agg a JOIN samples s ON s.cluster = a.cluster
+    WHERE a.copies > 1 OR (a.copies = 0 AND a.inputs > 1)
+    ORDER BY a.lost_usd DESC NULLS LAST, a.copies DESC, a.inputs DESC, a.requests DESC, a.cluster
+    LIMIT ${TOP_CLUSTERS}`,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Pure mapper
+
+export interface CacheMeta {
+  embedder: string;
+  embedderNote: string;
+  threshold: number;
+  ttl: { seconds: number; source: TtlSource };
+  /** True when the window's requests carry cache keys (then only keyed requests are analysed). */
+  keyed: boolean;
+}
+
+const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
+
+/** Pure: query rows (CACHE_QUERIES) and what the run chose → the section. */
+export function toCache(rows: Record<string, Row[]>, meta: CacheMeta): CacheResult {
+  const t = rows['totals']?.[0] ?? {};
+  const requests = num(t['requests']);
+  const entries = meta.keyed ? num(t['entries']) : null;
+  const contents = num(t['contents']);
+  const clusters = num(t['clusters']);
+  const hitLogged = num(t['hit_logged']);
+  const m = rows['models']?.[0] ?? {};
+  const testable = num(m['testable']);
+  const share = meta.keyed ? ratio(num(m['split']), testable) : null;
+  const dilution = entries !== null ? ratio(entries, clusters) : null;
+  const lostBasis = num(t['lost_basis']);
+  const lostRequests = num(t['lost_requests']);
+  const lostUnpriced = num(t['lost_unpriced']);
+
+  const notComputed: string[] = [];
+  if (!meta.keyed) {
+    notComputed.push(
+      'entries, dilution_factor, exact_dilution_factor, copies_histogram, key_includes_model: the logs have no cache_key ' +
+        "(the gateway's response-cache key); semantic clusters and simulated hit rates are computed from the inputs alone",
+    );
+  } else if (testable === 0) {
+    notComputed.push('key_includes_model: no input was served by two or more models (or no model is logged)');
+  }
+  if (hitLogged === 0) notComputed.push('hit_rate: no cache_hit is logged');
+  if (lostBasis === 0) notComputed.push('lost_savings_usd: neither cache_hit nor cache_key is logged, so what was paid for is unknown');
+
+  return {
+    available: true,
+    embedder: meta.embedder,
+    embedder_note: meta.embedderNote,
+    threshold: meta.threshold,
+    requests,
+    entries,
+    distinct_inputs: contents,
+    semantic_clusters: clusters,
+    dilution_factor: dilution,
+    exact_dilution_factor: entries !== null ? ratio(entries, contents) : null,
+    dilution_warning: dilution !== null ? dilution > DILUTION_WARNING : null,
+    copies_histogram: meta.keyed ? toHistogram(rows['histogram'] ?? []) : null,
+    key_includes_model: share !== null ? share > 0.5 : null,
+    key_includes_model_share: share,
+    key_includes_model_clusters: meta.keyed ? testable : null,
+    hit_rate: hitLogged > 0 ? num(t['hits']) / hitLogged : null,
+    simulated: {
+      ttl_seconds: meta.ttl.seconds,
+      ttl_source: meta.ttl.source,
+      logged_key_hit_rate: ratio(num(t['replay_hits']), num(t['replayed'])),
+      content_key_hit_rate: ratio(num(t['content_hits']), requests) ?? 0,
+      semantic_key_hit_rate: ratio(num(t['semantic_hits']), requests) ?? 0,
+    },
+    // Unknown, never $0: null when there is no basis, or when every such request is unpriced.
+    lost_savings_usd: lostBasis > 0 && (lostRequests === 0 || lostUnpriced < lostRequests) ? num(t['lost_usd']) : null,
+    lost_savings_requests: lostBasis > 0 ? lostRequests : null,
+    lost_savings_unpriced: lostBasis > 0 ? lostUnpriced : null,
+    top_clusters: (rows['top'] ?? []).map((r) => ({
+      sample: String(r['sample'] ?? ''),
+      copies: num(r['copies']),
+      requests: num(r['requests']),
+      inputs: num(r['inputs']),
+      models: listOf(r['models']),
+      keys: listOf(r['keys']).slice(0, KEYS_PER_CLUSTER),
+      lost_savings_usd: numOrNull(r['lost_usd']),
+    })),
+    not_computed: notComputed,
+  };
+}
+
+const BUCKETS: { label: string; from: number; to: number }[] = [
+  { label: '1', from: 1, to: 1 },
+  { label: '2', from: 2, to: 2 },
+  { label: '3', from: 3, to: 3 },
+  { label: '4', from: 4, to: 4 },
+  { label: '5-9', from: 5, to: 9 },
+  { label: '10+', from: 10, to: Infinity },
+];
+
+function toHistogram(rows: Row[]): CopiesBucket[] {
+  return BUCKETS.map((b) => ({
+    copies: b.label,
+    clusters: rows.filter((r) => num(r['copies']) >= b.from && num(r['copies']) <= b.to).reduce((s, r) => s + num(r['clusters']), 0),
+  }));
+}
+
+function listOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v) => v !== null && v !== undefined).map(String) : [];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The run
+
+export interface ClusterSummary {
+  /** Distinct raw inputs, distinct normalized inputs, and of those: embedded now / read from the cache. */
+  rawInputs: number;
+  contents: number;
+  embedded: number;
+  cached: number;
+  clusters: number;
+}
+
+/**
+ * Fills rc_cache_texts / rc_cache_map: every distinct raw input with its content hash and cluster id. Exact
+ * normalized duplicates collapse before embedding; only distinct normalized texts are embedded and clustered.
+ */
+export async function clusterInputs(
+  db: Database,
+  params: { from: string | null; to: string | null; keyed: boolean; warm_us: bigint },
+  embed: { embedder: Embedder; threshold: number; quiet: boolean },
+): Promise<ClusterSummary> {
+  await db.run(TEXTS_SQL, paramsUsedBy(TEXTS_SQL, params));
+  const texts = await db.all<{ id: number; input: string }>('SELECT id, input FROM rc_cache_texts ORDER BY id');
+  const contentOf = new Array<string>(texts.length);
+  const position = new Map<string, number>();
+  const normalized: string[] = [];
+  const hashes: string[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    const text = normalizeText(texts[i]!.input);
+    const hash = sha256Hex(text);
+    contentOf[i] = hash;
+    if (!position.has(hash)) {
+      position.set(hash, normalized.length);
+      normalized.push(text);
+      hashes.push(hash);
+    }
+  }
+  const progress = embed.quiet ? undefined : progressLine(`cache: embedding with ${embed.embedder.id}`);
+  const embedded = await embedCachedDetailed(db, embed.embedder, normalized, progress ? { progress: progress.update } : {});
+  progress?.done();
+  const clustering = clusterVectors(hashes, embedded.rows, { threshold: embed.threshold });
+  await db.run(MAP_CREATE_SQL);
+  for (let start = 0; start < texts.length; start += WRITE_PAGE) {
+    const page = texts.slice(start, start + WRITE_PAGE);
+    await db.run(MAP_INSERT_SQL, {
+      ids: listValue(page.map((t) => t.id)),
+      contents: listValue(page.map((_, k) => contentOf[start + k]!)),
+      clusters: listValue(page.map((_, k) => clustering.clusterOf[position.get(contentOf[start + k]!)!]!)),
+    });
+  }
+  return { rawInputs: texts.length, contents: normalized.length, embedded: embedded.embedded, cached: embedded.cached, clusters: clustering.clusters };
+}
+
+/** The TTL to replay with: explicit, else inferred from the logged key's write→hit gaps, else 24 h. */
+async function resolveTtl(
+  db: Database,
+  settings: CacheSettings,
+  params: { from: string | null; to: string | null; keyed: boolean },
+): Promise<{ seconds: number; source: TtlSource; observedGap: number | null }> {
+  let observedGap: number | null = null;
+  if (params.keyed) {
+    const gap = await db.one(TTL_GAP_SQL, params);
+    observedGap = gap && gap['max_gap_us'] !== null ? num(gap['max_gap_us']) / 1e6 : null;
+  }
+  if (settings.ttl) return { ...settings.ttl, observedGap };
+  const inferred = inferTtl(observedGap);
+  return inferred !== null ? { seconds: inferred, source: 'inferred', observedGap } : { seconds: DEFAULT_TTL_SECONDS, source: 'default', observedGap };
+}
+
+export async function buildCache(ctx: SectionContext): Promise<Cache> {
+  const settings = normalizeCacheSettings(ctx.options, ctx.config);
+  const probe = (await ctx.db.one(PROBE_SQL, ctx.params)) ?? {};
+  if (num(probe['total']) === 0) return { available: false, reason: 'no requests in the window' };
+  if (num(probe['with_input']) === 0) {
+    return { available: false, reason: 'no request has its input text logged: cache dilution compares inputs (map one with --map input=…)' };
+  }
+  const keyed = num(probe['keyed_with_input']) > 0;
+  const { embedder, reason } = await selectEmbedder(ctx.options, ctx.config);
+  const threshold = settings.similarity ?? embedder.defaultThreshold;
+  try {
+    const ttl = await resolveTtl(ctx.db, settings, { ...ctx.params, keyed });
+    const ttlUs = BigInt(Math.round(ttl.seconds * 1e6));
+    const scope = { ...ctx.params, keyed, warm_us: ttlUs };
+    const summary = await clusterInputs(ctx.db, scope, { embedder, threshold, quiet: ctx.options['quiet'] === true });
+    await ctx.db.run(POP_SQL, paramsUsedBy(POP_SQL, scope));
+    for (const key of ['cache_key', 'content', 'cluster'] as const) {
+      for (const sql of replaySql(key)) await ctx.db.run(sql, paramsUsedBy(sql, { ttl_us: ttlUs }));
+    }
+    await ctx.db.run(SIM_SQL);
+    const analysis: Analysis<CacheResult> = {
+      name: 'cache',
+      queries: CACHE_QUERIES,
+      toResult: (rows) => toCache(rows, { embedder: embedder.id, embedderNote: reason, threshold, ttl, keyed }),
+    };
+    const result = await runAnalysis(ctx.db, analysis, {});
+    ctx.log(
+      `cache: ${summary.contents.toLocaleString('en-US')} distinct inputs (${summary.embedded.toLocaleString('en-US')} embedded, ` +
+        `${summary.cached.toLocaleString('en-US')} from the embedding cache) → ${summary.clusters.toLocaleString('en-US')} clusters ` +
+        `with ${embedder.id} at similarity ≥ ${threshold}`,
+    );
+    return result;
+  } finally {
+    for (const sql of DROP_SQL) await ctx.db.run(sql);
+  }
+}
+
+export const cacheSection: Section = {
+  name: 'cache',
+  async build(ctx) {
+    return { cache: await buildCache(ctx) };
+  },
+  blocks(report) {
+    return report.cache ? cacheBlocks(report.cache) : [];
+  },
+};

@@ -1,0 +1,52 @@
+import { withDatabase } from '../../db/database.js';
+import { UsageError } from '../../errors.js';
+import { buildExportTable, dropExportTables } from '../../export/enriched.js';
+import { EXPORT_FORMATS, exportFormatOf, writeExport, type ExportFormat } from '../../export/write.js';
+import { int } from '../../render/format.js';
+import { resolveReportWindow } from '../../window.js';
+import type { Io } from '../io.js';
+import { loadInputs } from '../load-inputs.js';
+import type { CommonOptions } from '../options.js';
+
+/**
+ * `routecheck export [FILES…] [--db FILE] --out FILE`: the enriched per-request table (export/enriched.ts) as
+ * Parquet, CSV or Arrow IPC, for notebooks and dashboards. Without a window flag it covers all the data
+ * (a report's default is one week; an export is for analysis).
+ */
+export async function exportCommand(
+  inputs: string[],
+  options: CommonOptions,
+  io: Io,
+  sectionOptions: Record<string, unknown>,
+  format: string | undefined,
+): Promise<number> {
+  if (inputs.length === 0 && !options.db) {
+    throw new UsageError('export needs log files (routecheck export logs/ --out requests.parquet) or a database (--db FILE)');
+  }
+  if (!options.out) throw new UsageError('export needs --out FILE (.parquet, .csv or .arrow)');
+  let chosen: ExportFormat | null;
+  if (format !== undefined) {
+    if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format "${format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
+    chosen = format as ExportFormat;
+  } else {
+    chosen = exportFormatOf(options.out);
+    if (!chosen) throw new UsageError(`cannot tell the format from "${options.out}": end it in .parquet, .csv or .arrow, or give --format`);
+  }
+  const out = options.out;
+  return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
+    await loadInputs(db, inputs, options, io);
+    const range = await db.one<{ first: Date | null; last: Date | null }>('SELECT min(ts) AS first, max(ts) AS last FROM requests');
+    const spec = options.window.kind === 'default' ? ({ kind: 'all' } as const) : options.window;
+    const { window } = resolveReportWindow(spec, { first: range?.first ?? null, last: range?.last ?? null });
+    const params = { from: window.from?.toISOString() ?? null, to: window.to?.toISOString() ?? null };
+    const log = (m: string): void => (options.quiet ? undefined : io.stderr(m + '\n'));
+    try {
+      const prep = await buildExportTable({ db, window, params, config: options.config, options: sectionOptions, log });
+      await writeExport(db, out, chosen);
+      log(`wrote ${out}: ${int(prep.rows)} requests (${chosen})`);
+    } finally {
+      await dropExportTables(db);
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { withDatabase } from '../../db/database.js';
+import { InputError, UsageError } from '../../errors.js';
+import { cell, heading, info, type Block, type Cell } from '../../render/blocks.js';
+import { int, pct, usd, when } from '../../render/format.js';
+import { statusTone } from '../../render/headline.js';
+import { drawDocument } from '../../render/terminal.js';
+import { readHistory, type TrendRow } from '../../report/history.js';
+import type { Io } from '../io.js';
+import type { CommonOptions } from '../options.js';
+import { writeOutput } from '../output.js';
+import { DEFAULT_DB } from './ingest.js';
+
+/** `routecheck history [--db FILE]`: the headline numbers every report stored in the database, oldest first. */
+export async function historyCommand(options: CommonOptions, io: Io): Promise<number> {
+  if (options.format !== undefined && options.format !== 'table' && options.format !== 'json') {
+    throw new UsageError(`history prints table or json, not ${options.format}`);
+  }
+  const path = options.db ?? options.config.db ?? DEFAULT_DB;
+  // Opening a missing file would create an empty database; say so instead.
+  if (!existsSync(path)) throw new InputError(`no database at ${path} (run a report with --db ${path} first)`);
+  return withDatabase({ path, memoryLimit: options.memoryLimit }, async (db) => {
+    const rows = await readHistory(db);
+    const text =
+      options.format === 'json'
+        ? JSON.stringify({ database: path, reports: rows }, null, 2) + '\n'
+        : drawDocument([{ section: 'history', blocks: historyBlocks(rows, path) }], { color: options.color, width: Math.min(io.columns, 100) });
+    writeOutput(text, options, io);
+    return 0;
+  });
+}
+
+export function historyBlocks(rows: readonly TrendRow[], path: string): Block[] {
+  const out: Block[] = [heading('Report history', 2, path)];
+  if (rows.length === 0) {
+    out.push(info('no report stored yet: `routecheck report --db FILE` stores one per window.'));
+    return out;
+  }
+  const opt = (n: number | null, f: (n: number) => string): Cell => (n === null ? '—' : cell(f(n), n));
+  out.push({
+    kind: 'table',
+    id: 'history',
+    head: ['window', 'requests', 'spend', 'deviation', 'dilution', 'tpd drop', 'unpriced', 'status'],
+    columns: ['window_from', 'requests', 'spend_usd', 'deviation_rate', 'dilution_factor', 'tpd_drop', 'unpriced_share', 'status'],
+    rows: rows.map((t) => [
+      cell(t.label ?? `${when(t.window_from)} → ${when(t.window_to)}`, t.window_from),
+      cell(int(t.requests), t.requests),
+      cell(usd(t.spend_usd), t.spend_usd),
+      opt(t.deviation_rate, (n) => pct(n)),
+      opt(t.dilution_factor, (n) => n.toFixed(2)),
+      opt(t.tpd_drop, (n) => pct(n)),
+      opt(t.unpriced_share, (n) => pct(n)),
+      cell(t.status.toUpperCase(), t.status, statusTone(t.status)),
+    ]),
+    fit: { flex: 0 },
+  });
+  return out;
+}

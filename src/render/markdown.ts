@@ -1,0 +1,83 @@
+import type { Report } from '../report/report.js';
+import { alignOf, cellText, cellTone, type Block, type Cell, type DocumentPart } from './blocks.js';
+import { reportDocument } from './document.js';
+
+/**
+ * The report as GitHub-flavoured markdown (a PR comment, a wiki page, a Slack post): headings, pipe tables,
+ * warnings as ⚠️/❌ paragraphs, log excerpts and sections without blocks as fenced text. Charts are left out (every
+ * charted number is in a table). Pure: same report, same text.
+ */
+
+/** Sections without blocks are drawn by their own terminal renderer at this size, without colour. */
+export const TEXT_FALLBACK = { color: false, width: 100 } as const;
+
+export function renderMarkdown(report: Report): string {
+  return drawMarkdown(reportDocument(report, TEXT_FALLBACK));
+}
+
+/** Backslash-escapes what markdown would read as markup; `_` only at word edges (GFM ignores it inside words). */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\\`*[\]<>]/g, (ch) => `\\${ch}`)
+    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'))
+    .replace(/^([#+-]|\d+\.)(?= )/, (m) => `\\${m}`);
+}
+
+const escapeCell = (text: string): string => escapeMarkdown(text).replace(/\|/g, '\\|').replace(/\n/g, '<br>');
+
+function mdCell(c: Cell): string {
+  const text = escapeCell(cellText(c));
+  // Tones carry meaning (unknown spend, a failed threshold): bold keeps it where colour cannot go.
+  return cellTone(c) === 'warn' || cellTone(c) === 'fail' ? (text === '' ? text : `**${text}**`) : text;
+}
+
+function mdTable(head: string[], rows: Cell[][], align: string[]): string {
+  const n = Math.max(head.length, ...rows.map((r) => r.length));
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [
+    line(Array.from({ length: n }, (_, i) => escapeCell(head[i] ?? ''))),
+    line(Array.from({ length: n }, (_, i) => (align[i] === 'right' ? '--:' : ':--'))),
+    ...rows.map((r) => line(Array.from({ length: n }, (_, i) => (r[i] === undefined ? '' : mdCell(r[i]!))))),
+  ].join('\n');
+}
+
+/** A fence longer than any run of backticks in the text. */
+function fenced(lines: string[]): string {
+  const longest = Math.max(2, ...lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))));
+  const fence = '`'.repeat(longest + 1);
+  return [`${fence}text`, ...lines, fence].join('\n');
+}
+
+function mdBlock(b: Block): string | null {
+  switch (b.kind) {
+    case 'heading':
+      // The detail in italics, so `## What it cost` and its explanation stay apart.
+      return `${'#'.repeat(b.level)} ${escapeMarkdown(b.text)}${b.detail ? ` *${escapeMarkdown(b.detail)}*` : ''}`;
+    case 'note':
+      return (b.level === 'fail' ? '❌ ' : b.level === 'warn' ? '⚠️ ' : '') + escapeMarkdown(b.text);
+    case 'kv': {
+      const n = Math.max(...b.rows.map((r) => r.length));
+      const head = (b.columns ?? ['metric', 'value', 'note']).slice(0, n);
+      return b.rows.length === 0 ? null : mdTable(head, b.rows, alignOf(b));
+    }
+    case 'table':
+      return mdTable(b.head, b.rows, alignOf(b));
+    case 'pre':
+      return b.lines.length === 0 ? null : fenced(b.lines);
+    case 'text':
+      return fenced(b.text.replace(/\n+$/, '').split('\n'));
+    case 'chart':
+      return null;
+  }
+}
+
+export function drawMarkdown(parts: readonly DocumentPart[]): string {
+  const out: string[] = [];
+  for (const part of parts) {
+    for (const b of part.blocks) {
+      const text = mdBlock(b);
+      if (text !== null) out.push(text);
+    }
+  }
+  return out.join('\n\n') + '\n';
+}

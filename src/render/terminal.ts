@@ -1,0 +1,159 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import { alignOf, cellText, cellTone, type Align, type Block, type Cell, type DocumentPart, type Fit, type Tone } from './blocks.js';
+import type { RenderOptions } from './options.js';
+
+/**
+ * Blocks → terminal text: cli-table3 tables with a compact look, chalk colour (off unless options.color), every
+ * line at most options.width characters. Pure: same blocks and options, same string. Charts are left out (the
+ * numbers are in the tables; the HTML report draws them).
+ */
+
+/** Greedy word wrap; continuation lines are indented by `indent`; a word longer than a line is cut. */
+export function wrapText(text: string, width: number, indent = 2): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    const lines: string[] = [];
+    let line = '';
+    for (let word of paragraph.split(' ')) {
+      if (word === '') continue;
+      for (;;) {
+        const start = line === '' ? (lines.length > 0 ? ' '.repeat(indent) : '') : line + ' ';
+        if (start.length + word.length <= width) {
+          line = start + word;
+          break;
+        }
+        if (line !== '') {
+          lines.push(line);
+          line = '';
+          continue;
+        }
+        // A word that fits on no line (a long path, a URL) is cut into pieces.
+        const take = Math.max(1, width - start.length);
+        lines.push(start + word.slice(0, take));
+        word = word.slice(take);
+        if (word === '') break;
+      }
+    }
+    if (line !== '' || lines.length === 0) lines.push(line);
+    out.push(...lines);
+  }
+  return out;
+}
+
+/** Cuts a line to `width` with `…`. */
+export function cut(line: string, width: number): string {
+  return line.length <= width ? line : line.slice(0, Math.max(0, width - 1)) + '…';
+}
+
+const lineWidth = (text: string): number => Math.max(0, ...text.split('\n').map((l) => l.length));
+
+function paint(c: ChalkInstance, tone: Tone | undefined, text: string): string {
+  if (!tone) return text;
+  const f = tone === 'fail' ? c.red : tone === 'warn' ? c.yellow : c.green;
+  // Each line on its own, so a multi-line cell keeps its colour in every row of the table.
+  return text.split('\n').map((l) => (l === '' ? l : f(l))).join('\n');
+}
+
+/** Drawn width of a compact cli-table3 table: each column plus one space either side, and n + 1 borders. */
+const tableWidth = (widths: number[]): number => widths.reduce((s, w) => s + w + 2, 0) + widths.length + 1;
+
+/** Leaves out droppable columns, then narrows the flex column, until the table fits `width`. Pure. */
+export function fitColumns(
+  head: string[] | null,
+  rows: string[][],
+  fit: Fit | undefined,
+  width: number,
+): { keep: number[]; head: string[] | null; rows: string[][] } {
+  const n = Math.max(head?.length ?? 0, ...rows.map((r) => r.length));
+  let keep = Array.from({ length: n }, (_, i) => i);
+  const colWidth = (i: number): number => Math.max(lineWidth(head?.[i] ?? ''), ...rows.map((r) => lineWidth(r[i] ?? '')));
+  const total = (): number => tableWidth(keep.map(colWidth));
+  if (fit?.drop) {
+    const [start, end] = fit.drop;
+    // Always keep the last droppable column (the latest week).
+    for (let i = start; i < end - 1 && total() > width; i++) keep = keep.filter((k) => k !== i);
+  }
+  let outHead = head ? keep.map((i) => head[i] ?? '') : null;
+  let outRows = rows.map((r) => keep.map((i) => r[i] ?? ''));
+  const flex = fit?.flex === undefined ? -1 : keep.indexOf(fit.flex);
+  const over = total() - width;
+  if (flex >= 0 && over > 0) {
+    const target = Math.max(8, colWidth(fit!.flex!) - over);
+    const narrow = (text: string): string => {
+      if (!fit!.wrap) return text.split('\n').map((l) => cut(l, target)).join('\n');
+      let lines = text.split('\n').flatMap((l) => wrapText(l, target, 0));
+      if (fit!.maxLines !== undefined && lines.length > fit!.maxLines) {
+        lines = lines.slice(0, fit!.maxLines);
+        const last = lines[lines.length - 1]!;
+        lines[lines.length - 1] = cut(last + ' …', target).replace(/ …$/, '…');
+      }
+      return lines.join('\n');
+    };
+    outRows = outRows.map((r) => r.map((t, i) => (i === flex ? narrow(t) : t)));
+    if (outHead) outHead = outHead.map((t, i) => (i === flex ? cut(t, target) : t));
+  }
+  return { keep, head: outHead, rows: outRows };
+}
+
+function drawTable(head: string[] | null, rows: Cell[][], align: Align[], fit: Fit | undefined, c: ChalkInstance, width: number): string {
+  const texts = rows.map((r) => r.map(cellText));
+  const fitted = fitColumns(head, texts, fit, width);
+  const t = new Table({
+    head: fitted.head ? fitted.head.map((h) => c.bold(h)) : [],
+    style: { head: [], border: [], compact: true },
+    colAligns: fitted.keep.map((i) => align[i] ?? 'left'),
+    wordWrap: false,
+  });
+  fitted.rows.forEach((r, y) => {
+    // Short rows (a kv row without a remark) are padded with empty cells.
+    const source = rows[y]!;
+    t.push(r.map((text, x) => {
+      const original = source[fitted.keep[x]!];
+      return original === undefined ? text : paint(c, cellTone(original), text);
+    }));
+  });
+  return t.toString();
+}
+
+/** One block's lines (no trailing newline), or null when the terminal shows nothing of it. */
+function drawBlock(b: Block, c: ChalkInstance, width: number): string | null {
+  switch (b.kind) {
+    case 'heading':
+      return c.bold(b.text) + (b.detail ? ` ${b.detail}` : '');
+    case 'note': {
+      const text = b.level === 'info' ? b.text : `! ${b.text}`;
+      const lines = wrapText(text, width).join('\n');
+      return b.level === 'fail' ? paint(c, 'fail', lines) : b.level === 'warn' ? paint(c, 'warn', lines) : lines;
+    }
+    case 'kv':
+      return b.rows.length === 0 ? null : drawTable(null, b.rows, alignOf(b), b.fit ?? { flex: Math.max(...b.rows.map((r) => r.length)) - 1 }, c, width);
+    case 'table':
+      return drawTable(b.head, b.rows, alignOf(b), b.fit, c, width);
+    case 'pre':
+      return b.lines.map((l) => cut(l, width)).join('\n');
+    case 'text':
+      return b.text.replace(/\n+$/, '');
+    case 'chart':
+      return null;
+  }
+}
+
+/** Blocks → text, one block after another, ending with a newline. */
+export function drawBlocks(blocks: readonly Block[], options: RenderOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const out: string[] = [];
+  for (const b of blocks) {
+    const text = drawBlock(b, c, options.width);
+    if (text === null) continue;
+    // A part of a section (level 3) stands off what comes before it by an empty line.
+    if (b.kind === 'heading' && b.level === 3 && out.length > 0) out.push('');
+    out.push(text);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** A whole document: parts separated by one empty line. */
+export function drawDocument(parts: readonly DocumentPart[], options: RenderOptions): string {
+  return parts.map((p) => drawBlocks(p.blocks, options)).join('\n');
+}

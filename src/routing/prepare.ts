@@ -1,0 +1,232 @@
+import type { Database } from '../db/database.js';
+import { IN_WINDOW } from '../analyses/runner.js';
+import { weekShift } from '../analyses/weeks.js';
+import { WEEK_DAYS, type WeekStart } from '../prices/settings.js';
+import { REPLAY_RUN_TABLE } from '../classify/types.js';
+import type { SectionContext } from '../report/section.js';
+import { loadLabels, normalizedLowerSql, type LabelsLoad } from './labels.js';
+import {
+  applyRoutingFlags,
+  inferTiers,
+  normalizeRoutingPolicy,
+  tierOfLabel,
+  tierOfModel,
+  type RoutingFlags,
+  type RoutingPolicy,
+} from './policy.js';
+
+/**
+ * The per-request routing table both routing sections (deviation, classifier) read, built once per report run:
+ *
+ *   rc_route_tier(kind, label, rank)   'model' → tier of a served model; 'label' → tier an ideal/route/answer names
+ *   rc_labels(…)                       the --labels rows (labels.ts)
+ *   rc_routed(…)                       one row per request in the window: actual and ideal tier ranks, where the
+ *                                      ideal came from, the normalized-input key, the retry flag
+ *   rc_tier_price(week, rank, …)       each tier's per-token input and output price as the log itself shows it
+ *
+ * JS maps only the distinct model and label strings to tiers (the policy's matching rules live in one place,
+ * policy.ts); every per-request step is SQL.
+ */
+export interface RoutingRun {
+  policy: RoutingPolicy & RoutingFlags;
+  labels: LabelsLoad | null;
+  /** Whether the classifier replay's temp table was there to read. */
+  replayAvailable: boolean;
+}
+
+/** The window, reaching back one retry window before its start so that a retry's original is seen. */
+const LOOKBACK_WINDOW = `(CAST($from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($from AS TIMESTAMPTZ) - to_milliseconds(CAST($window_ms AS BIGINT)))
+  AND (CAST($to AS TIMESTAMPTZ) IS NULL OR ts < CAST($to AS TIMESTAMPTZ))`;
+
+/**
+ * The report week of `r.ts` as days since 1970-01-01 (the week's first day; `DATE '1970-01-01' + week` names it).
+ * The same weeks as analyses/weeks.ts (binds $week_shift), in integer arithmetic: 1970-01-01 was a Thursday.
+ */
+const WEEK_DAY = `((epoch_ms(r.ts) // 86400000 + $week_shift) - (((epoch_ms(r.ts) // 86400000 + $week_shift + 3) % 7 + 7) % 7) - $week_shift)`;
+
+const runs = new WeakMap<Database, { key: string; run: Promise<RoutingRun> }>();
+
+/** Builds the tables once per database and window; the second section gets the same promise. */
+export function prepareRouting(ctx: SectionContext): Promise<RoutingRun> {
+  const key = JSON.stringify([ctx.params, ctx.options['labels'], ctx.options['retryWindow'], ctx.options['jitterBand'], ctx.config.file]);
+  const cached = runs.get(ctx.db);
+  if (cached && cached.key === key) return cached.run;
+  const run = buildRouting(ctx);
+  runs.set(ctx.db, { key, run });
+  return run;
+}
+
+async function buildRouting(ctx: SectionContext): Promise<RoutingRun> {
+  const { db } = ctx;
+  let policy = applyRoutingFlags(normalizeRoutingPolicy(ctx.config.raw, ctx.config.file), ctx.options);
+  if (policy.tiers.length === 0) {
+    const inferred = inferTiers(await observedModels(db, ctx.params));
+    if (inferred.length > 0) {
+      policy = { ...policy, tiers: inferred, tiersSource: 'log', trivial: { ...policy.trivial, tier: policy.trivial.tier ?? inferred[0]!.name } };
+    }
+  }
+
+  await db.run(`DROP TABLE IF EXISTS rc_route_tier; CREATE TEMP TABLE rc_route_tier (kind VARCHAR, label VARCHAR, rank INTEGER)`);
+  const mapped = new Set<string>();
+  const addLabels = async (kind: 'model' | 'label', values: string[]): Promise<void> => {
+    const rows: [string, string, number][] = [];
+    for (const v of values) {
+      if (mapped.has(kind + '\u0000' + v)) continue;
+      mapped.add(kind + '\u0000' + v);
+      const tier = kind === 'model' ? tierOfModel(policy, v) : tierOfLabel(policy, v);
+      if (tier) rows.push([kind, v, tier.rank]);
+    }
+    await insertRows(db, 'rc_route_tier', rows);
+  };
+  await addLabels('model', await distinct(db, `SELECT DISTINCT model AS v FROM requests WHERE model IS NOT NULL`));
+  await addLabels('label', await distinct(db, `SELECT DISTINCT v FROM (SELECT route AS v FROM requests UNION SELECT ideal FROM requests) WHERE v IS NOT NULL`));
+
+  const labelsFile = policy.labels;
+  const labels = labelsFile ? await loadLabels(db, labelsFile, (values) => addLabels('label', values)) : null;
+  if (!labels) await db.run(`DROP TABLE IF EXISTS rc_labels; CREATE TEMP TABLE rc_labels (line BIGINT, request_id VARCHAR, norm_key UBIGINT, ideal VARCHAR)`);
+
+  const replayAvailable = (await db.one(`SELECT 1 AS x FROM duckdb_tables() WHERE table_name = $name`, { name: REPLAY_RUN_TABLE })) !== undefined;
+  if (replayAvailable) {
+    await addLabels('label', await distinct(db, `SELECT DISTINCT tier AS v FROM ${REPLAY_RUN_TABLE} WHERE tier IS NOT NULL`));
+  }
+  const replay = replayAvailable
+    ? `(SELECT input, any_value(tier) AS tier FROM ${REPLAY_RUN_TABLE} WHERE tier IS NOT NULL GROUP BY input)`
+    : `(SELECT NULL::VARCHAR AS input, NULL::VARCHAR AS tier WHERE false)`;
+
+  const windowMs = Math.round(policy.retries.windowMs);
+  const params = { from: ctx.params.from, to: ctx.params.to, week_shift: weekShift(weekStartOf(ctx.config.raw['week_start'])), window_ms: windowMs };
+  await db.run(`DROP TABLE IF EXISTS rc_routed_base; DROP TABLE IF EXISTS rc_routed; DROP TABLE IF EXISTS rc_input_key`);
+  // Inputs repeat (greetings, popular questions): normalize each distinct text once.
+  await db.run(
+    `CREATE TEMP TABLE rc_input_key AS
+     SELECT input, hash(${normalizedLowerSql('t')}) AS norm_key
+     FROM (SELECT input, lower(input) AS t FROM (SELECT DISTINCT input FROM requests WHERE input IS NOT NULL AND ${LOOKBACK_WINDOW}))`,
+    { from: params.from, to: params.to, window_ms: windowMs },
+  );
+  await db.run(
+    `CREATE TEMP TABLE rc_routed_base AS
+     SELECT r.record_key, r.ts, ${WEEK_DAY} AS week, (CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ)) AS in_window,
+       r.request_id, r.session_id, k.norm_key, CASE WHEN r.session_id IS NOT NULL AND k.norm_key IS NOT NULL THEN hash(r.session_id, k.norm_key) END AS resend_key,
+       length(r.input) AS chars, r.model, r.route, r.score, r.cost_usd, r.input_tokens, r.output_tokens,
+       r.retry_of,
+       -- The served model says where a request went; the router's label only when no model is logged.
+       coalesce(mt.rank, CASE WHEN r.model IS NULL THEN rt.rank END) AS actual_rank,
+       coalesce(it.rank, lid.rank, lin.rank, rpt.rank) AS ideal_rank,
+       CASE WHEN it.rank IS NOT NULL THEN 'record' WHEN lid.rank IS NOT NULL OR lin.rank IS NOT NULL THEN 'labels'
+            WHEN rpt.rank IS NOT NULL THEN 'replay' END AS ideal_source,
+       CASE WHEN it.rank IS NOT NULL THEN r.ideal WHEN lid.rank IS NOT NULL THEN lid.ideal WHEN lin.rank IS NOT NULL THEN lin.ideal
+            WHEN rpt.rank IS NOT NULL THEN rp.tier ELSE r.ideal END AS ideal_label
+     FROM (SELECT * FROM requests WHERE ${LOOKBACK_WINDOW}) r
+     LEFT JOIN rc_input_key k ON k.input = r.input
+     LEFT JOIN rc_route_tier mt ON mt.kind = 'model' AND mt.label = r.model
+     LEFT JOIN rc_route_tier rt ON rt.kind = 'label' AND rt.label = r.route
+     LEFT JOIN rc_route_tier it ON it.kind = 'label' AND it.label = r.ideal
+     LEFT JOIN (SELECT l.*, t.rank FROM rc_labels l JOIN rc_route_tier t ON t.kind = 'label' AND t.label = l.ideal
+                WHERE l.request_id IS NOT NULL) lid ON lid.request_id = r.request_id
+     LEFT JOIN (SELECT l.*, t.rank FROM rc_labels l JOIN rc_route_tier t ON t.kind = 'label' AND t.label = l.ideal
+                WHERE l.request_id IS NULL) lin ON lin.norm_key = k.norm_key
+     LEFT JOIN ${replay} rp ON rp.input = r.input
+     LEFT JOIN rc_route_tier rpt ON rpt.kind = 'label' AND rpt.label = rp.tier`,
+    params,
+  );
+  // A retry: it says so (retry_of), or the same session sent the same normalized input within the window
+  // before, on a cheaper tier (the cheap answer was not good enough).
+  await db.run(
+    `CREATE TEMP TABLE rc_routed AS
+     SELECT b.* EXCLUDE (in_window, resend_key), (b.retry_of IS NOT NULL OR u.record_key IS NOT NULL) AS is_retry
+     FROM rc_routed_base b
+     LEFT JOIN (
+       SELECT DISTINCT b.record_key FROM rc_routed_base b JOIN rc_routed_base p ON p.resend_key = b.resend_key
+       WHERE b.in_window AND b.retry_of IS NULL AND p.ts < b.ts AND b.ts <= p.ts + to_milliseconds(CAST($window_ms AS BIGINT))
+         AND b.actual_rank > p.actual_rank
+     ) u ON u.record_key = b.record_key
+     WHERE b.in_window`,
+    { window_ms: windowMs },
+  );
+  await db.run(`DROP TABLE rc_routed_base; DROP TABLE rc_input_key`);
+  await buildTierPrices(db);
+  return { policy, labels, replayAvailable };
+}
+
+/**
+ * Each tier's unit prices as the log shows them, per week and over the window (week NULL): USD per input and per
+ * output token fitted by least squares (no intercept) to the logged costs of the tier's priced, uncached calls.
+ * Exact when the log's costs are tokens × list price; where the fit is degenerate (too few calls, every call with
+ * the same input/output mix, a negative price) the tier's median cost per token stands for both.
+ */
+async function buildTierPrices(db: Database): Promise<void> {
+  await db.run(`DROP TABLE IF EXISTS rc_tier_price`);
+  await db.run(`CREATE TEMP TABLE rc_tier_price AS
+    WITH calls AS (
+      SELECT week, actual_rank AS rank, CAST(input_tokens AS DOUBLE) AS x, CAST(output_tokens AS DOUBLE) AS y, cost_usd AS c
+      FROM rc_routed
+      WHERE cost_usd > 0 AND actual_rank IS NOT NULL AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
+        AND input_tokens + output_tokens > 0
+    ), sums AS (
+      SELECT week, rank, count(*) AS n, sum(x * x) AS sxx, sum(x * y) AS sxy, sum(y * y) AS syy, sum(x * c) AS sxc,
+        sum(y * c) AS syc, median(c / (x + y)) AS per_token
+      FROM calls GROUP BY GROUPING SETS ((week, rank), (rank))
+    ), fit AS (
+      SELECT *, sxx * syy - sxy * sxy AS det FROM sums
+    ), solved AS (
+      SELECT *, CASE WHEN det > 1e-9 * sxx * syy THEN (sxc * syy - syc * sxy) / det END AS fin,
+        CASE WHEN det > 1e-9 * sxx * syy THEN (syc * sxx - sxc * sxy) / det END AS fout
+      FROM fit
+    )
+    SELECT week, rank, n,
+      CASE WHEN n >= 10 AND fin >= 0 AND fout > 0 THEN 'fit' ELSE 'median' END AS method,
+      CASE WHEN n >= 10 AND fin >= 0 AND fout > 0 THEN fin ELSE per_token END AS usd_in,
+      CASE WHEN n >= 10 AND fin >= 0 AND fout > 0 THEN fout ELSE per_token END AS usd_out
+    FROM solved`);
+}
+
+/**
+ * A request's cost re-priced at another tier, for rc_routed rows aliased `r` (`SELECT … FROM rc_routed r <joins>`):
+ * the logged cost times the ratio of the two tiers' prices for this request's own tokens (the week's prices, else
+ * the window's). NULL when the cost or a price is unknown; 0 for a free (cached) call.
+ */
+export function repriced(targetRank: string): { expr: string; joins: string } {
+  const unit = (alias: string): string => `(r.input_tokens * ${alias}.usd_in + r.output_tokens * ${alias}.usd_out)`;
+  const price = (alias: string, rank: string): string =>
+    `LEFT JOIN rc_tier_price ${alias}w ON ${alias}w.week = r.week AND ${alias}w.rank = ${rank}
+     LEFT JOIN rc_tier_price ${alias}a ON ${alias}a.week IS NULL AND ${alias}a.rank = ${rank}`;
+  return {
+    expr: `CASE WHEN r.cost_usd = 0 THEN 0.0
+      ELSE r.cost_usd * coalesce(${unit('tw')}, ${unit('ta')}) / nullif(coalesce(${unit('aw')}, ${unit('aa')}), 0) END`,
+    joins: `${price('t', targetRank)} ${price('a', 'r.actual_rank')}`,
+  };
+}
+
+async function observedModels(db: Database, params: { from: string | null; to: string | null }) {
+  const rows = await db.all<{ model: string; n: bigint; per_token: number | null }>(
+    `SELECT model, count(*) AS n,
+       median(cost_usd / (input_tokens + output_tokens)) FILTER (WHERE cost_usd > 0 AND input_tokens + output_tokens > 0) AS per_token
+     FROM requests WHERE model IS NOT NULL AND ${IN_WINDOW} GROUP BY model`,
+    params,
+  );
+  return rows.map((r) => ({ model: r.model, requests: Number(r.n), usdPerToken: r.per_token === null ? null : Number(r.per_token) }));
+}
+
+async function distinct(db: Database, sql: string): Promise<string[]> {
+  return (await db.all<{ v: string }>(sql)).map((r) => r.v);
+}
+
+async function insertRows(db: Database, table: string, rows: [string, string, number][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 300) {
+    const chunk = rows.slice(i, i + 300);
+    const params: Record<string, string | number> = {};
+    const values = chunk.map((row, j) => {
+      params[`k${j}`] = row[0];
+      params[`l${j}`] = row[1];
+      params[`r${j}`] = row[2];
+      return `($k${j}, $l${j}, CAST($r${j} AS INTEGER))`;
+    });
+    await db.run(`INSERT INTO ${table} VALUES ${values.join(', ')}`, params);
+  }
+}
+
+/** The configured first day of a report week; a bad value is the price section's to report, Monday here. */
+function weekStartOf(value: unknown): WeekStart {
+  const s = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  return WEEK_DAYS.find((d) => s.length >= 3 && d.startsWith(s)) ?? 'monday';
+}

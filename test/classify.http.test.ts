@@ -1,0 +1,142 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpClassifier } from '../src/classify/http.js';
+import { replay } from '../src/classify/replay.js';
+import { withDatabase } from '../src/db/database.js';
+import { loadRequests, requestsFor, SIMPLE_MEDIUM_HARD } from './classify-helpers.js';
+
+/**
+ * A real classifier service on 127.0.0.1. Its rule: an input shorter than 10 characters is simple, else hard;
+ * an input containing "fruit" gets the label "banana"; a batch containing "boom" gets HTTP 500 while `broken`.
+ */
+let server: Server;
+let base = '';
+const hits: Record<string, number> = {};
+const batches: string[][] = [];
+let broken = true;
+
+function answer(input: string): string {
+  if (input.includes('fruit')) return 'banana';
+  return input.length < 10 ? 'simple' : 'hard';
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = req.url ?? '/';
+  hits[path] = (hits[path] ?? 0) + 1;
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  if (path === '/slow') return; // never answers: the client's timeout must fire
+  const send = (status: number, value: unknown, raw = false) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(raw ? String(value) : JSON.stringify(value));
+  };
+  if (req.method !== 'POST' || req.headers['content-type'] !== 'application/json') return send(400, { error: 'POST JSON only' });
+  const inputs = (JSON.parse(body) as { inputs: string[] }).inputs;
+  batches.push(inputs);
+  switch (path) {
+    case '/tiers':
+      return send(200, { tiers: inputs.map(answer) });
+    case '/objects':
+      return send(200, inputs.map((t) => ({ tier: answer(t), score: 0.5 })));
+    case '/500':
+      return send(500, { error: 'internal' });
+    case '/short':
+      return send(200, { tiers: inputs.slice(1).map(answer) });
+    case '/text':
+      return send(200, 'simple, hard', true);
+    case '/holes':
+      return send(200, { tiers: inputs.map((t, i) => (i === 0 ? null : answer(t))) });
+    case '/mixed':
+      if (broken && inputs.some((t) => t.includes('boom'))) return send(500, { error: 'boom' });
+      return send(200, { tiers: inputs.map(answer) });
+    default:
+      return send(404, {});
+  }
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const url = (path: string) => new URL(base + path);
+
+describe('http classifier protocol', () => {
+  it('POSTs {"inputs"} and reads {"tiers": [...]}', async () => {
+    const c = new HttpClassifier(url('/tiers'));
+    expect(await c.classify(['hi', 'Prove that there are infinitely many primes'])).toEqual([{ tier: 'simple' }, { tier: 'hard' }]);
+    expect(batches.at(-1)).toEqual(['hi', 'Prove that there are infinitely many primes']);
+  });
+
+  it('also reads a list of {"tier"} objects', async () => {
+    expect(await new HttpClassifier(url('/objects')).classify(['ok', 'a much longer question'])).toEqual([{ tier: 'simple' }, { tier: 'hard' }]);
+  });
+
+  it('counts HTTP 500, a wrong count, a non-JSON body and null answers as errors of their kind', async () => {
+    expect(await new HttpClassifier(url('/500')).classify(['a', 'b'])).toEqual([
+      { error: `${base}/500 answered HTTP 500`, kind: 'http' },
+      { error: `${base}/500 answered HTTP 500`, kind: 'http' },
+    ]);
+    const short = await new HttpClassifier(url('/short')).classify(['a', 'b']);
+    expect(short.map((a) => ('kind' in a ? a.kind : a.tier))).toEqual(['bad_response', 'bad_response']);
+    expect(short[0]).toMatchObject({ error: expect.stringContaining('returned 1 answers for 2 inputs') });
+    const text = await new HttpClassifier(url('/text')).classify(['a']);
+    expect(text).toEqual([{ error: `${base}/text answered with a body that is not JSON`, kind: 'bad_response' }]);
+    const holes = await new HttpClassifier(url('/holes')).classify(['a', 'b']);
+    expect(holes).toEqual([{ error: `${base}/holes answered null instead of a tier`, kind: 'bad_response' }, { tier: 'simple' }]);
+  });
+
+  it('times out, and after repeated failures stops sending', async () => {
+    const c = new HttpClassifier(url('/slow'), { timeoutMs: 150, maxConsecutiveFailures: 2 });
+    const before = hits['/slow'] ?? 0;
+    expect(await c.classify(['a'])).toEqual([{ error: `${base}/slow did not answer within 150 ms`, kind: 'timeout' }]);
+    expect(await c.classify(['b'])).toMatchObject([{ kind: 'timeout' }]);
+    // The service failed twice in a row: the third batch is not sent, and says why.
+    const third = await c.classify(['c']);
+    expect(third).toMatchObject([{ kind: 'timeout', error: expect.stringMatching(/^not sent: .*2 failed requests in a row/) }]);
+    expect((hits['/slow'] ?? 0) - before).toBe(2);
+  });
+
+  it('counts a refused connection as a network error', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const [a] = await new HttpClassifier(new URL(`http://127.0.0.1:${port}/`)).classify(['x']);
+    expect(a).toMatchObject({ kind: 'network', error: expect.stringContaining('ECONNREFUSED') });
+  });
+});
+
+describe('replay through an http classifier', () => {
+  it('counts 500s and wrong labels without aborting, then asks again only for the failures', async () => {
+    await withDatabase({ path: ':memory:' }, async (db) => {
+      const inputs = ['hi', 'ok thanks', 'a long enough question', 'boom', 'tell me about fruit', 'another long question'];
+      await loadRequests(db, requestsFor(inputs));
+      const c = new HttpClassifier(url('/mixed'), { batchSize: 1, concurrency: 3 });
+      const params = { from: null, to: null };
+      broken = true;
+      const first = await replay(db, c, { params, ...SIMPLE_MEDIUM_HARD });
+      // "boom" → HTTP 500; "tell me about fruit" → "banana", not a tier; the other four are answered.
+      expect(first).toMatchObject({ inputs: 6, cached: 0, classified: 4, errors: { http: 1, unknown_tier: 1 }, requests: 4 });
+      expect(first.error_examples).toContain('"banana" is not a tier (simple, medium, hard)');
+      expect(await db.all('SELECT input, tier FROM rc_ideal_replay ORDER BY input')).toEqual([
+        { input: 'a long enough question', tier: 'hard' },
+        { input: 'another long question', tier: 'hard' },
+        { input: 'hi', tier: 'simple' },
+        { input: 'ok thanks', tier: 'simple' },
+      ]);
+
+      broken = false;
+      const sentBefore = batches.length;
+      const second = await replay(db, c, { params, ...SIMPLE_MEDIUM_HARD });
+      expect(second).toMatchObject({ inputs: 6, cached: 4, classified: 1, errors: { unknown_tier: 1 }, requests: 5 });
+      expect(batches.slice(sentBefore).flat().sort()).toEqual(['boom', 'tell me about fruit']);
+    });
+  });
+});

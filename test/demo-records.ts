@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+/** A demo record as the generator wrote it. */
+export interface DemoRec {
+  ts: string;
+  request_id: string;
+  input?: string;
+  model?: string;
+  ideal?: string;
+  input_tokens?: number;
+  output_tokens?: number;
+  cost_usd?: number;
+  cache_key?: string;
+  cache_hit?: boolean;
+  provider?: string;
+}
+
+/**
+ * The well-formed records of a demo log folder, parsed here in JS by the loader's documented rules (valid JSON, a
+ * real UTC time, whole non-negative token counts, a numeric cost when there is one): the independent side of the
+ * report's figures.
+ */
+export function demoRecords(dir = 'fixtures/demo/logs'): DemoRec[] {
+  const out: DemoRec[] = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.jsonl.gz')).sort()) {
+    for (const line of gunzipSync(readFileSync(join(dir, name))).toString('utf8').split('\n')) {
+      if (line === '') continue;
+      let r: DemoRec;
+      try {
+        r = JSON.parse(line) as DemoRec;
+      } catch {
+        continue;
+      }
+      if (!/^\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/.test(r.ts)) continue;
+      if (![r.input_tokens, r.output_tokens].every((n) => Number.isInteger(n) && (n as number) >= 0)) continue;
+      if (r.cost_usd !== undefined && typeof r.cost_usd !== 'number') continue;
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+export const inRange = (recs: readonly DemoRec[], from: string, to: string): DemoRec[] => recs.filter((r) => r.ts >= from && r.ts < to);
+
+/** Tokens per dollar of provider calls with a known cost (cache hits left out). */
+export function tokensPerDollar(recs: readonly DemoRec[]): number {
+  const calls = recs.filter((r) => !r.cache_hit && r.cost_usd !== undefined);
+  return calls.reduce((s, r) => s + (r.input_tokens ?? 0) + (r.output_tokens ?? 0), 0) / calls.reduce((s, r) => s + r.cost_usd!, 0);
+}
