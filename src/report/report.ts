@@ -73,8 +73,12 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
     db, window, params, previous, previousParams, config: options.config, options: options.sectionOptions ?? {}, log: options.log ?? (() => {}),
   };
   // Sections run in order and each sees the report so far (the findings section, last, reads all the others).
+  // ROUTECHECK_TIMINGS=1 prints each section's build time on stderr (the benchmark's per-stage figures).
+  const timings = process.env['ROUTECHECK_TIMINGS'] === '1';
   for (const section of SECTIONS) {
+    const started = performance.now();
     report = { ...report, ...(await section.build(ctx, report)) };
+    if (timings) process.stderr.write(`timing ${section.name} ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
   }
   return report;
 }
