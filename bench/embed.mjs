@@ -7,7 +7,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const N = Number(process.argv[process.argv.indexOf('--texts') + 1] || 200_000);
+const at = process.argv.indexOf('--texts');
+const N = at >= 0 ? Number(process.argv[at + 1]) : 200_000;
 const OUT = resolve('bench/out');
 mkdirSync(OUT, { recursive: true });
 const { generateLines, emptyTruth, DEFAULT_DEMO_OPTIONS } = await import('../dist/demo/generate.js');

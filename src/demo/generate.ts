@@ -220,6 +220,8 @@ export function demoPricesCsv(o: DemoOptions): string {
     const m = bumpedModel(bump);
     rows.push(`${m.model},anthropic,${bump},${m.input},${m.output}`);
   }
+  // A healthy team has priced its self-hosted batch model; the unhealthy demo leaves it unpriced on purpose.
+  if (o.healthy) rows.push(`${BATCH_MODEL},self-hosted,,0.3,0.3`);
   return rows.join('\n') + '\n';
 }
 
