@@ -262,3 +262,14 @@ describe('when inputs are missing', () => {
     expect(report.headline.request_change).toBeNull();
   });
 });
+
+describe('headline with an empty previous window', () => {
+  it('shows no $0 spend to compare with, and says why', async () => {
+    const r = await runCli(['report', 'fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--last', '6w', '--quiet']);
+    expect(r.code).toBe(0);
+    const headline = r.stdout.slice(r.stdout.indexOf('Headline'), r.stdout.indexOf('Health'));
+    expect(headline).toMatch(/│ spend\s+│\s+\$135\.03 │\s+— │/);
+    expect(headline).not.toMatch(/\$0\.00(?!\d)/);
+    expect(headline).toContain('the previous window holds no requests');
+  });
+});

@@ -57,12 +57,14 @@ export function headlineBlocks(report: Report): Block[] {
     columns: ['metric', 'window', 'previous', 'change'],
     rows: [
       ['requests', cell(int(h.current.requests), h.current.requests), p ? cell(int(p.requests), p.requests) : '—', signed(h.request_change)],
-      ['spend', money(h.current.spend_usd), p ? money(p.spend_usd) : '—', signed(h.spend_change)],
+      // An empty previous window has no spend to compare with: show "—", not $0.
+      ['spend', money(h.current.spend_usd), p && p.requests > 0 ? money(p.spend_usd) : '—', signed(h.spend_change)],
       ['cost per request', money(h.current.cost_per_request), money(p?.cost_per_request), signed(h.cost_per_request_change)],
     ],
     fit: { flex: 0 },
   });
   if (!p) out.push(info('no previous window to compare with (the data holds no complete week, or --all).'));
+  else if (p.requests === 0) out.push(info('the previous window holds no requests: nothing to compare with.'));
   if (h.current.unpriced_requests > 0) {
     out.push(warn(`${int(h.current.unpriced_requests)} requests have no logged cost and no price: they are not in the spend.`));
   }
