@@ -1,9 +1,7 @@
+import { runCli } from './run-cli.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../src/cli/io.js';
-import { main } from '../src/cli/main.js';
 import { replay, checkAnswers } from '../src/classify/replay.js';
 import { RulesClassifier } from '../src/classify/rules.js';
 import { tierResolver } from '../src/classify/section.js';
@@ -136,20 +134,7 @@ describe('replay', () => {
   });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: {},
-    columns: 100,
-    stdin: Readable.from([]),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('report --classifier', () => {
   function logFile(): string {

@@ -1,12 +1,10 @@
+import { runCli } from './run-cli.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Io } from '../src/cli/io.js';
-import { main } from '../src/cli/main.js';
 import { withDatabase } from '../src/db/database.js';
 import { UsageError } from '../src/errors.js';
 import {
@@ -33,20 +31,7 @@ const json = (name: string) => JSON.parse(fixture(name)) as unknown;
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-watch-'));
 
 /** Runs the CLI in-process with captured output and the given environment. */
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env,
-    columns: 100,
-    stdin: Readable.from([]),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => runCli(argv, env);
 
 const by = <T extends { model: string }>(rows: T[]) => Object.fromEntries(rows.map((r) => [r.model, r]));
 

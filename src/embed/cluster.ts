@@ -24,6 +24,8 @@
  *   ~ n × (D log D + tables × (log n + window)), plus D per exact cosine.
  */
 
+import { mulberry32 } from '../random.js';
+
 export interface ClusterOptions {
   /** Cosine similarity at or above which two items are linked, in (0, 1]. */
   threshold: number;
@@ -257,15 +259,4 @@ function sampleBits(count: number, rng: () => number): number[] {
     [all[i], all[j]] = [all[j]!, all[i]!];
   }
   return all.slice(0, count);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -209,6 +209,24 @@ export interface Decomposition {
 
 const ratio = (a: number, b: number): number | null => (b > 0 && a > 0 ? a / b : null);
 
+/**
+ * Week b's traffic priced three ways, the chain both decompose() and spendEffects() walk: C1 at its own rates,
+ * C2 with continuing models at their week-a rates, C2f with every model at its family's week-a average.
+ */
+function priceChain(before: readonly Member[], after: readonly Member[]) {
+  const prevRates = new Map(before.map((m) => [m.model, m.rates]));
+  const familyRates = new Map<string, Rates>();
+  for (const fam of new Set(before.map((m) => m.family ?? ''))) {
+    const r = compositeRates(before.filter((m) => (m.family ?? '') === fam));
+    if (r) familyRates.set(fam, r);
+  }
+  const sum = (price: (m: Member) => Rates): number => after.reduce((s, m) => s + costAt(m.usage, price(m)), 0);
+  const C1 = sum((m) => m.rates);
+  const C2 = sum((m) => prevRates.get(m.model) ?? m.rates);
+  const C2f = sum((m) => familyRates.get(m.family ?? '') ?? prevRates.get(m.model) ?? m.rates);
+  return { C1, C2, C2f, sum, prevRates };
+}
+
 /** Tokens-per-dollar change of a group from week a (`before`) to week b (`after`), decomposed. Null if either is empty. */
 export function decompose(before: readonly Member[], after: readonly Member[]): Decomposition | null {
   const Ta = before.reduce((s, m) => s + tokens(m.usage), 0);
@@ -220,16 +238,7 @@ export function decompose(before: readonly Member[], after: readonly Member[]): 
   const compA = compositeRates(before);
   if (tpdA === null || tpdB === null || compA === null) return null;
 
-  const prevRates = new Map(before.map((m) => [m.model, m.rates]));
-  const familyRates = new Map<string, Rates>();
-  for (const fam of new Set(before.map((m) => m.family ?? ''))) {
-    const r = compositeRates(before.filter((m) => (m.family ?? '') === fam));
-    if (r) familyRates.set(fam, r);
-  }
-  const sum = (price: (m: Member) => Rates): number => after.reduce((s, m) => s + costAt(m.usage, price(m)), 0);
-  const C1 = sum((m) => m.rates);
-  const C2 = sum((m) => prevRates.get(m.model) ?? m.rates);
-  const C2f = sum((m) => familyRates.get(m.family ?? '') ?? prevRates.get(m.model) ?? m.rates);
+  const { C1, C2, C2f, sum, prevRates } = priceChain(before, after);
   const C3 = sum(() => compA);
   const C4 = before.reduce((s, m) => s + costAt(m.usage, m.rates), 0);
   const rel = (a: number, b: number): number => (b > 0 ? a / b - 1 : 0);
@@ -304,15 +313,6 @@ export function decompose(before: readonly Member[], after: readonly Member[]): 
  * decompose(), in USD instead of ratios.
  */
 export function spendEffects(before: readonly Member[], after: readonly Member[]): { price_change: number; version_change: number } {
-  const prevRates = new Map(before.map((m) => [m.model, m.rates]));
-  const familyRates = new Map<string, Rates>();
-  for (const fam of new Set(before.map((m) => m.family ?? ''))) {
-    const r = compositeRates(before.filter((m) => (m.family ?? '') === fam));
-    if (r) familyRates.set(fam, r);
-  }
-  const sum = (price: (m: Member) => Rates): number => after.reduce((s, m) => s + costAt(m.usage, price(m)), 0);
-  const C1 = sum((m) => m.rates);
-  const C2 = sum((m) => prevRates.get(m.model) ?? m.rates);
-  const C2f = sum((m) => familyRates.get(m.family ?? '') ?? prevRates.get(m.model) ?? m.rates);
+  const { C1, C2, C2f } = priceChain(before, after);
   return { price_change: C1 - C2, version_change: C2 - C2f };
 }

@@ -1,6 +1,7 @@
 import type { Finding } from '../analyses/findings.js';
 import type { Gate, GateName, GateStatus } from '../analyses/gates.js';
 import type { Report } from '../report/report.js';
+import type { TrendRow } from '../report/history.js';
 import { isoWeekLabel } from '../window.js';
 import { cell, heading, info, warn, type Block, type Cell, type Tone } from './blocks.js';
 import { int, pct, usd, when } from './format.js';
@@ -90,24 +91,7 @@ export function headlineBlocks(report: Report): Block[] {
   const trends = report.trends;
   if (trends && trends.rows.length > 1) {
     out.push(heading('Trend', 3, `the last ${trends.rows.length} reports of this window length stored in the database`));
-    const opt = (n: number | null, f: (n: number) => string): Cell => (n === null ? '—' : cell(f(n), n));
-    out.push({
-      kind: 'table',
-      id: 'trend',
-      head: ['window', 'requests', 'spend', 'deviation', 'dilution', 'tpd drop', 'unpriced', 'status'],
-      columns: ['window_from', 'requests', 'spend_usd', 'deviation_rate', 'dilution_factor', 'tpd_drop', 'unpriced_share', 'status'],
-      rows: trends.rows.map((t) => [
-        cell(t.label ?? t.window_from.slice(0, 10), t.window_from),
-        cell(int(t.requests), t.requests),
-        cell(usd(t.spend_usd), t.spend_usd),
-        opt(t.deviation_rate, (n) => pct(n)),
-        opt(t.dilution_factor, (n) => n.toFixed(2)),
-        opt(t.tpd_drop, (n) => pct(n)),
-        opt(t.unpriced_share, (n) => pct(n)),
-        cell(t.status.toUpperCase(), t.status, statusTone(t.status)),
-      ]),
-      fit: { flex: 0 },
-    });
+    out.push(trendTable('trend', trends.rows, (t) => t.label ?? t.window_from.slice(0, 10)));
     const x = trends.rows.map((t) => t.label ?? t.window_from.slice(0, 10));
     if (trends.rows.some((t) => t.deviation_rate !== null)) {
       out.push({
@@ -175,4 +159,26 @@ export function qualityBlocks(report: Report): Block[] {
   }
   if (out.length === 0) return [];
   return [heading('Prices and tiers', 2, 'what the money and deviation figures could not use'), ...out];
+}
+
+/** The stored headline numbers as one table: the headline's trend and `routecheck history` draw the same rows. */
+export function trendTable(id: string, rows: readonly TrendRow[], label: (t: TrendRow) => string): Block {
+  const opt = (n: number | null, f: (n: number) => string): Cell => (n === null ? '—' : cell(f(n), n));
+  return {
+    kind: 'table',
+    id,
+    head: ['window', 'requests', 'spend', 'deviation', 'dilution', 'tpd drop', 'unpriced', 'status'],
+    columns: ['window_from', 'requests', 'spend_usd', 'deviation_rate', 'dilution_factor', 'tpd_drop', 'unpriced_share', 'status'],
+    rows: rows.map((t) => [
+      cell(label(t), t.window_from),
+      cell(int(t.requests), t.requests),
+      cell(usd(t.spend_usd), t.spend_usd),
+      opt(t.deviation_rate, (n) => pct(n)),
+      opt(t.dilution_factor, (n) => n.toFixed(2)),
+      opt(t.tpd_drop, (n) => pct(n)),
+      opt(t.unpriced_share, (n) => pct(n)),
+      cell(t.status.toUpperCase(), t.status, statusTone(t.status)),
+    ]),
+    fit: { flex: 0 },
+  };
 }

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { FileSummary } from '../load/ingest.js';
 import { runAnalysis } from '../analyses/runner.js';
-import { summary, type ModelLine, type RejectExample, type RejectReason } from '../analyses/summary.js';
+import { summary, type Summary } from '../analyses/summary.js';
 import type { Config } from '../config.js';
 import type { Bound, ReportWindow, WindowSpec } from '../window.js';
 import { resolveReportWindow } from '../window.js';
@@ -19,20 +19,10 @@ export interface Report {
   /** How the window was chosen (window.ts), and its ISO week (`2025-W12`) when it is one. */
   window_basis: ReportWindow['basis'];
   window_label: string | null;
-  requests: {
-    total: number;
-    rejected: number;
-    by_format: Record<string, number>;
-    models: ModelLine[];
-    spend_usd: number;
-    without_cost: number;
-    input_tokens: number;
-    output_tokens: number;
-    cache_hits: number;
-  };
+  requests: Summary['requests'];
   /** Files loaded by this run, one line each (empty when reporting from a database only). */
   inputs: FileSummary[];
-  rejects: { total: number; by_reason: RejectReason[]; examples: RejectExample[] };
+  rejects: Summary['rejects'];
 }
 
 export interface ReportOptions {

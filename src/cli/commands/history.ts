@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { withDatabase } from '../../db/database.js';
 import { InputError, UsageError } from '../../errors.js';
-import { cell, heading, info, type Block, type Cell } from '../../render/blocks.js';
-import { int, pct, usd, when } from '../../render/format.js';
-import { statusTone } from '../../render/headline.js';
+import { heading, info, type Block } from '../../render/blocks.js';
+import { when } from '../../render/format.js';
+import { trendTable } from '../../render/headline.js';
 import { drawDocument } from '../../render/terminal.js';
 import { readHistory, type TrendRow } from '../../report/history.js';
 import type { Io } from '../io.js';
@@ -36,23 +36,6 @@ export function historyBlocks(rows: readonly TrendRow[], path: string): Block[] 
     out.push(info('no report stored yet: `routecheck report --db FILE` stores one per window.'));
     return out;
   }
-  const opt = (n: number | null, f: (n: number) => string): Cell => (n === null ? '—' : cell(f(n), n));
-  out.push({
-    kind: 'table',
-    id: 'history',
-    head: ['window', 'requests', 'spend', 'deviation', 'dilution', 'tpd drop', 'unpriced', 'status'],
-    columns: ['window_from', 'requests', 'spend_usd', 'deviation_rate', 'dilution_factor', 'tpd_drop', 'unpriced_share', 'status'],
-    rows: rows.map((t) => [
-      cell(t.label ?? `${when(t.window_from)} → ${when(t.window_to)}`, t.window_from),
-      cell(int(t.requests), t.requests),
-      cell(usd(t.spend_usd), t.spend_usd),
-      opt(t.deviation_rate, (n) => pct(n)),
-      opt(t.dilution_factor, (n) => n.toFixed(2)),
-      opt(t.tpd_drop, (n) => pct(n)),
-      opt(t.unpriced_share, (n) => pct(n)),
-      cell(t.status.toUpperCase(), t.status, statusTone(t.status)),
-    ]),
-    fit: { flex: 0 },
-  });
+  out.push(trendTable('history', rows, (t) => t.label ?? `${when(t.window_from)} → ${when(t.window_to)}`));
   return out;
 }
