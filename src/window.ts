@@ -163,3 +163,36 @@ function weekWindow(from: Date, basis: 'week' | 'last_complete_week'): ReportWin
   const to = new Date(from.getTime() + WEEK_MS);
   return { window: { from, to }, previous: { from: new Date(from.getTime() - WEEK_MS), to: from }, basis, label: isoWeekLabel(from) };
 }
+
+const DAY = 86_400_000;
+const WEEK_DAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** The start (UTC midnight) of the report week holding `d`, for weeks that start on `weekStart`. */
+export function weekFloor(d: Date, weekStart: (typeof WEEK_DAY_NAMES)[number] = 'monday'): Date {
+  const midnight = Math.floor(d.getTime() / DAY) * DAY;
+  const monday0 = (new Date(midnight).getUTCDay() + 6) % 7;
+  const offset = (monday0 - WEEK_DAY_NAMES.indexOf(weekStart) + 7) % 7;
+  return new Date(midnight - offset * DAY);
+}
+
+/**
+ * The weeks trend sections cover: `weeks` whole report weeks that end with the window's last week, reaching back
+ * at least to the week the comparison window starts in (so a long window keeps its week before). Open (nulls)
+ * for --all. `dataLast` stands in for an open window end (--last, --since without --until).
+ */
+export function trendRange(
+  window: { from: Date | null; to: Date | null },
+  previous: { from: Date | null; to: Date | null } | null,
+  weeks: number,
+  weekStart: (typeof WEEK_DAY_NAMES)[number],
+  dataLast: Date | null,
+): { from: Date | null; to: Date | null; weeks: number | null } {
+  const end = window.to ?? (dataLast ? new Date(dataLast.getTime() + 1) : null);
+  if (end === null || (window.from === null && window.to === null)) return { from: null, to: null, weeks: null };
+  const lastWeek = weekFloor(new Date(end.getTime() - 1), weekStart);
+  const to = new Date(lastWeek.getTime() + 7 * DAY);
+  let from = new Date(lastWeek.getTime() - (weeks - 1) * 7 * DAY);
+  const earliest = previous?.from ?? window.from;
+  if (earliest && earliest < from) from = weekFloor(earliest, weekStart);
+  return { from, to, weeks: Math.round((to.getTime() - from.getTime()) / (7 * DAY)) };
+}

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildCache, inferTtl, normalizeCacheSettings, parseTtl, replaySql, toCache, type Cache, type CacheResult,
+  replaySql, toCache, type Cache, type CacheResult,
 } from '../src/analyses/cache.js';
+import { inferTtl, normalizeCacheSettings, parseTtl } from '../src/analyses/cache-settings.js';
 import { main } from '../src/cli/main.js';
 import type { Io } from '../src/cli/io.js';
 import { normalizeConfig } from '../src/config.js';
@@ -14,22 +15,21 @@ import { CACHE_TTL_HOURS, type DemoTruth } from '../src/demo/generate.js';
 import { contentKey } from '../src/embed/normalize.js';
 import { UsageError } from '../src/errors.js';
 import { ingestFile } from '../src/load/ingest.js';
-import type { SectionContext } from '../src/report/section.js';
-import { cacheBlocks } from '../src/render/cache.js';
+import { cacheBlocks, cacheSection } from '../src/sections/cache.js';
+import type { SectionContext } from '../src/sections/section.js';
+import { testContext } from './section-context.js';
 import { drawBlocks } from '../src/render/terminal.js';
 
 const HOUR = 3_600_000;
 
 function ctxFor(db: Database, options: Record<string, unknown> = {}, configRaw: Record<string, unknown> = {}): SectionContext {
-  return {
-    db,
-    window: { from: null, to: null },
-    params: { from: null, to: null },
-    config: normalizeConfig(configRaw, undefined),
-    // lexical: the tests must not depend on a transformers model being on the machine.
-    options: { embedder: 'lexical', quiet: true, ...options },
-    log: () => {},
-  };
+  // lexical: the tests must not depend on a transformers model being on the machine.
+  return testContext(db, { flags: { embedder: 'lexical', quiet: true, ...options }, config: configRaw });
+}
+
+/** The cache section's result for a context (what `report` puts under `cache`). */
+async function buildCache(ctx: SectionContext): Promise<Cache> {
+  return (await cacheSection.build(ctx, {} as never)).cache!;
 }
 
 function available(c: Cache): CacheResult {
@@ -75,7 +75,7 @@ describe('cache section on the demo logs, against the generator truth', () => {
       closed = withDatabase({ path: ':memory:' }, async (d) => {
         db = d;
         for (const name of readdirSync('fixtures/demo/logs').sort()) await ingestFile(d, `fixtures/demo/logs/${name}`, name);
-        withConfig = available(await buildCache(ctxFor(d, {}, demoConfig)));
+        withConfig = available(await buildCache(ctxFor(d, {}, { ...demoConfig, prices: undefined })));
         inferred = available(await buildCache(ctxFor(d)));
         ready();
         await new Promise<void>((r) => (release = r));

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { toClassifier, type ClassifierInputs } from '../src/analyses/classifier.js';
 import { inferThresholds } from '../src/routing/policy.js';
 import type { DemoTruth } from '../src/demo/generate.js';
-import { renderClassifier } from '../src/render/routing.js';
+import { drawBlocks } from '../src/render/terminal.js';
+import { classifierBlocks } from '../src/sections/classifier.js';
 import { demoFiles, demoRecords, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
 
 const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
@@ -112,7 +113,7 @@ describe('classifier on the demo data', () => {
     const lc = k.jitter.top.find((t) => t.input === 'How do Python list comprehensions work?');
     expect(lc?.tiers).toEqual(['simple', 'medium']);
 
-    const text = renderClassifier(k, { color: false, width: 100 });
+    const text = drawBlocks(classifierBlocks(k), { color: false, width: 100 });
     expect(text).toContain('/ month');
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });

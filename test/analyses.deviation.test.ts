@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { seedLogLine, toDeviation, wilson, type DeviationInputs } from '../src/analyses/deviation.js';
+import { seedLogLine, toDeviation, type DeviationInputs } from '../src/analyses/deviation.js';
+import { wilson } from '../src/stats.js';
 import { bumpedModel, TIER_MODELS, type DemoTruth } from '../src/demo/generate.js';
-import { renderDeviation } from '../src/render/routing.js';
+import { drawBlocks } from '../src/render/terminal.js';
+import { deviationBlocks } from '../src/sections/deviation.js';
 import { demoFiles, demoRecords, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
 
 const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
@@ -207,7 +209,7 @@ describe('deviation on the routing fixture (worked by hand)', () => {
     expect(d.available).toBe(false);
     expect(d.reason).toMatch(/no ideal route for any request/);
     expect(d.retries.count).toBe(2);
-    const text = renderDeviation(d, { color: false, width: 100 });
+    const text = drawBlocks(deviationBlocks(d), { color: false, width: 100 });
     expect(text).toContain('not available');
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
@@ -271,7 +273,7 @@ describe('deviation on the demo data (against the generator’s truth.json)', ()
     expect(d.ci95![0]).toBeLessThan(trueRate);
     expect(d.ci95![1]).toBeGreaterThan(trueRate);
     expect(d.note).toMatch(/the rate is an estimate for all traffic/);
-    const text = renderDeviation(d, { color: false, width: 100 });
+    const text = drawBlocks(deviationBlocks(d), { color: false, width: 100 });
     expect(text).toMatch(/estimate for all traffic/);
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { escapeData, escapeProperty, renderJunit, type CheckResult } from '../src/render/check.js';
+import { escapeData, escapeProperty, renderJunit } from '../src/render/check.js';
+import { checkView, type CheckResult } from '../src/sections/check.js';
 import { runCli } from './run-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-check-'));
@@ -173,10 +174,11 @@ describe('output helpers (pure)', () => {
         { name: 'unpriced', value: 0, threshold: 0, status: 'pass', interval: null, detail: 'all priced' },
       ],
     };
-    const lax = renderJunit(result, false);
+    const view = checkView(result, result);
+    const lax = renderJunit(view, false);
     expect(lax).toContain('<skipped message="no &quot;ideal&quot; &lt;labels&gt; &amp; no replay"/>');
     expect(lax).toContain('failures="0" errors="0" skipped="1"');
-    const strict = renderJunit(result, true);
+    const strict = renderJunit(view, true);
     expect(strict).toContain('<failure type="unknown" message="no &quot;ideal&quot;');
     expect(strict).toContain('failures="1" errors="0" skipped="0"');
   });

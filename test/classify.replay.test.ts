@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replay, checkAnswers } from '../src/classify/replay.js';
 import { RulesClassifier } from '../src/classify/rules.js';
-import { tierResolver } from '../src/classify/section.js';
+import { tierResolver } from '../src/sections/replay.js';
+import { normalizeRoutingPolicy } from '../src/routing/policy.js';
 import { contentKey } from '../src/embed/normalize.js';
 import type { Classifier, ClassifierAnswer } from '../src/classify/types.js';
 import { withDatabase } from '../src/db/database.js';
@@ -118,8 +119,10 @@ describe('replay', () => {
 
   it('checks tier labels against the routing policy', () => {
     const policy = tierResolver(
-      { tiers: [{ name: 'cheap', models: ['gpt-4o-mini*'], route: 'cheap_route' }, { name: 'dear', models: ['gpt-4o-2024-*'] }] },
-      'routecheck.config.json',
+      normalizeRoutingPolicy(
+        { tiers: [{ name: 'cheap', models: ['gpt-4o-mini*'], route: 'cheap_route' }, { name: 'dear', models: ['gpt-4o-2024-*'] }] },
+        'routecheck.config.json',
+      ),
     );
     expect(policy.tierNames).toBe('cheap, dear');
     expect(checkAnswers([{ tier: 'cheap' }, { tier: 'CHEAP_ROUTE' }, { tier: 'gpt-4o-2024-08-06' }, { tier: 'simple' }], 4, 'x', policy.resolveTier, policy.tierNames)).toEqual([
@@ -129,7 +132,7 @@ describe('replay', () => {
       { error: '"simple" is not a tier (cheap, dear)', kind: 'unknown_tier' },
     ]);
     // Without tiers in the config: the built-in names, with a route-style suffix allowed.
-    const builtIn = tierResolver({}, undefined);
+    const builtIn = tierResolver(normalizeRoutingPolicy({}, undefined));
     expect(['simple', 'Medium', 'hard_complexity', 'harder'].map(builtIn.resolveTier)).toEqual(['simple', 'medium', 'hard', null]);
   });
 });
@@ -198,7 +201,7 @@ describe('report --classifier', () => {
 
 describe('replay blocks', () => {
   it('says how many inputs got no answer, by kind', async () => {
-    const { replayBlocks } = await import('../src/classify/section.js');
+    const { replayBlocks } = await import('../src/sections/replay.js');
     expect(replayBlocks(undefined)).toEqual([]);
     const blocks = replayBlocks({
       classifier: 'http:http://x/',

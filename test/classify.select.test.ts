@@ -31,7 +31,7 @@ describe('--classifier KIND[:ARG]', () => {
   });
 
   it('creates each kind lazily', async () => {
-    const deps = { options: { embedder: 'lexical' }, config: { raw: {} } };
+    const deps = { embedder: { name: 'lexical' as const, model: 'unused', offline: true } };
     expect((await createClassifier({ kind: 'rules', arg: null }, deps)).id).toBe('rules-v1');
     expect((await createClassifier({ kind: 'knn', arg: null }, deps)).id).toMatch(/^knn-v1:default@sha256:[0-9a-f]{12}:lexical-v1$/);
     expect((await createClassifier({ kind: 'http', arg: 'http://user:secret@127.0.0.1:9/x' }, deps)).id).toBe('http:http://127.0.0.1:9/x');

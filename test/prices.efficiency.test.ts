@@ -288,7 +288,7 @@ describe('on the demo data', () => {
   it('counts the self-hosted model as unpriced', () => {
     expect(report.efficiency.unpriced.requests).toBe(truth.unpriced_requests);
     expect(report.efficiency.unpriced.models).toEqual([
-      { model: 'acme-llama-3-70b-internal', provider: 'self-hosted', requests: truth.unpriced_requests, share: truth.unpriced_requests / truth.requests },
+      { model: 'acme-llama-3-70b-internal', provider: 'self-hosted', requests: truth.unpriced_requests, share: truth.unpriced_requests / truth.requests, catalog_priced: false },
     ]);
   });
 

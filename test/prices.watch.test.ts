@@ -15,7 +15,7 @@ import {
   resolveSources,
   DEFAULT_URLS,
 } from '../src/prices/sources.js';
-import { watchSlackMessage } from '../src/prices/watch-report.js';
+import { watchSlackMessage } from '../src/render/prices-watch.js';
 import {
   diffSnapshots,
   MalformedPayload,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { escapeLabel, renderPrometheus } from '../src/render/prometheus.js';
+import { reportMetrics } from '../src/sections/metrics.js';
 import { demoRecords, inRange, tokensPerDollar, type DemoRec } from './demo-records.js';
 import { runCli } from './run-cli.js';
 
@@ -121,13 +122,15 @@ describe('--format prometheus on the demo data', () => {
 
 describe('prometheus rendering (pure)', () => {
   it('leaves unknown values out and escapes label values', () => {
-    const text = renderPrometheus({
-      window: { from: null, to: null },
-      requests: { total: 0 },
-      rejects: { total: 0 },
-      gates: [{ name: 'deviation', value: null, threshold: 0.05, status: 'unknown', interval: null, detail: '' }],
-      findings: [],
-    } as any);
+    const text = renderPrometheus(
+      reportMetrics({
+        window: { from: null, to: null },
+        requests: { total: 0 },
+        rejects: { total: 0 },
+        gates: [{ name: 'deviation', value: null, threshold: 0.05, status: 'unknown', interval: null, detail: '' }],
+        findings: [],
+      } as any),
+    );
     const { series } = parseExposition(text);
     expect(series.find((s) => s.name === 'routecheck_gate_value')).toBeUndefined();
     expect(get(series, 'routecheck_gate_status', { gate: 'deviation', status: 'unknown' })).toBe(1);

@@ -2,9 +2,9 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { cell, cellValue, checkIds, heading, info, warn, type Block, type ChartBlock, type DocumentPart } from '../src/render/blocks.js';
 import type { Report } from '../src/report/report.js';
-import type { Section } from '../src/report/section.js';
+import type { Section } from '../src/sections/section.js';
 import { csvPath, csvTables } from '../src/render/csv.js';
-import { reportDocument } from '../src/render/document.js';
+import { reportDocument } from '../src/sections/document.js';
 import { drawHtml } from '../src/render/html.js';
 import { drawMarkdown, escapeMarkdown } from '../src/render/markdown.js';
 import { axisLabel, lineChart, linearTicks, logTicks } from '../src/render/svg.js';
@@ -199,13 +199,13 @@ describe('the report document', () => {
     inputs: [], rejects: { total: 0, by_reason: [], examples: [] },
   } as unknown as Report;
 
-  it('puts top sections first, draws a section without blocks from its text, skips empty ones', () => {
+  it('puts top sections first, draws a text block as preformatted text, skips empty sections', () => {
     const sections: Section[] = [
-      { name: 'old', build: async () => ({}), table: (_r, o) => `Old section at width ${o.width}\n` },
+      { name: 'old', build: async () => ({}), blocks: () => [{ kind: 'text', section: 'old', text: 'Old section at width 100\n' }] },
       { name: 'none', build: async () => ({}), blocks: () => [] },
       { name: 'head', top: true, build: async () => ({}), blocks: () => [heading('Headline')] },
     ];
-    const parts = reportDocument(empty, { color: false, width: 100 }, sections);
+    const parts = reportDocument(empty, sections);
     expect(parts.map((p) => p.section)).toEqual(['report', 'head', 'summary', 'old', 'data-quality']);
     expect(parts[3]!.blocks).toEqual([{ kind: 'text', section: 'old', text: 'Old section at width 100\n' }]);
     const md = drawMarkdown(parts);

@@ -7,10 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
 import type { Report } from '../src/report/report.js';
-import { renderCsv } from '../src/render/csv.js';
-import { renderHtml } from '../src/render/html.js';
-import { renderMarkdown } from '../src/render/markdown.js';
-import { renderTable } from '../src/render/table.js';
+import { renderCsv, renderHtml, renderMarkdown, renderTable } from './render-report.js';
 
 /**
  * The report's output formats on the demo data: golden files for the terminal table and markdown (pinned width

@@ -1,13 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { classifierSection, type ClassifierResult } from '../src/analyses/classifier.js';
-import { deviationSection, type Deviation } from '../src/analyses/deviation.js';
-import { normalizeConfig } from '../src/config.js';
+import type { ClassifierResult } from '../src/analyses/classifier.js';
+import type { Deviation } from '../src/analyses/deviation.js';
+import { classifierSection } from '../src/sections/classifier.js';
+import { deviationSection } from '../src/sections/deviation.js';
 import { withDatabase, type Database } from '../src/db/database.js';
 import { ingestFile } from '../src/load/ingest.js';
 import { parseMapOption } from '../src/load/mapping.js';
-import type { SectionContext } from '../src/report/section.js';
+import type { Report } from '../src/report/report.js';
+import { testContext } from './section-context.js';
 
 /** The routing fixture: 15 hand-made requests whose every figure is worked out in the tests. */
 export const TINY = 'fixtures/routing/requests.jsonl';
@@ -36,20 +38,12 @@ export interface RoutingRunOptions {
 /** Loads files into a fresh in-memory database and builds the deviation and classifier sections. */
 export async function routingSections(files: string[], o: RoutingRunOptions = {}): Promise<RoutingSections> {
   const raw = o.config ?? (o.configFile ? (JSON.parse(readFileSync(o.configFile, 'utf8')) as Record<string, unknown>) : {});
-  const config = normalizeConfig(raw, o.configFile ?? 'test-config');
   return withDatabase({ path: ':memory:' }, async (db) => {
     for (const f of files) await ingestFile(db, f, f, { map: parseMapOption(o.map ?? []) });
     if (o.before) await o.before(db);
-    const ctx: SectionContext = {
-      db,
-      window: { from: o.window?.from ? new Date(o.window.from) : null, to: o.window?.to ? new Date(o.window.to) : null },
-      params: { from: o.window?.from ?? null, to: o.window?.to ?? null },
-      config,
-      options: o.options ?? {},
-      log: () => {},
-    };
-    const d = await deviationSection.build(ctx);
-    const c = await classifierSection.build(ctx);
+    const ctx = testContext(db, { window: o.window ?? { from: null, to: null }, flags: o.options ?? {}, config: raw, configFile: o.configFile ?? 'test-config' });
+    const d = await deviationSection.build(ctx, {} as Report);
+    const c = await classifierSection.build(ctx, {} as Report);
     return { deviation: d.deviation!, classifier: c.classifier! };
   });
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { windowSpec } from '../src/cli/options.js';
+import { windowSpec } from '../src/settings.js';
 import { isoWeekLabel, lastCompleteWeek, parseIsoWeek, parseBound, resolveReportWindow, resolveWindow } from '../src/window.js';
 import { runCli as run } from './run-cli.js';
 

@@ -1,15 +1,7 @@
-import { listValue } from '@duckdb/node-api';
-import type { Config } from '../config.js';
 import type { Database, Row } from '../db/database.js';
-import { embedCachedDetailed } from '../embed/cache.js';
-import { clusterVectors } from '../embed/cluster.js';
-import { normalizeText, sha256Hex } from '../embed/normalize.js';
-import { progressLine } from '../embed/progress.js';
-import { selectEmbedder } from '../embed/select.js';
+import type { ClusterSummary } from '../embed/pipeline.js';
 import type { Embedder } from '../embed/types.js';
-import { UsageError } from '../errors.js';
-import { cacheBlocks } from '../render/cache.js';
-import type { Section, SectionContext } from '../report/section.js';
+import { DEFAULT_TTL_SECONDS, inferTtl, type CacheSettings } from './cache-settings.js';
 import { IN_WINDOW, num, numOrNull, paramsUsedBy, runAnalysis, type Analysis } from './runner.js';
 
 /**
@@ -105,83 +97,10 @@ export interface CacheResult {
 
 export type Cache = CacheResult | { available: false; reason: string };
 
-declare module '../report/report.js' {
-  interface Report {
-    cache?: Cache;
-  }
-}
-
 /** Dilution above this is a warning (the write-up's health check). */
 export const DILUTION_WARNING = 1.2;
-export const DEFAULT_TTL_SECONDS = 24 * 3600;
 const TOP_CLUSTERS = 10;
 const KEYS_PER_CLUSTER = 10;
-/** Rows per INSERT when the (input → content, cluster) map goes back to DuckDB. */
-const WRITE_PAGE = 20_000;
-
-// ---------------------------------------------------------------------------------------------------------
-// Settings
-
-export interface CacheSettings {
-  /** An explicit TTL (--cache-ttl, else cache.ttl_hours); undefined: inferred from the log, else 24 h. */
-  ttl?: { seconds: number; source: 'flag' | 'config' };
-  /** --similarity, else cache.similarity; undefined: the embedder's default. */
-  similarity?: number;
-}
-
-const CONFIG_FIELDS = ['ttl_hours', 'similarity'];
-
-/** Pure: raw flags (commander names: cacheTtl, similarity) and the config → settings, or a UsageError. */
-export function normalizeCacheSettings(options: Record<string, unknown>, config: Pick<Config, 'file' | 'raw'>): CacheSettings {
-  const where = config.file ?? 'config';
-  const settings: CacheSettings = {};
-  const raw = config.raw['cache'];
-  if (raw !== undefined) {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      throw new UsageError(`${where}: "cache" must be an object {"ttl_hours", "similarity"}`);
-    }
-    const obj = raw as Record<string, unknown>;
-    const unknown = Object.keys(obj).filter((k) => !CONFIG_FIELDS.includes(k));
-    if (unknown.length > 0) throw new UsageError(`${where}: "cache.${unknown[0]}" is not a known field (${CONFIG_FIELDS.join(', ')})`);
-    if (obj['ttl_hours'] !== undefined) {
-      const hours = obj['ttl_hours'];
-      if (typeof hours !== 'number' || !(hours > 0) || !Number.isFinite(hours)) {
-        throw new UsageError(`${where}: "cache.ttl_hours" must be a number of hours above 0`);
-      }
-      settings.ttl = { seconds: hours * 3600, source: 'config' };
-    }
-    if (obj['similarity'] !== undefined) settings.similarity = parseSimilarity(obj['similarity'], `${where}: "cache.similarity"`);
-  }
-  if (options['cacheTtl'] !== undefined) settings.ttl = { seconds: parseTtl(String(options['cacheTtl']), '--cache-ttl'), source: 'flag' };
-  if (options['similarity'] !== undefined) settings.similarity = parseSimilarity(options['similarity'], '--similarity');
-  return settings;
-}
-
-const TTL = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/i;
-const TTL_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** `90s`, `15m`, `24h`, `2d` → seconds. Pure. */
-export function parseTtl(text: string, what: string): number {
-  const m = TTL.exec(text.trim());
-  const seconds = m ? Number(m[1]) * TTL_UNIT[m[2]!.toLowerCase()]! : NaN;
-  if (!(seconds >= 1)) throw new UsageError(`${what} "${text}" is not a duration of at least 1 second (90s, 15m, 24h, 2d)`);
-  return seconds;
-}
-
-function parseSimilarity(value: unknown, what: string): number {
-  const x = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!(x > 0 && x <= 1)) throw new UsageError(`${what} must be a cosine similarity above 0 and at most 1, got ${JSON.stringify(value)}`);
-  return x;
-}
-
-/** TTLs people configure; an inferred TTL is the smallest of these at or above the longest write→hit gap. */
-const ROUND_TTLS = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 14400, 21600, 28800, 43200, 86400, 172800, 259200, 604800, 1209600, 2592000];
-
-/** Pure: the longest observed gap between an entry's write and a hit on it → a TTL, or null with no evidence. */
-export function inferTtl(maxGapSeconds: number | null): number | null {
-  if (maxGapSeconds === null || !(maxGapSeconds > 0)) return null;
-  return ROUND_TTLS.find((t) => t >= maxGapSeconds) ?? Math.ceil(maxGapSeconds / 86400) * 86400;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // SQL
@@ -438,56 +357,6 @@ function listOf(value: unknown): string[] {
 // ---------------------------------------------------------------------------------------------------------
 // The run
 
-export interface ClusterSummary {
-  /** Distinct raw inputs, distinct normalized inputs, and of those: embedded now / read from the cache. */
-  rawInputs: number;
-  contents: number;
-  embedded: number;
-  cached: number;
-  clusters: number;
-}
-
-/**
- * Fills rc_cache_texts / rc_cache_map: every distinct raw input with its content hash and cluster id. Exact
- * normalized duplicates collapse before embedding; only distinct normalized texts are embedded and clustered.
- */
-export async function clusterInputs(
-  db: Database,
-  params: { from: string | null; to: string | null; keyed: boolean; warm_us: bigint },
-  embed: { embedder: Embedder; threshold: number; quiet: boolean },
-): Promise<ClusterSummary> {
-  await db.run(TEXTS_SQL, paramsUsedBy(TEXTS_SQL, params));
-  const texts = await db.all<{ id: number; input: string }>('SELECT id, input FROM rc_cache_texts ORDER BY id');
-  const contentOf = new Array<string>(texts.length);
-  const position = new Map<string, number>();
-  const normalized: string[] = [];
-  const hashes: string[] = [];
-  for (let i = 0; i < texts.length; i++) {
-    const text = normalizeText(texts[i]!.input);
-    const hash = sha256Hex(text);
-    contentOf[i] = hash;
-    if (!position.has(hash)) {
-      position.set(hash, normalized.length);
-      normalized.push(text);
-      hashes.push(hash);
-    }
-  }
-  const progress = embed.quiet ? undefined : progressLine(`cache: embedding with ${embed.embedder.id}`);
-  const embedded = await embedCachedDetailed(db, embed.embedder, normalized, progress ? { progress: progress.update } : {});
-  progress?.done();
-  const clustering = clusterVectors(hashes, embedded.rows, { threshold: embed.threshold });
-  await db.run(MAP_CREATE_SQL);
-  for (let start = 0; start < texts.length; start += WRITE_PAGE) {
-    const page = texts.slice(start, start + WRITE_PAGE);
-    await db.run(MAP_INSERT_SQL, {
-      ids: listValue(page.map((t) => t.id)),
-      contents: listValue(page.map((_, k) => contentOf[start + k]!)),
-      clusters: listValue(page.map((_, k) => clustering.clusterOf[position.get(contentOf[start + k]!)!]!)),
-    });
-  }
-  return { rawInputs: texts.length, contents: normalized.length, embedded: embedded.embedded, cached: embedded.cached, clusters: clustering.clusters };
-}
-
 /** The TTL to replay with: explicit, else inferred from the logged key's write→hit gaps, else 24 h. */
 async function resolveTtl(
   db: Database,
@@ -504,21 +373,36 @@ async function resolveTtl(
   return inferred !== null ? { seconds: inferred, source: 'inferred', observedGap } : { seconds: DEFAULT_TTL_SECONDS, source: 'default', observedGap };
 }
 
-export async function buildCache(ctx: SectionContext): Promise<Cache> {
-  const settings = normalizeCacheSettings(ctx.options, ctx.config);
+export interface CacheRun {
+  settings: CacheSettings;
+  /** Creates the embedder only when the window has inputs to embed (loading a model takes seconds). */
+  embedder: () => Promise<{ embedder: Embedder; reason: string }>;
+  /** Embeds and clusters the window's inputs (embed/pipeline.ts), filling rc_cache_map. */
+  cluster: (
+    db: Database,
+    scope: { from: string | null; to: string | null; keyed: boolean; warm_us: bigint },
+    embed: { embedder: Embedder; threshold: number },
+  ) => Promise<ClusterSummary>;
+  log: (message: string) => void;
+}
+
+/** Runs the cache analysis over the window `params`: probe, TTL, clusters, the three replays, then the mapper. */
+export async function runCache(db: Database, params: { from: string | null; to: string | null }, run: CacheRun): Promise<Cache> {
+  const { settings } = run;
+  const ctx = { db, params };
   const probe = (await ctx.db.one(PROBE_SQL, ctx.params)) ?? {};
   if (num(probe['total']) === 0) return { available: false, reason: 'no requests in the window' };
   if (num(probe['with_input']) === 0) {
     return { available: false, reason: 'no request has its input text logged: cache dilution compares inputs (map one with --map input=…)' };
   }
   const keyed = num(probe['keyed_with_input']) > 0;
-  const { embedder, reason } = await selectEmbedder(ctx.options, ctx.config);
+  const { embedder, reason } = await run.embedder();
   const threshold = settings.similarity ?? embedder.defaultThreshold;
   try {
     const ttl = await resolveTtl(ctx.db, settings, { ...ctx.params, keyed });
     const ttlUs = BigInt(Math.round(ttl.seconds * 1e6));
     const scope = { ...ctx.params, keyed, warm_us: ttlUs };
-    const summary = await clusterInputs(ctx.db, scope, { embedder, threshold, quiet: ctx.options['quiet'] === true });
+    const summary = await run.cluster(ctx.db, scope, { embedder, threshold });
     await ctx.db.run(POP_SQL, paramsUsedBy(POP_SQL, scope));
     for (const key of ['cache_key', 'content', 'cluster'] as const) {
       for (const sql of replaySql(key)) await ctx.db.run(sql, paramsUsedBy(sql, { ttl_us: ttlUs }));
@@ -530,7 +414,7 @@ export async function buildCache(ctx: SectionContext): Promise<Cache> {
       toResult: (rows) => toCache(rows, { embedder: embedder.id, embedderNote: reason, threshold, ttl, keyed }),
     };
     const result = await runAnalysis(ctx.db, analysis, {});
-    ctx.log(
+    run.log(
       `cache: ${summary.contents.toLocaleString('en-US')} distinct inputs (${summary.embedded.toLocaleString('en-US')} embedded, ` +
         `${summary.cached.toLocaleString('en-US')} from the embedding cache) → ${summary.clusters.toLocaleString('en-US')} clusters ` +
         `with ${embedder.id} at similarity ≥ ${threshold}`,
@@ -541,12 +425,3 @@ export async function buildCache(ctx: SectionContext): Promise<Cache> {
   }
 }
 
-export const cacheSection: Section = {
-  name: 'cache',
-  async build(ctx) {
-    return { cache: await buildCache(ctx) };
-  },
-  blocks(report) {
-    return report.cache ? cacheBlocks(report.cache) : [];
-  },
-};

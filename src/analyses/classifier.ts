@@ -1,10 +1,7 @@
 import type { Row } from '../db/database.js';
-import type { Section } from '../report/section.js';
-import { classifierBlocks } from '../render/routing.js';
-import { inferThresholds } from '../routing/policy.js';
-import { prepareRouting, repriced } from '../routing/prepare.js';
-import { MONTH_DAYS } from './deviation.js';
-import { num, numOrNull, runAnalysis, type Analysis } from './runner.js';
+import { repriced } from '../routing/prepare.js';
+import { MONTH_DAYS } from '../stats.js';
+import { num, numOrNull, type Analysis } from './runner.js';
 
 /**
  * Classifier economics and jitter (failure modes #1 and #3 of the post-mortem):
@@ -67,12 +64,6 @@ export interface ClassifierResult {
     flip_basis: 'tier';
     top: FlippingInput[];
   };
-}
-
-declare module '../report/report.js' {
-  interface Report {
-    classifier?: ClassifierResult;
-  }
 }
 
 export interface ClassifierInputs {
@@ -220,31 +211,3 @@ export function toClassifier(rows: Record<string, Row[]>, inputs: ClassifierInpu
   return result;
 }
 
-export const classifierSection: Section = {
-  name: 'classifier',
-  async build(ctx) {
-    const run = await prepareRouting(ctx);
-    const p = run.policy;
-    const tierRank = p.trivial.tier === null ? null : (p.tiers.find((t) => t.name === p.trivial.tier)?.rank ?? null);
-    let thresholds = p.classifier.thresholds;
-    let thresholdsSource: ClassifierInputs['thresholdsSource'] = thresholds.length > 0 ? 'config' : 'none';
-    if (thresholds.length === 0) {
-      const ranges = (await ctx.db.all(SCORE_RANGES)).map((x) => ({ rank: num(x['rank']), lo: num(x['lo']), hi: num(x['hi']) }));
-      thresholds = inferThresholds(ranges, p.tiers.length);
-      if (thresholds.length > 0) thresholdsSource = 'log';
-    }
-    const inputs: ClassifierInputs = {
-      tiers: p.tiers.map((t) => t.name),
-      costPerCallUsd: p.classifier.costPerCallUsd,
-      costSource: p.classifier.costSource,
-      trivial: { maxChars: p.trivial.maxChars, tierRank, tier: p.trivial.tier, configured: p.trivial.configured },
-      thresholds,
-      thresholdsSource,
-      band: p.jitter.band,
-    };
-    return { classifier: await runAnalysis(ctx.db, classifierAnalysis(inputs), classifierParams(inputs)) };
-  },
-  blocks(report) {
-    return report.classifier ? classifierBlocks(report.classifier) : [];
-  },
-};

@@ -1,10 +1,9 @@
 import type { Row } from '../db/database.js';
-import type { Section } from '../report/section.js';
-import { deviationBlocks } from '../render/routing.js';
 import type { LabelsLoad } from '../routing/labels.js';
-import { prepareRouting, repriced } from '../routing/prepare.js';
-import { iso, num, numOrNull, runAnalysis, type Analysis } from './runner.js';
+import { repriced } from '../routing/prepare.js';
+import { iso, num, numOrNull, type Analysis } from './runner.js';
 import { dayLabel } from './weeks.js';
+import { MONTH_DAYS, wilson } from '../stats.js';
 
 /**
  * Routing deviation (failure mode #1 of the post-mortem, its health check #1):
@@ -31,7 +30,6 @@ export const DEVIATION_TARGET = 0.05;
 export const BREVITY_RATIO = 2;
 /** Fewer evaluated short (or other) requests than this say nothing either way. */
 export const BREVITY_MIN_REQUESTS = 30;
-export const MONTH_DAYS = 30;
 /** Examples of each kind (dearest over-routed, most disproportionate over-routed, dearest under-routed). */
 export const EXAMPLES_EACH = 2;
 
@@ -41,6 +39,8 @@ export interface DeviationWeek {
   week: string;
   evaluated: number;
   rate: number | null;
+  /** The week's own 95% Wilson interval of `rate`; null when nothing was evaluated. */
+  ci95: [number, number] | null;
   over_rate: number | null;
   under_rate: number | null;
   excess_cost_usd: number | null;
@@ -150,12 +150,6 @@ export interface Deviation {
   replay_available: boolean;
 }
 
-declare module '../report/report.js' {
-  interface Report {
-    deviation?: Deviation;
-  }
-}
-
 export interface DeviationInputs {
   tiers: string[];
   tiersSource: 'config' | 'log' | 'none';
@@ -202,7 +196,7 @@ export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> 
           least(7.0, epoch(max(r.ts) - min(r.ts)) / 86400.0) AS basis_days
         FROM ${MONEY} r`,
       weeks: `
-        SELECT DATE '1970-01-01' + CAST(r.week AS INTEGER) AS week, count(*) FILTER (WHERE r.actual_rank IS NOT NULL) AS routed, count(*) FILTER (WHERE ${evaluated}) AS evaluated,
+        SELECT r.week, count(*) FILTER (WHERE r.actual_rank IS NOT NULL) AS routed, count(*) FILTER (WHERE ${evaluated}) AS evaluated,
           count(*) FILTER (WHERE ${evaluated} AND ${over}) AS over_routed,
           count(*) FILTER (WHERE ${evaluated} AND ${under}) AS under_routed,
           coalesce(sum(r.excess) FILTER (WHERE ${evaluated} AND ${over}), 0) AS excess,
@@ -348,6 +342,8 @@ export function toDeviation(rows: Record<string, Row[]>, inputs: DeviationInputs
         week: dayLabel(r['week']),
         evaluated: n,
         rate: ratio(num(r['over_routed']) + num(r['under_routed']), n),
+        // Each week's 95% interval from its own sample: wide when few requests have an ideal route (a label sample).
+        ci95: n > 0 ? wilson(num(r['over_routed']) + num(r['under_routed']), n) : null,
         over_rate: ratio(num(r['over_routed']), n),
         under_rate: ratio(num(r['under_routed']), n),
         // Unknown (null) when every over-routed request of the week is unpriced, never $0.
@@ -427,25 +423,6 @@ function deviationNote(d: Deviation): string {
   return `ideal routes from ${SOURCE_TEXT[d.source]} for all ${n} routed requests`;
 }
 
-export const deviationSection: Section = {
-  name: 'deviation',
-  async build(ctx) {
-    const run = await prepareRouting(ctx);
-    const p = run.policy;
-    const inputs: DeviationInputs = {
-      tiers: p.tiers.map((t) => t.name),
-      tiersSource: p.tiersSource,
-      shortChars: p.trivial.maxChars,
-      retryWindowMs: p.retries.windowMs,
-      trivialTier: p.trivial.tier,
-    };
-    const result = await runAnalysis(ctx.db, deviationAnalysis(inputs), deviationParams(inputs));
-    return { deviation: { ...result, labels: run.labels, replay_available: run.replayAvailable } };
-  },
-  blocks(report) {
-    return report.deviation ? deviationBlocks(report.deviation) : [];
-  },
-};
 
 function toExample(r: Row, tierName: (rank: unknown) => string): DeviationExample {
   const actual = num(r['actual_rank']);
@@ -534,20 +511,6 @@ function deviationFindings(d: Deviation, restEvaluated: number, inputs: Deviatio
     });
   }
   return out;
-}
-
-/**
- * Wilson score interval for k successes in n trials (95% by default): stays inside [0, 1] and behaves at
- * small n and near 0 or 1, where the normal approximation does not.
- */
-export function wilson(k: number, n: number, z = 1.959963984540054): [number, number] {
-  if (n <= 0) return [0, 1];
-  const p = k / n;
-  const z2 = z * z;
-  const centre = p + z2 / (2 * n);
-  const spread = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  const denom = 1 + z2 / n;
-  return [Math.max(0, (centre - spread) / denom), Math.min(1, (centre + spread) / denom)];
 }
 
 function round(x: number, digits: number): number {

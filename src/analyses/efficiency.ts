@@ -1,11 +1,9 @@
 import type { Row } from '../db/database.js';
-import type { Section } from '../report/section.js';
-import { efficiencyBlocks } from '../render/prices.js';
 import {
   decompose, membersOf, mergeModelWeeks, modelWeekFromRow, tokens, type Cause, type Decomposition, type Effects, type ModelWeek,
 } from '../prices/attribution.js';
-import { sharedCostFacts, type FactRows, type PricedModel } from '../prices/costs.js';
-import { normalizePricingSettings, type PricingSettings, type WeekStart } from '../prices/settings.js';
+import type { FactRows, PricedModel } from '../prices/costs.js';
+import type { PricingSettings, WeekStart } from '../prices/settings.js';
 import { num } from './runner.js';
 import { addDays, dayLabel } from './weeks.js';
 
@@ -43,6 +41,8 @@ export interface EfficiencyGroup {
 
 export interface EfficiencyWeek {
   week: string;
+  /** Whether the week overlaps the report window (the others are the trend weeks before it). */
+  in_window: boolean;
   models: EfficiencyModel[];
   families: (EfficiencyGroup & { family: string })[];
   tiers: (EfficiencyGroup & { tier: string })[];
@@ -72,31 +72,8 @@ export interface AlertDetail {
   token_mix: { output_per_input_before: number | null; output_per_input_after: number | null };
 }
 
-export interface Unpriced {
-  requests: number;
-  share: number;
-  models: { model: string; provider: string | null; requests: number; share: number }[];
-}
-
-export interface Discrepancy {
-  model: string;
-  /** First day of the gap (YYYY-MM-DD). */
-  since: string;
-  /** Logged cost over list-price cost − 1, over the weeks with a gap. */
-  logged_vs_catalog: number;
-  requests: number;
-  /** The list price compared against. */
-  price: string | null;
-}
-
-export interface PriceSource {
-  model: string;
-  provider: string | null;
-  requests: number;
-  /** The price in force at the end of the window: user file, catalog, or none. */
-  source: 'user' | 'catalog' | null;
-  origin: string | null;
-}
+export type { Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
+import type { Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
 
 export type Efficiency =
   | {
@@ -110,12 +87,6 @@ export type Efficiency =
       prices: PriceSource[];
     }
   | { available: false; reason: string; unpriced: Unpriced; prices: PriceSource[] };
-
-declare module '../report/report.js' {
-  interface Report {
-    efficiency?: Efficiency;
-  }
-}
 
 /** A cause is named when it alone lowered tokens-per-dollar by at least this much. */
 export const CAUSE_MIN = 0.02;
@@ -221,7 +192,7 @@ export function toEfficiency(
       }
       return g;
     });
-    out.push({ week, models, families, tiers });
+    out.push({ week, in_window: true, models, families, tiers });
   }
 
   return {
@@ -278,6 +249,7 @@ export function toUnpriced(rows: readonly Row[], total: number): Unpriced {
     provider: r['provider'] ? String(r['provider']) : null,
     requests: num(r['requests']),
     share: total > 0 ? num(r['requests']) / total : 0,
+    catalog_priced: r['catalog_priced'] === true,
   }));
   const requests = models.reduce((s, m) => s + m.requests, 0);
   return { requests, share: total > 0 ? requests / total : 0, models };
@@ -342,21 +314,3 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   }
   return m;
 }
-
-export const efficiencySection: Section = {
-  name: 'efficiency',
-  async build(ctx) {
-    const settings = normalizePricingSettings(ctx.config, ctx.options);
-    const facts = await sharedCostFacts(ctx.db, ctx.params, settings);
-    const efficiency = toEfficiency(facts.rows, facts.pricing.models, settings, ctx.window.to);
-    const u = efficiency.unpriced;
-    if (u.requests > 0) {
-      const names = u.models.map((m) => m.model || '(no model)').slice(0, 5).join(', ');
-      ctx.log(`warning: ${u.requests.toLocaleString('en-US')} requests (${(u.share * 100).toFixed(1)}%) have no logged cost and no price: ${names} — add them to a price file (--prices)`);
-    }
-    return { efficiency };
-  },
-  blocks(report) {
-    return report.efficiency ? efficiencyBlocks(report.efficiency) : [];
-  },
-};

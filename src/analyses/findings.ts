@@ -1,4 +1,5 @@
 import type { Report } from '../report/report.js';
+import { perMonth } from '../stats.js';
 
 /**
  * "What it cost": the report's findings in dollars per month, largest first, each with the fix the write-up
@@ -37,16 +38,13 @@ export interface PriceEvent {
   extra_usd: number;
 }
 
-export const MONTH_DAYS = 30;
-
 const usd = (n: number): string => (Math.abs(n) < 1 ? `$${n.toFixed(4)}` : `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
 const pct = (n: number): string => `${(n * 100).toFixed(1)}%`;
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export function toFindings(report: Report, events: readonly PriceEvent[], windowDays: number | null): Finding[] {
   const out: Finding[] = [];
-  const monthly = (windowUsd: number | null): number | null =>
-    windowUsd === null || windowDays === null || windowDays <= 0 ? null : (windowUsd / windowDays) * MONTH_DAYS;
+  const monthly = (windowUsd: number | null): number | null => perMonth(windowUsd, windowDays);
 
   const d = report.deviation;
   if (d && d.available && d.over_routed > 0) {

@@ -1,9 +1,5 @@
 import type { Row } from '../db/database.js';
-import { loadCostFacts, sharedCostFacts, type FactRows } from '../prices/costs.js';
-import { normalizePricingSettings } from '../prices/settings.js';
-import { findingsBlocks, headlineBlocks } from '../render/headline.js';
-import type { Report } from '../report/report.js';
-import type { Section, SectionContext } from '../report/section.js';
+import type { FactRows } from '../prices/costs.js';
 import { toEfficiency, type Efficiency } from './efficiency.js';
 import { toFindings, type Finding, type PriceEvent } from './findings.js';
 import { evaluateGate, GATE_NAMES, normalizeGateThresholds, overallStatus, type Gate, type GateInput, type GateName, type GateStatus } from './gates.js';
@@ -60,14 +56,6 @@ export interface Headline {
   price_events: PriceEvent[];
   /** The worst gate status (fail, warn, unknown, pass). */
   status: GateStatus;
-}
-
-declare module '../report/report.js' {
-  interface Report {
-    headline?: Headline;
-    gates?: Gate[];
-    findings?: Finding[];
-  }
 }
 
 const DAY_MS = 86_400_000;
@@ -159,123 +147,4 @@ export function priceEvents(
     }
   }
   return out.sort((a, b) => b.extra_usd - a.extra_usd || a.model.localeCompare(b.model));
-}
-
-const pct = (n: number): string => `${(n * 100).toFixed(1)}%`;
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-/** What each gate measures, read from the other sections' results; a missing input is `unknown`, never pass. Pure. */
-export function gateInputs(report: Report, tpd: Headline['tokens_per_dollar']): Record<GateName, GateInput> {
-  const d = report.deviation;
-  const deviation: GateInput = !d
-    ? { unknown: 'the deviation section did not run' }
-    : !d.available || d.rate === null
-      ? { unknown: d.reason ?? 'no request has an ideal route (a label on the record, --labels FILE or --classifier)' }
-      : {
-          value: d.rate,
-          interval: d.ci95,
-          detail: `${pct(d.rate)} of ${int(d.evaluated)} requests with an ideal route (${pct(d.over_rate ?? 0)} over, ${pct(d.under_rate ?? 0)} under)${d.estimate ? ', estimated from a labelled sample' : ''}`,
-        };
-
-  const c = report.cache;
-  const dilution: GateInput = !c
-    ? { unknown: 'the cache section did not run' }
-    : !c.available
-      ? { unknown: c.reason }
-      : c.dilution_factor === null
-        ? { unknown: c.not_computed[0] ?? 'the logs have no cache_key: cache entries cannot be counted' }
-        : {
-            value: c.dilution_factor,
-            detail: `${int(c.entries ?? 0)} cache entries for ${int(c.semantic_clusters)} distinct contents${c.key_includes_model ? '; the key includes the model' : ''}`,
-          };
-
-  const w = tpd.worst;
-  const tpdDrop: GateInput = w
-    ? {
-        value: -w.change,
-        detail: `${w.family} ${w.change < 0 ? 'fell' : 'rose'} ${pct(Math.abs(w.change))} in the week of ${w.week}${w.causes.length ? ` (${w.causes.join(', ')})` : ''}`,
-      }
-    : { unknown: tpd.reason ?? 'no model family has a week before to compare with' };
-
-  const e = report.efficiency;
-  const total = report.requests.total;
-  const unpriced: GateInput = !e
-    ? { unknown: 'the tokens-per-dollar section did not run' }
-    : total === 0
-      ? { unknown: 'no requests in the window' }
-      : {
-          value: e.unpriced.share,
-          detail:
-            e.unpriced.requests === 0
-              ? `every request of ${int(total)} has a logged cost or a price`
-              : `${int(e.unpriced.requests)} of ${int(total)} requests have no logged cost and no price (${e.unpriced.models
-                  .slice(0, 3)
-                  .map((m) => m.model || '(no model)')
-                  .join(', ')})`,
-        };
-  return { deviation, dilution, tpd_drop: tpdDrop, unpriced };
-}
-
-export const headlineSection: Section = {
-  name: 'headline',
-  top: true,
-  async build() {
-    return {};
-  },
-  blocks(report) {
-    return headlineBlocks(report);
-  },
-};
-
-export const verdictSection: Section = {
-  name: 'verdict',
-  async build(ctx, report) {
-    const settings = normalizePricingSettings(ctx.config, ctx.options);
-    const thresholds = normalizeGateThresholds(ctx.config, ctx.options);
-    const current = await sharedCostFacts(ctx.db, ctx.params, settings);
-    const previous = ctx.previousParams ? await loadCostFacts(ctx.db, ctx.previousParams, settings) : null;
-    const extended = ctx.window.from
-      ? await loadCostFacts(ctx.db, { from: new Date(ctx.window.from.getTime() - LOOKBACK_MS).toISOString(), to: ctx.params.to }, settings)
-      : current;
-    const eff = toEfficiency(extended.rows, extended.pricing.models, settings, ctx.window.to);
-    const families = familyChanges(eff, ctx.window);
-    const tpd: Headline['tokens_per_dollar'] = {
-      families,
-      worst: families[0] ?? null,
-      reason: families.length > 0 ? null : eff.available ? 'no model family has a priced week before to compare with' : eff.reason,
-    };
-    const now = windowNumbers(current.rows);
-    const before = previous ? windowNumbers(previous.rows) : null;
-    const gates = GATE_NAMES.flatMap((name) => {
-      const max = thresholds.max[name];
-      return max === null ? [] : [evaluateGate(name, gateInputs(report, tpd)[name], max, thresholds.gate_on)];
-    });
-    const events = priceEvents(toVersions(extended.rows), eff, current.rows.modelWeeks, ctx.window);
-    const headline: Headline = {
-      current: now,
-      previous: before,
-      request_change: before ? change(now.requests, before.requests) : null,
-      spend_change: before ? change(now.spend_usd, before.spend_usd) : null,
-      cost_per_request_change: before ? change(now.cost_per_request, before.cost_per_request) : null,
-      tokens_per_dollar: tpd,
-      price_events: events,
-      status: overallStatus(gates),
-    };
-    return { headline, gates, findings: toFindings(report, events, windowDays(ctx, current.rows.totals[0])) };
-  },
-  blocks(report) {
-    return report.findings ? findingsBlocks(report.findings) : [];
-  },
-};
-
-/** The window's length in days: its bounds when both are set, else the span of its requests; null when empty. */
-function windowDays(ctx: SectionContext, totals: Row | undefined): number | null {
-  if (ctx.window.from && ctx.window.to) return (ctx.window.to.getTime() - ctx.window.from.getTime()) / DAY_MS;
-  const first = totals?.['first_ts'];
-  const last = totals?.['last_ts'];
-  if (!(first instanceof Date) || !(last instanceof Date)) return null;
-  const from = ctx.window.from ?? first;
-  const to = ctx.window.to ?? last;
-  const days = (to.getTime() - from.getTime()) / DAY_MS;
-  return days > 0 ? days : null;
 }

@@ -1,6 +1,4 @@
-import { qualityBlocks } from '../render/headline.js';
 import type { Report } from '../report/report.js';
-import type { Section } from '../report/section.js';
 
 /**
  * Data quality: what the numbers above could not use. Rejected records (summary), requests whose cost is unknown
@@ -16,12 +14,6 @@ export interface Quality {
   unmapped_ideals: { label: string; requests: number }[] | null;
 }
 
-declare module '../report/report.js' {
-  interface Report {
-    quality?: Quality;
-  }
-}
-
 export function toQuality(report: Report): Quality {
   const e = report.efficiency;
   const d = report.deviation;
@@ -35,13 +27,3 @@ export function toQuality(report: Report): Quality {
     unmapped_ideals: d ? d.unmapped_ideals : null,
   };
 }
-
-export const qualitySection: Section = {
-  name: 'quality',
-  async build(_ctx, report) {
-    return { quality: toQuality(report) };
-  },
-  blocks(report) {
-    return qualityBlocks(report);
-  },
-};

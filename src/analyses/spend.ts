@@ -1,8 +1,5 @@
-import type { Section } from '../report/section.js';
-import { spendBlocks } from '../render/prices.js';
 import { membersOf, mergeModelWeeks, modelWeekFromRow, spendEffects, type ModelWeek } from '../prices/attribution.js';
-import { sharedCostFacts, type FactRows } from '../prices/costs.js';
-import { normalizePricingSettings } from '../prices/settings.js';
+import type { FactRows } from '../prices/costs.js';
 import { num } from './runner.js';
 
 /**
@@ -43,12 +40,6 @@ export type Spend =
       explained: { price_change: Explained; version_change: Explained } | null;
     }
   | { available: false; reason: string };
-
-declare module '../report/report.js' {
-  interface Report {
-    spend?: Spend;
-  }
-}
 
 const DAY_MS = 86_400_000;
 const growth = (a: number | null, b: number | null): number | null => (a !== null && b !== null && a > 0 ? b / a - 1 : null);
@@ -112,15 +103,3 @@ export function toSpend(rows: Pick<FactRows, 'modelWeeks' | 'totals'>, window: {
     },
   };
 }
-
-export const spendSection: Section = {
-  name: 'spend',
-  async build(ctx) {
-    const settings = normalizePricingSettings(ctx.config, ctx.options);
-    const facts = await sharedCostFacts(ctx.db, ctx.params, settings);
-    return { spend: toSpend(facts.rows, ctx.window) };
-  },
-  blocks(report) {
-    return report.spend ? spendBlocks(report.spend) : [];
-  },
-};

@@ -1,8 +1,5 @@
-import type { Section } from '../report/section.js';
-import { versionsBlocks } from '../render/prices.js';
 import { costAt, effectiveRates, mergeModelWeeks, modelWeekFromRow, type ModelWeek, type Rates } from '../prices/attribution.js';
-import { sharedCostFacts, type FactRows } from '../prices/costs.js';
-import { normalizePricingSettings } from '../prices/settings.js';
+import type { FactRows } from '../prices/costs.js';
 import { iso, num } from './runner.js';
 
 /**
@@ -54,12 +51,6 @@ export interface VersionChange {
 export type Versions =
   | { available: true; families: { family: string; versions: VersionLine[] }[]; changes: VersionChange[] }
   | { available: false; reason: string };
-
-declare module '../report/report.js' {
-  interface Report {
-    versions?: Versions;
-  }
-}
 
 const unit = (r: Rates | null): UnitPrice | null =>
   r ? { input_per_mtok: r.input, cached_input_per_mtok: r.cached, output_per_mtok: r.output } : null;
@@ -140,15 +131,3 @@ export function toVersions(rows: Pick<FactRows, 'models' | 'modelWeeks'>): Versi
   changes.sort((a, b) => (a.first_seen ?? '').localeCompare(b.first_seen ?? '') || a.family.localeCompare(b.family));
   return { available: true, families, changes };
 }
-
-export const versionsSection: Section = {
-  name: 'versions',
-  async build(ctx) {
-    const settings = normalizePricingSettings(ctx.config, ctx.options);
-    const facts = await sharedCostFacts(ctx.db, ctx.params, settings);
-    return { versions: toVersions(facts.rows) };
-  },
-  blocks(report) {
-    return report.versions ? versionsBlocks(report.versions) : [];
-  },
-};

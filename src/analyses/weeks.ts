@@ -6,7 +6,12 @@ import { WEEK_DAYS } from '../prices/settings.js';
  * `2025-03-17`. DuckDB's date_trunc('week') is ISO (Monday); other start days shift the timestamp forward so
  * that the chosen day lands on a Monday, truncate, and shift back. Binds $week_shift (days, 0–6).
  */
-export const WEEK_OF_TS = `CAST(date_trunc('week', ts + to_days(CAST($week_shift AS INTEGER))) - to_days(CAST($week_shift AS INTEGER)) AS DATE)`;
+export function weekOf(column: string): string {
+  return `CAST(date_trunc('week', ${column} + to_days(CAST($week_shift AS INTEGER))) - to_days(CAST($week_shift AS INTEGER)) AS DATE)`;
+}
+
+/** The report week of the `ts` column: the one week expression every SQL query uses. */
+export const WEEK_OF_TS = weekOf('ts');
 
 /** Days to add so that `start` falls on a Monday: monday 0, tuesday 6, …, sunday 1. */
 export function weekShift(start: WeekStart): number {

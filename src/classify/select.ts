@@ -1,5 +1,4 @@
-import type { Config } from '../config.js';
-import { selectEmbedder } from '../embed/select.js';
+import { createEmbedder, type EmbedderSettings } from '../embed/select.js';
 import { UsageError } from '../errors.js';
 import type { Classifier } from './types.js';
 
@@ -64,9 +63,8 @@ function checkUrl(text: string): string {
 }
 
 export interface ClassifierDeps {
-  /** The report command's raw options (the kNN classifier uses --embedder, --model, --model-dir, --offline). */
-  options: Record<string, unknown>;
-  config: Pick<Config, 'file' | 'raw'>;
+  /** The run's embedder settings: the kNN classifier embeds with them. */
+  embedder: EmbedderSettings;
 }
 
 /** Creates the classifier a spec names; each kind is loaded only when used (transformers is slow to import). */
@@ -78,7 +76,7 @@ export async function createClassifier(spec: ClassifierSpec, deps: ClassifierDep
     }
     case 'knn': {
       const { KnnClassifier } = await import('./knn.js');
-      const { embedder } = await selectEmbedder(deps.options, deps.config);
+      const { embedder } = await createEmbedder(deps.embedder);
       return KnnClassifier.create(spec.arg === null ? { embedder } : { file: spec.arg, embedder });
     }
     case 'model': {

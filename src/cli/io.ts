@@ -9,6 +9,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   columns: number;
   stdin: NodeJS.ReadableStream;
+  /** The clock (absent: the system clock, read in cli/effects.ts). */
+  now?: () => Date;
 }
 
 export function processIo(): Io {
@@ -20,5 +22,6 @@ export function processIo(): Io {
     env: process.env,
     columns: process.stdout.columns || 100,
     stdin: process.stdin,
+    now: () => new Date(),
   };
 }

@@ -1,12 +1,9 @@
 import { Option, type Command } from 'commander';
-import { loadConfig, type Config } from '../config.js';
-import { UsageError } from '../errors.js';
-import { formatByName, formatNames } from '../load/formats/index.js';
-import type { LogFormat } from '../load/formats/types.js';
-import { parseMapOption } from '../load/mapping.js';
-import { parseBound, parseDuration, parseIsoWeek, type Bound, type WindowSpec } from '../window.js';
+import { loadConfig } from '../config.js';
+import { formatNames } from '../load/formats/index.js';
+import { normalizeRunSettings, OUTPUT_FORMATS, type OutputFormat, type RunSettings } from '../settings.js';
 
-/** Options as commander hands them over (strings and flags, unvalidated). */
+/** Options as commander hands them over (strings and flags, unvalidated); settings.ts validates them. */
 export interface RawOptions {
   db?: string;
   config?: string;
@@ -23,30 +20,12 @@ export interface RawOptions {
   inputFormat?: string;
   map?: string[];
   memoryLimit?: string;
+  [flag: string]: unknown;
 }
 
-export type OutputFormat = 'table' | 'json' | 'markdown' | 'csv' | 'html' | 'prometheus';
-const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'markdown', 'csv', 'html', 'prometheus'];
-/** The format `--out FILE` implies by its extension when --format is not given. */
-const FORMAT_BY_EXTENSION: Record<string, OutputFormat> = { '.json': 'json', '.md': 'markdown', '.markdown': 'markdown', '.csv': 'csv', '.html': 'html', '.htm': 'html', '.prom': 'prometheus' };
-
-/** The same options, validated once. */
-export interface CommonOptions {
-  db?: string;
-  config: Config;
-  since?: Bound;
-  until?: Bound;
-  /** The report window as asked for (--week, --last, --since/--until, --all, or the default week). */
-  window: WindowSpec;
-  format?: OutputFormat;
-  out?: string;
-  quiet: boolean;
-  debug: boolean;
-  color: boolean;
-  inputFormat?: LogFormat;
-  map: Record<string, string>;
-  memoryLimit?: string;
-}
+/** What every command receives: the run's settings, validated once (settings.ts). */
+export type CommonOptions = RunSettings;
+export type { OutputFormat };
 
 /** The option table: each command picks the rows it takes, so flags and help stay consistent. */
 const OPTION_TABLE = {
@@ -86,6 +65,7 @@ const OPTION_TABLE = {
   labels: () => new Option('--labels <file>', 'hand-labelled ideal routes (CSV or JSONL: request_id or input, and ideal), joined to the logs'),
   retryWindow: () => new Option('--retry-window <duration>', 'a re-send of the same input in a session within this time on a dearer tier is a retry (default 10m)'),
   jitterBand: () => new Option('--jitter-band <score>', 'scores within this distance of a threshold count as near it (default 0.03)'),
+  trendWeeks: () => new Option('--trend-weeks <n>', 'weeks the trend sections show, ending with the window\'s last week (default 8, or "trend_weeks" in the config)'),
   classifier: () => new Option('--classifier <kind[:arg]>', "replay the window's inputs through a classifier for their ideal tier: rules, knn, knn:FILE, model:DIR, http:URL, module:PATH"),
 } as const;
 
@@ -96,69 +76,7 @@ export function addOptions(command: Command, names: OptionName[]): Command {
   return command;
 }
 
-/** --week, --last, --since/--until and --all exclude each other; none of them is the default week. Pure. */
-export function windowSpec(raw: Pick<RawOptions, 'since' | 'until' | 'week' | 'last' | 'all'>): WindowSpec {
-  const given = [
-    raw.week !== undefined && '--week',
-    raw.last !== undefined && '--last',
-    (raw.since !== undefined || raw.until !== undefined) && '--since/--until',
-    raw.all && '--all',
-  ].filter((x): x is string => typeof x === 'string');
-  if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be used together: give one window`);
-  if (raw.week !== undefined) return { kind: 'week', ...parseIsoWeek(raw.week, '--week') };
-  if (raw.last !== undefined) return { kind: 'last', ms: parseDuration(raw.last, '--last'), text: raw.last.trim() };
-  if (raw.all) return { kind: 'all' };
-  if (raw.since !== undefined || raw.until !== undefined) {
-    const spec: WindowSpec = { kind: 'range' };
-    if (raw.since !== undefined) spec.since = parseBound(raw.since, '--since');
-    if (raw.until !== undefined) spec.until = parseBound(raw.until, '--until');
-    return spec;
-  }
-  return { kind: 'default' };
-}
-
-/** Pure apart from reading the config file. Throws UsageError naming the flag. */
-export function normalizeOptions(raw: RawOptions, env: NodeJS.ProcessEnv, isTTY: boolean): CommonOptions {
-  const config = loadConfig(raw.config);
-  let format: OutputFormat | undefined;
-  if (raw.format !== undefined) {
-    if (!OUTPUT_FORMATS.includes(raw.format as OutputFormat)) {
-      throw new UsageError(`--format "${raw.format}" is not one of ${OUTPUT_FORMATS.join(', ')}`);
-    }
-    format = raw.format as OutputFormat;
-  } else if (raw.out !== undefined) {
-    const ext = /\.[^./\\]+$/.exec(raw.out.toLowerCase())?.[0];
-    if (ext !== undefined && FORMAT_BY_EXTENSION[ext]) format = FORMAT_BY_EXTENSION[ext];
-  }
-  if (format === 'csv' && raw.out === undefined) {
-    throw new UsageError('--format csv writes one file per table: give --out DIR/ (DIR/report-<table>.csv) or --out NAME.csv (NAME-<table>.csv)');
-  }
-  const inputFormatName = raw.inputFormat ?? config.input_format;
-  let inputFormat: LogFormat | undefined;
-  if (inputFormatName !== undefined) {
-    inputFormat = formatByName(inputFormatName);
-    if (!inputFormat) throw new UsageError(`unknown input format "${inputFormatName}" (known: ${formatNames().join(', ')})`);
-  }
-  const configMap = parseMapOption(Object.entries(config.map).map(([k, v]) => `${k}=${v}`));
-  const options: CommonOptions = {
-    config,
-    window: windowSpec(raw),
-    quiet: Boolean(raw.quiet),
-    debug: Boolean(raw.debug),
-    color: raw.color !== false && !env['NO_COLOR'] && isTTY && raw.out === undefined,
-    map: { ...configMap, ...parseMapOption(raw.map ?? []) },
-  };
-  if (raw.db !== undefined) options.db = raw.db;
-  if (raw.since !== undefined) options.since = parseBound(raw.since, '--since');
-  if (raw.until !== undefined) options.until = parseBound(raw.until, '--until');
-  if (format) options.format = format;
-  if (raw.out !== undefined) options.out = raw.out;
-  if (inputFormat) options.inputFormat = inputFormat;
-  if (raw.memoryLimit !== undefined) {
-    if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw.memoryLimit.trim())) {
-      throw new UsageError(`--memory-limit "${raw.memoryLimit}" must be a size like 1GB or 512MB`);
-    }
-    options.memoryLimit = raw.memoryLimit.trim();
-  }
-  return options;
+/** Reads the config file (--config, else routecheck.config.json when present) and validates every flag and key. */
+export function normalizeOptions(raw: RawOptions, env: NodeJS.ProcessEnv, isTTY: boolean): RunSettings {
+  return normalizeRunSettings(raw, loadConfig(raw.config), { env, isTTY });
 }

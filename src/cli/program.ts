@@ -33,11 +33,10 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('report')
       .description('print the report for log files (loaded in memory) or for a database (--db)')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn'],
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'trendWeeks', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { reportCommand } = await import('./commands/report.js');
-    // Section flags (--prices, --embedder, …) are validated by the section that owns them.
-    result.code = await reportCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { ...raw });
+    result.code = await reportCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io);
   });
 
   addOptions(
@@ -57,10 +56,10 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('check')
       .description('the CI gate: the report\'s health gates against thresholds; exit 0 pass, 1 a gate failed, 2 usage/input error')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn', 'junit', 'strict'],
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'trendWeeks', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn', 'junit', 'strict'],
   ).action(async (inputs: string[], raw: RawOptions & { junit?: string; strict?: boolean }) => {
     const { checkCommand } = await import('./commands/check.js');
-    result.code = await checkCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { ...raw }, { junit: raw.junit, strict: raw.strict });
+    result.code = await checkCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { junit: raw.junit, strict: raw.strict });
   });
 
   addOptions(
@@ -82,7 +81,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     const { exportCommand } = await import('./commands/export.js');
     // --format here names a file format, not a report format: kept out of the common options.
     const { format, ...common } = raw;
-    result.code = await exportCommand(inputs, normalizeOptions(common, io.env, io.isTTY), io, { ...common }, format);
+    result.code = await exportCommand(inputs, normalizeOptions(common, io.env, io.isTTY), io, format as string | undefined);
   });
 
   program

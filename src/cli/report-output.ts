@@ -1,12 +1,14 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Report } from '../report/report.js';
-import { csvPath, renderCsv } from '../render/csv.js';
-import { renderHtml } from '../render/html.js';
+import { csvPath, csvTables } from '../render/csv.js';
+import { drawHtml } from '../render/html.js';
 import { renderJson } from '../render/json.js';
-import { renderMarkdown } from '../render/markdown.js';
+import { drawMarkdown } from '../render/markdown.js';
 import { renderPrometheus } from '../render/prometheus.js';
-import { renderTable } from '../render/table.js';
+import { drawDocument } from '../render/terminal.js';
+import { reportDocument, reportTitle } from '../sections/document.js';
+import { reportMetrics } from '../sections/metrics.js';
 import type { Io } from './io.js';
 import type { CommonOptions } from './options.js';
 import { writeOutput } from './output.js';
@@ -17,13 +19,15 @@ export function renderReport(report: Report, format: CommonOptions['format'], io
     case 'json':
       return renderJson(report);
     case 'markdown':
-      return renderMarkdown(report);
+      return drawMarkdown(reportDocument(report));
     case 'html':
-      return renderHtml(report);
+      return drawHtml(reportDocument(report), reportTitle(report));
     case 'prometheus':
-      return renderPrometheus(report);
-    default:
-      return renderTable(report, { color, width: Math.min(io.columns, 100) });
+      return renderPrometheus(reportMetrics(report));
+    default: {
+      const options = { color, width: Math.min(io.columns, 100) };
+      return drawDocument(reportDocument(report), options);
+    }
   }
 }
 
@@ -44,7 +48,7 @@ export function writeReport(report: Report, options: Pick<CommonOptions, 'format
     // Not there yet: a file prefix unless it ends with a slash.
   }
   const written: string[] = [];
-  for (const file of renderCsv(report)) {
+  for (const file of csvTables(reportDocument(report))) {
     const path = csvPath(out, file.id, isDirectory);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, file.text);

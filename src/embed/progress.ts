@@ -11,7 +11,8 @@ export interface ProgressSink {
 }
 
 export interface ProgressOptions {
-  sink?: ProgressSink;
+  /** Where the line goes (the command's stderr, through its Io): nothing here writes to the process directly. */
+  sink: ProgressSink;
   /** Runs shorter than this print nothing (default 2,000 texts). */
   minTotal?: number;
   intervalMs?: number;
@@ -24,12 +25,8 @@ export interface ProgressLine {
   done(): void;
 }
 
-function stderrSink(): ProgressSink {
-  return { write: (t) => process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) };
-}
-
-export function progressLine(label: string, options: ProgressOptions = {}): ProgressLine {
-  const sink = options.sink ?? stderrSink();
+export function progressLine(label: string, options: ProgressOptions): ProgressLine {
+  const sink = options.sink;
   const minTotal = options.minTotal ?? 2000;
   const intervalMs = options.intervalMs ?? 200;
   const now = options.now ?? Date.now;

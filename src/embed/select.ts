@@ -115,8 +115,3 @@ export async function createEmbedder(
     }
   }
 }
-
-/** Settings and creation in one call, for a report section: `selectEmbedder(ctx.options, ctx.config)`. */
-export async function selectEmbedder(options: Record<string, unknown>, config: Pick<Config, 'file' | 'raw'>): Promise<SelectedEmbedder> {
-  return createEmbedder(normalizeEmbedderSettings(options, config));
-}

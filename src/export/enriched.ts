@@ -1,14 +1,13 @@
-import { clusterInputs, normalizeCacheSettings } from '../analyses/cache.js';
 import { IN_WINDOW, num } from '../analyses/runner.js';
-import { replaySection } from '../classify/section.js';
+import { weekOf, weekShift } from '../analyses/weeks.js';
 import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/sql.js';
-import { selectEmbedder } from '../embed/select.js';
+import { clusterInputs } from '../embed/pipeline.js';
+import { createEmbedder } from '../embed/select.js';
 import { preparePricing } from '../prices/costs.js';
-import { normalizePricingSettings } from '../prices/settings.js';
-import type { Report } from '../report/report.js';
-import type { SectionContext } from '../report/section.js';
 import { prepareRouting } from '../routing/prepare.js';
+import type { RunEffects } from '../sections/section.js';
+import type { RunSettings } from '../settings.js';
 
 /**
  * The enriched per-request table (`routecheck export`): every request in the window with what the report's
@@ -17,8 +16,9 @@ import { prepareRouting } from '../routing/prepare.js';
  * rc_routed; prices: rc_model_info and rc_price_periods; cache: rc_cache_texts and rc_cache_map), then joined
  * once in DuckDB into the temp table rc_export, numbered by `rn` in time order.
  *
- * The cost columns follow prices/costs.ts' rule (its view rc_costed has no request key to join on): a cache hit
- * costs 0, else the logged cost_usd, else list price × tokens with cached input at its own rate, else NULL.
+ * The cost columns are read from prices/costs.ts' view rc_costed, joined on the request key: the one price chain
+ * (a cache hit costs 0, else the logged cost_usd, else list price × tokens with cached input at its own rate, else
+ * NULL), so the export and the report can never disagree on a request's cost.
  */
 export type ColumnKind = 'text' | 'timestamp' | 'double' | 'bigint' | 'boolean';
 
@@ -29,29 +29,19 @@ export interface ExportColumn {
   doc: string;
 }
 
-const COST_JOIN = `
-  LEFT JOIN rc_model_info mi ON mi.model_key = coalesce(r.model, '') AND mi.provider_key = coalesce(r.provider, '')
-  LEFT JOIN rc_price_periods p ON p.model_key = coalesce(r.model, '') AND p.provider_key = coalesce(r.provider, '')
-    AND (p.valid_from IS NULL OR r.ts >= p.valid_from) AND (p.valid_to IS NULL OR r.ts < p.valid_to)
-    AND (p.above_input IS NULL OR coalesce(r.input_tokens, 0) > p.above_input)
-    AND (p.upto_input IS NULL OR coalesce(r.input_tokens, 0) <= p.upto_input)`;
-
-const CACHED_IN = `least(coalesce(r.cached_tokens, 0), coalesce(r.input_tokens, 0))`;
-const LIST_COST = `CASE WHEN p.input_per_mtok IS NOT NULL AND (r.input_tokens IS NOT NULL OR r.output_tokens IS NOT NULL) THEN
-  ((coalesce(r.input_tokens, 0) - ${CACHED_IN}) * p.input_per_mtok + ${CACHED_IN} * coalesce(p.cached_input_per_mtok, p.input_per_mtok)
-   + coalesce(r.output_tokens, 0) * p.output_per_mtok) / 1e6 END`;
+const COST_JOIN = `LEFT JOIN rc_costed c ON c.record_key = r.record_key`;
 
 export const EXPORT_COLUMNS: readonly ExportColumn[] = [
   { name: 'request_id', kind: 'text', sql: 'r.request_id', doc: 'id of the call, as logged' },
   { name: 'ts', kind: 'timestamp', sql: 'r.ts', doc: 'time of the request (UTC)' },
-  { name: 'week', kind: 'text', sql: "strftime(date_trunc('week', r.ts), '%Y-%m-%d')", doc: 'first day (Monday) of its ISO week' },
+  { name: 'week', kind: 'text', sql: `strftime(${weekOf('r.ts')}, '%Y-%m-%d')`, doc: 'first day of its report week (--week-start; Monday by default)' },
   { name: 'session_id', kind: 'text', sql: 'r.session_id', doc: 'session' },
   { name: 'user_id', kind: 'text', sql: 'r.user_id', doc: 'end user' },
   { name: 'input', kind: 'text', sql: 'r.input', doc: 'the text the router saw' },
   { name: 'model', kind: 'text', sql: 'r.model', doc: 'served model' },
   { name: 'provider', kind: 'text', sql: 'r.provider', doc: 'provider, when logged' },
-  { name: 'family', kind: 'text', sql: 'mi.family', doc: 'model family (prices/identity.ts)' },
-  { name: 'version', kind: 'text', sql: 'mi.version', doc: 'dated or numbered version of the model' },
+  { name: 'family', kind: 'text', sql: 'c.family', doc: 'model family (prices/identity.ts)' },
+  { name: 'version', kind: 'text', sql: 'c.version', doc: 'dated or numbered version of the model' },
   { name: 'route', kind: 'text', sql: 'r.route', doc: "the router's label" },
   { name: 'score', kind: 'double', sql: 'r.score', doc: "the classifier's score" },
   { name: 'tier', kind: 'text', sql: 'ta.name', doc: 'tier the request was served on (config tiers, else inferred)' },
@@ -71,17 +61,17 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
   { name: 'output_tokens', kind: 'bigint', sql: 'r.output_tokens', doc: 'completion tokens' },
   { name: 'cached_tokens', kind: 'bigint', sql: 'r.cached_tokens', doc: 'prompt tokens from the provider cache' },
   { name: 'cost_usd', kind: 'double', sql: 'r.cost_usd', doc: 'cost as logged' },
-  { name: 'list_cost_usd', kind: 'double', sql: LIST_COST, doc: 'list price × tokens (price file, else catalog)' },
+  { name: 'list_cost_usd', kind: 'double', sql: 'c.list_cost', doc: 'list price × tokens (price file, else catalog)' },
   {
     name: 'cost',
     kind: 'double',
-    sql: `CASE WHEN coalesce(r.cache_hit, false) THEN 0.0 WHEN r.cost_usd IS NOT NULL THEN r.cost_usd ELSE ${LIST_COST} END`,
+    sql: 'c.cost',
     doc: 'known cost: 0 for a cache hit, else logged, else list; empty when unpriced',
   },
   {
     name: 'cost_basis',
     kind: 'text',
-    sql: `CASE WHEN coalesce(r.cache_hit, false) THEN 'cache_hit' WHEN r.cost_usd IS NOT NULL THEN 'logged' WHEN ${LIST_COST} IS NOT NULL THEN 'price' END`,
+    sql: 'c.cost_basis',
     doc: 'cache_hit, logged or price; empty when unpriced',
   },
   { name: 'cache_key', kind: 'text', sql: 'r.cache_key', doc: "the gateway's cache key" },
@@ -104,23 +94,30 @@ export interface ExportPrep {
  * Runs the sections' preparation for the window and builds rc_export. The classifier replay runs first when
  * --classifier is given, as in the report, so replayed ideal routes are exported too.
  */
-export async function buildExportTable(ctx: SectionContext): Promise<ExportPrep> {
-  const { db } = ctx;
-  // The replay section reads nothing of the report; it only needs the context.
-  if (ctx.options['classifier'] !== undefined) await replaySection.build(ctx, {} as Report);
-  const routing = await prepareRouting(ctx);
-  await preparePricing(db, ctx.params, normalizePricingSettings(ctx.config, ctx.options));
+export interface ExportContext {
+  db: Database;
+  params: { from: string | null; to: string | null };
+  settings: RunSettings;
+  effects: RunEffects;
+  /** Runs the classifier replay for the window (the report's replay section), when --classifier is given. */
+  replay?: () => Promise<void>;
+}
+
+export async function buildExportTable(ctx: ExportContext): Promise<ExportPrep> {
+  const { db, settings } = ctx;
+  if (ctx.replay) await ctx.replay();
+  const routing = await prepareRouting(db, ctx.params, { routing: settings.routing, weekStart: settings.pricing.weekStart });
+  await preparePricing(db, ctx.params, settings.pricing);
 
   let embedder: string | null = null;
   const withInput = num((await db.one(`SELECT count(*) AS n FROM requests WHERE ${IN_WINDOW} AND input IS NOT NULL`, ctx.params))?.['n']);
   if (withInput > 0) {
-    const settings = normalizeCacheSettings(ctx.options, ctx.config);
-    const selected = await selectEmbedder(ctx.options, ctx.config);
+    const selected = await createEmbedder(settings.embedder);
     embedder = selected.embedder.id;
     await clusterInputs(db, { ...ctx.params, keyed: false, warm_us: 0n }, {
       embedder: selected.embedder,
-      threshold: settings.similarity ?? selected.embedder.defaultThreshold,
-      quiet: ctx.options['quiet'] === true,
+      threshold: settings.cache.similarity ?? selected.embedder.defaultThreshold,
+      progress: ctx.effects.progress(`export: embedding with ${selected.embedder.id}`),
     });
   } else {
     await db.run(`CREATE OR REPLACE TEMP TABLE rc_cache_texts (id INTEGER, input VARCHAR); CREATE OR REPLACE TEMP TABLE rc_cache_map (id INTEGER, content VARCHAR, cluster VARCHAR)`);
@@ -143,7 +140,7 @@ export async function buildExportTable(ctx: SectionContext): Promise<ExportPrep>
      LEFT JOIN rc_cache_map cm ON cm.id = ct.id
      ${COST_JOIN}
      WHERE ${IN_WINDOW.replace(/\bts\b/g, 'r.ts')}`,
-    ctx.params,
+    { ...ctx.params, week_shift: weekShift(settings.pricing.weekStart) },
   );
   const rows = num((await db.one('SELECT count(*) AS n FROM rc_export'))?.['n']);
   return { rows, tiers, embedder };

@@ -98,7 +98,7 @@ async function insertRows(db: Database, table: string, types: string[], rows: (s
 const COSTED_VIEW = `
 CREATE OR REPLACE TEMP VIEW rc_costed AS
 WITH r AS (
-  SELECT ts, coalesce(model, '') AS model_key, coalesce(provider, '') AS provider_key, route,
+  SELECT record_key, ts, coalesce(model, '') AS model_key, coalesce(provider, '') AS provider_key, route,
     input_tokens, output_tokens, cost_usd,
     coalesce(cache_hit, false) AS cache_hit,
     -- cached_tokens is a subset of input_tokens; never more than it
@@ -168,7 +168,9 @@ export const FACT_QUERIES = {
     SELECT model_key AS model, family, version, min(ts) AS first_seen, max(ts) AS last_seen, count(*) AS requests
     FROM rc_costed WHERE ${IN_WINDOW} GROUP BY ALL ORDER BY first_seen, model`,
   unpriced: `
-    SELECT model_key AS model, provider_key AS provider, count(*) AS requests
+    SELECT model_key AS model, provider_key AS provider, count(*) AS requests,
+      -- a price was in force, yet no cost: the request has no token counts to multiply it by
+      bool_or(input_per_mtok IS NOT NULL) AS catalog_priced
     FROM rc_costed WHERE ${IN_WINDOW} AND cost IS NULL GROUP BY ALL ORDER BY requests DESC, model`,
   discrepancyDays: `
     SELECT model_key AS model, CAST(ts AS DATE) AS day, ${WEEK_OF_TS} AS week, sum(cost_usd) AS logged, sum(list_cost) AS list,
@@ -195,19 +197,4 @@ export async function loadCostFacts(db: Database, params: WindowParams, settings
     rows[name] = await db.all(sql, paramsUsedBy(sql, bound));
   }
   return { pricing, rows, params };
-}
-
-const shared = new WeakMap<Database, { key: string; facts: Promise<CostFacts> }>();
-
-/**
- * The facts for a report run, computed once and shared by the efficiency, versions and spend sections
- * (they are built one after the other on the same database, window and settings).
- */
-export function sharedCostFacts(db: Database, params: WindowParams, settings: PricingSettings): Promise<CostFacts> {
-  const key = JSON.stringify([params, settings.priceFile, settings.inlineRows, settings.weekStart, settings.tiers.map((t) => [t.name, t.patterns.map(String)])]);
-  const hit = shared.get(db);
-  if (hit && hit.key === key) return hit.facts;
-  const facts = loadCostFacts(db, params, settings);
-  shared.set(db, { key, facts });
-  return facts;
 }

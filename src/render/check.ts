@@ -1,63 +1,62 @@
 import { Chalk } from 'chalk';
-import type { Gate, GateStatus } from '../analyses/gates.js';
-import type { Report } from '../report/report.js';
 import { int } from './format.js';
-import { GATE_LABELS, gateThreshold, gateValue, windowName } from './headline.js';
 import type { RenderOptions } from './options.js';
 
 /** What `routecheck check` prints: a line per gate, GitHub Actions annotations, JUnit XML. Pure. */
 
-export interface CheckResult {
-  window: Report['window'];
-  window_label: string | null;
-  requests: number;
-  status: GateStatus;
-  gates: Gate[];
-  /** Whether the check failed (exit 1): a gate failed, or (with --strict) a gate is unknown. */
-  failed: boolean;
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown';
+
+/** One gate as the check prints it: labels and numbers already formatted (sections/check.ts). */
+export interface CheckGateView {
+  name: string;
+  label: string;
+  status: CheckStatus;
+  /** `30.9% (30.2%–31.7%)`, or `—`. */
+  value: string;
+  /** `5.0%`, `1.20`. */
+  threshold: string;
+  detail: string;
 }
 
-export function checkResult(report: Report, strict: boolean): CheckResult {
-  const gates = report.gates ?? [];
-  const failed = gates.some((g) => g.status === 'fail' || (strict && g.status === 'unknown'));
-  return {
-    window: report.window,
-    window_label: report.window_label,
-    requests: report.requests.total,
-    status: report.headline?.status ?? 'unknown',
-    gates,
-    failed,
-  };
+export interface CheckView {
+  /** The window as people read it: `2025-W12`, or its bounds. */
+  window: string;
+  /** The JUnit suite's window part: the ISO week, or `from..to`. */
+  suite: string;
+  requests: number;
+  status: CheckStatus;
+  failed: boolean;
+  gates: CheckGateView[];
 }
 
 /** `FAIL  routing deviation      30.9% (30.2%–31.7%)  ≤ 5.0%   30.9% of 14,711 requests …`, one line per gate. */
-export function renderCheck(result: CheckResult, report: Pick<Report, 'window' | 'window_label'>, options: RenderOptions): string {
+export function renderCheck(view: CheckView, options: RenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const paint = (s: GateStatus, text: string): string => (s === 'fail' ? c.red.bold(text) : s === 'pass' ? c.green(text) : c.yellow(text));
-  const out = [`routecheck check: ${paint(result.status, result.status.toUpperCase())}, ${windowName(report)}, ${int(result.requests)} requests`];
-  if (result.gates.length === 0) out.push('no gate is on (every threshold is off).');
-  const label = Math.max(...result.gates.map((g) => GATE_LABELS[g.name].length), 0);
-  for (const g of result.gates) {
-    const head = `${g.status.toUpperCase().padEnd(7)} ${GATE_LABELS[g.name].padEnd(label)}  `;
-    const measured = g.status === 'unknown' ? 'unknown' : `${gateValue(g)} (max ${gateThreshold(g).replace('≤ ', '')})`;
+  const paint = (s: CheckStatus, text: string): string => (s === 'fail' ? c.red.bold(text) : s === 'pass' ? c.green(text) : c.yellow(text));
+  const out = [`routecheck check: ${paint(view.status, view.status.toUpperCase())}, ${view.window}, ${int(view.requests)} requests`];
+  if (view.gates.length === 0) out.push('no gate is on (every threshold is off).');
+  const label = Math.max(...view.gates.map((g) => g.label.length), 0);
+  for (const g of view.gates) {
+    const head = `${g.status.toUpperCase().padEnd(7)} ${g.label.padEnd(label)}  `;
+    const measured = g.status === 'unknown' ? 'unknown' : `${g.value} (max ${g.threshold})`;
     const line = `${head}${measured}: ${g.detail}`;
     const cut = line.length > options.width ? line.slice(0, options.width - 1) + '…' : line;
     out.push(paint(g.status, cut.slice(0, 7)) + cut.slice(7));
   }
-  if (result.failed) out.push(result.gates.some((g) => g.status === 'fail') ? 'exit 1: a gate failed.' : 'exit 1: a gate is unknown (--strict).');
+  if (view.failed) out.push(view.gates.some((g) => g.status === 'fail') ? 'exit 1: a gate failed.' : 'exit 1: a gate is unknown (--strict).');
   return out.join('\n') + '\n';
 }
 
 /** GitHub Actions workflow commands: `::error` for a failed gate, `::warning` for warn and unknown. */
-export function githubAnnotations(result: CheckResult, strict: boolean): string {
+export function githubAnnotations(view: CheckView, strict: boolean): string {
   const lines: string[] = [];
-  for (const g of result.gates) {
+  for (const g of view.gates) {
     if (g.status === 'pass') continue;
     const level = g.status === 'fail' || (strict && g.status === 'unknown') ? 'error' : 'warning';
     const what =
       g.status === 'unknown'
-        ? `${GATE_LABELS[g.name]} is unknown: ${g.detail}`
-        : `${GATE_LABELS[g.name]} ${gateValue(g)} ${g.status === 'fail' ? 'is over' : 'may be over'} ${gateThreshold(g).replace('≤ ', '')}: ${g.detail}`;
+        ? `${g.label} is unknown: ${g.detail}`
+        : `${g.label} ${g.value} ${g.status === 'fail' ? 'is over' : 'may be over'} ${g.threshold}: ${g.detail}`;
     lines.push(`::${level} title=${escapeProperty(`routecheck ${g.name}`)}::${escapeData(what)}`);
   }
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
@@ -75,16 +74,16 @@ const xml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 /** One JUnit test suite, a test case per gate: failure for fail (and unknown with --strict), skipped for unknown. */
-export function renderJunit(result: CheckResult, strict: boolean): string {
-  const failures = result.gates.filter((g) => g.status === 'fail' || (strict && g.status === 'unknown')).length;
-  const skipped = strict ? 0 : result.gates.filter((g) => g.status === 'unknown').length;
+export function renderJunit(view: CheckView, strict: boolean): string {
+  const failures = view.gates.filter((g) => g.status === 'fail' || (strict && g.status === 'unknown')).length;
+  const skipped = strict ? 0 : view.gates.filter((g) => g.status === 'unknown').length;
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="routecheck" tests="${result.gates.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
-    `  <testsuite name="routecheck gates ${xml(result.window_label ?? `${result.window.from ?? ''}..${result.window.to ?? ''}`)}" tests="${result.gates.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
+    `<testsuites name="routecheck" tests="${view.gates.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
+    `  <testsuite name="routecheck gates ${xml(view.suite)}" tests="${view.gates.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
   ];
-  for (const g of result.gates) {
-    const message = g.status === 'unknown' ? g.detail : `${gateValue(g)} against a maximum of ${gateThreshold(g).replace('≤ ', '')}: ${g.detail}`;
+  for (const g of view.gates) {
+    const message = g.status === 'unknown' ? g.detail : `${g.value} against a maximum of ${g.threshold}: ${g.detail}`;
     out.push(`    <testcase classname="routecheck.gates" name="${g.name}">`);
     if (g.status === 'fail' || (strict && g.status === 'unknown')) out.push(`      <failure type="${g.status}" message="${xml(message)}"/>`);
     else if (g.status === 'unknown') out.push(`      <skipped message="${xml(message)}"/>`);

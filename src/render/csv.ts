@@ -1,9 +1,6 @@
 import { basename, dirname, extname, join } from 'node:path';
 import Papa from 'papaparse';
-import type { Report } from '../report/report.js';
 import { cellValue, type CellValue, type DocumentPart } from './blocks.js';
-import { reportDocument } from './document.js';
-import { TEXT_FALLBACK } from './markdown.js';
 
 /**
  * The report's tables as CSV, one file per table (papaparse; RFC 4180: CRLF, quotes where needed). Cells hold
@@ -16,10 +13,6 @@ export interface CsvFile {
   /** The table's id (`deviation-weeks`): the file is `<prefix>-<id>.csv`. */
   id: string;
   text: string;
-}
-
-export function renderCsv(report: Report): CsvFile[] {
-  return csvTables(reportDocument(report, TEXT_FALLBACK));
 }
 
 export function csvTables(parts: readonly DocumentPart[]): CsvFile[] {

@@ -1,8 +1,4 @@
-import type { Report } from '../report/report.js';
 import { alignOf, cellText, cellTone, type Block, type Cell, type DocumentPart } from './blocks.js';
-import { reportDocument } from './document.js';
-import { when } from './format.js';
-import { TEXT_FALLBACK } from './markdown.js';
 import { escapeXml, lineChart } from './svg.js';
 
 /**
@@ -139,9 +135,4 @@ ${body}
 </body>
 </html>
 `;
-}
-
-export function renderHtml(report: Report): string {
-  const title = `routecheck report ${when(report.window.from)} → ${when(report.window.to)}`;
-  return drawHtml(reportDocument(report, TEXT_FALLBACK), title);
 }

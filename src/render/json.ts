@@ -1,6 +1,4 @@
-import type { Report } from '../report/report.js';
-
-/** One JSON object, two-space indented, keys in the report's order. */
-export function renderJson(report: Report): string {
-  return JSON.stringify(report, null, 2) + '\n';
+/** One JSON document, two-space indented, keys in the value's own order. Pure. */
+export function renderJson(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
 }

@@ -1,19 +1,10 @@
-import type { Report } from '../report/report.js';
 import { alignOf, cellText, cellTone, type Block, type Cell, type DocumentPart } from './blocks.js';
-import { reportDocument } from './document.js';
 
 /**
  * The report as GitHub-flavoured markdown (a PR comment, a wiki page, a Slack post): headings, pipe tables,
  * warnings as ⚠️/❌ paragraphs, log excerpts and sections without blocks as fenced text. Charts are left out (every
  * charted number is in a table). Pure: same report, same text.
  */
-
-/** Sections without blocks are drawn by their own terminal renderer at this size, without colour. */
-export const TEXT_FALLBACK = { color: false, width: 100 } as const;
-
-export function renderMarkdown(report: Report): string {
-  return drawMarkdown(reportDocument(report, TEXT_FALLBACK));
-}
 
 /** Backslash-escapes what markdown would read as markup; `_` only at word edges (GFM ignores it inside words). */
 export function escapeMarkdown(text: string): string {

@@ -1,9 +1,9 @@
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
-import type { PriceCheck, PriceShow } from '../cli/commands/prices.js';
-import { int, pct, truncate } from './format.js';
+import type { PriceCheck, PriceShow } from '../prices/views.js';
+import { int, pct, shortOrigin, signedPct, truncate, wrap } from './format.js';
 import type { RenderOptions } from './options.js';
-import { shortOrigin, signedPct, wrap } from './prices.js';
+
 
 /** Renderers of `routecheck prices show` and `prices check`. Pure. */
 

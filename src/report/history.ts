@@ -2,7 +2,6 @@ import type { Gate, GateName, GateStatus } from '../analyses/gates.js';
 import { iso, num, numOrNull } from '../analyses/runner.js';
 import type { Database, Row } from '../db/database.js';
 import type { Report } from './report.js';
-import type { Section } from './section.js';
 
 /**
  * Report history: with a persistent database (--db), every report of a week (or of a --since/--until range)
@@ -32,12 +31,6 @@ export interface TrendRow {
 export interface Trends {
   /** Oldest first, the current window last. */
   rows: TrendRow[];
-}
-
-declare module './report.js' {
-  interface Report {
-    trends?: Trends;
-  }
 }
 
 export const TREND_REPORTS = 8;
@@ -154,21 +147,3 @@ export function toTrendRow(r: Row): TrendRow {
     stored_at: iso(r['stored_at']),
   };
 }
-
-/**
- * Last in SECTIONS: stores this report's headline (persistent databases only) and reads the trend it then
- * belongs to. The trend is drawn by the headline (render/headline.ts), so this section draws nothing itself.
- */
-export const historySection: Section = {
-  name: 'history',
-  async build(ctx, report) {
-    if (ctx.db.path === ':memory:') return {};
-    const row = historyRow(report);
-    if (!row) return {};
-    await storeHistory(ctx.db, row, new Date());
-    return { trends: { rows: await readTrend(ctx.db, row.window_from, row.window_to) } };
-  },
-  blocks() {
-    return [];
-  },
-};

@@ -1,15 +1,29 @@
+import type { Cache } from '../analyses/cache.js';
+import type { ClassifierResult } from '../analyses/classifier.js';
+import type { Deviation } from '../analyses/deviation.js';
+import type { Efficiency } from '../analyses/efficiency.js';
+import type { Finding } from '../analyses/findings.js';
+import type { Gate } from '../analyses/gates.js';
+import type { Headline } from '../analyses/headline.js';
+import type { Quality } from '../analyses/quality.js';
+import { runAnalysis } from '../analyses/runner.js';
+import { loadCostFacts, type CostFacts } from '../prices/costs.js';
+import { prepareRouting, type RoutingRun } from '../routing/prepare.js';
+import type { Spend } from '../analyses/spend.js';
+import { summary, type Summary } from '../analyses/summary.js';
+import type { Versions } from '../analyses/versions.js';
+import type { ReplayResult } from '../classify/replay.js';
 import type { Database } from '../db/database.js';
 import type { FileSummary } from '../load/ingest.js';
-import { runAnalysis } from '../analyses/runner.js';
-import { summary, type Summary } from '../analyses/summary.js';
-import type { Config } from '../config.js';
-import type { Bound, ReportWindow, WindowSpec } from '../window.js';
-import { resolveReportWindow } from '../window.js';
-import { SECTIONS } from './sections.js';
+import { SECTIONS } from '../sections/index.js';
+import type { RunEffects, SectionContext, WindowBounds, WindowParams } from '../sections/section.js';
+import type { RunSettings } from '../settings.js';
+import { resolveReportWindow, trendRange, type ReportWindow } from '../window.js';
+import type { Trends } from './history.js';
 
 /**
- * The report object every renderer draws from. `schema_version` changes only when a key is renamed or
- * removed; later sections add top-level keys.
+ * The report object every renderer draws from, and the JSON output. `schema_version` changes only when a key is
+ * renamed or removed. Each optional key belongs to one section (sections/index.ts lists them in report order).
  */
 export interface Report {
   schema_version: 1;
@@ -19,32 +33,47 @@ export interface Report {
   /** How the window was chosen (window.ts), and its ISO week (`2025-W12`) when it is one. */
   window_basis: ReportWindow['basis'];
   window_label: string | null;
+  /** The weeks trend sections cover: the `trend_weeks` weeks that end with the window's last week. */
+  trend_window: { from: string | null; to: string | null; weeks: number | null };
   requests: Summary['requests'];
   /** Files loaded by this run, one line each (empty when reporting from a database only). */
   inputs: FileSummary[];
   rejects: Summary['rejects'];
+  /** Present when --classifier was given: how the window's inputs were replayed through it. */
+  replay?: ReplayResult;
+  deviation?: Deviation;
+  efficiency?: Efficiency;
+  versions?: Versions;
+  spend?: Spend;
+  cache?: Cache;
+  classifier?: ClassifierResult;
+  quality?: Quality;
+  headline?: Headline;
+  gates?: Gate[];
+  findings?: Finding[];
+  /** With a persistent database: the headline numbers of the last reports of this window length. */
+  trends?: Trends;
 }
 
-export interface ReportOptions {
-  /** The window asked for; without it, --since/--until when given, else the default (the last complete week). */
-  window?: WindowSpec;
-  since?: Bound;
-  until?: Bound;
+export interface ReportInputs {
+  /** Files loaded by this run (empty when reporting from a database only). */
   inputs: FileSummary[];
-  config: Config;
-  /** Section options by section name (e.g. embedder choice), validated by each section. */
-  sectionOptions?: Record<string, unknown>;
-  log?: (message: string) => void;
+  settings: RunSettings;
+  effects: RunEffects;
 }
 
-export async function buildReport(db: Database, options: ReportOptions): Promise<Report> {
+const iso = (d: Date | null | undefined): string | null => d?.toISOString() ?? null;
+const paramsOf = (w: WindowBounds): WindowParams => ({ from: iso(w.from), to: iso(w.to) });
+
+export async function buildReport(db: Database, options: ReportInputs): Promise<Report> {
+  const { settings } = options;
   const end = await db.one<{ first: Date | null; last: Date | null }>('SELECT min(ts) AS first, max(ts) AS last FROM requests');
-  const spec: WindowSpec =
-    options.window ?? (options.since || options.until ? { kind: 'range', since: options.since, until: options.until } : { kind: 'default' });
-  const resolved = resolveReportWindow(spec, { first: end?.first ?? null, last: end?.last ?? null });
+  const span = { first: end?.first ?? null, last: end?.last ?? null };
+  const resolved = resolveReportWindow(settings.window, span);
   const { window, previous } = resolved;
-  const params = { from: window.from?.toISOString() ?? null, to: window.to?.toISOString() ?? null };
-  const s = await runAnalysis(db, summary, params);
+  const trend = trendRange(window, previous, settings.trendWeeks, settings.pricing.weekStart, span.last);
+  const params = paramsOf(window);
+  const s = await runAnalysis(db, summary, { ...params });
   let report: Report = {
     schema_version: 1,
     window: {
@@ -54,21 +83,57 @@ export async function buildReport(db: Database, options: ReportOptions): Promise
     previous_window: previous && previous.from && previous.to ? { from: previous.from.toISOString(), to: previous.to.toISOString() } : null,
     window_basis: resolved.basis,
     window_label: resolved.label,
+    trend_window: { from: iso(trend.from), to: iso(trend.to), weeks: trend.weeks },
     requests: s.requests,
     inputs: options.inputs,
     rejects: s.rejects,
   };
-  const previousParams = previous ? { from: previous.from?.toISOString() ?? null, to: previous.to?.toISOString() ?? null } : null;
-  const ctx = {
-    db, window, params, previous, previousParams, config: options.config, options: options.sectionOptions ?? {}, log: options.log ?? (() => {}),
-  };
-  // Sections run in order and each sees the report so far (the findings section, last, reads all the others).
-  // ROUTECHECK_TIMINGS=1 prints each section's build time on stderr (the benchmark's per-stage figures).
-  const timings = process.env['ROUTECHECK_TIMINGS'] === '1';
+  const ctx = sectionContext(db, { window, previous, trend }, settings, options.effects);
+  // Sections run in order and each sees the report so far (the verdict, last, reads all the others).
   for (const section of SECTIONS) {
     const started = performance.now();
     report = { ...report, ...(await section.build(ctx, report)) };
-    if (timings) process.stderr.write(`timing ${section.name} ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+    options.effects.timing?.(section.name, (performance.now() - started) / 1000);
   }
   return report;
+}
+
+/**
+ * The context every section is built with: the window, the comparison window and the trend range as dates and
+ * bound parameters, the settings, the effects, and the run's shared preparation (each made once, on first use).
+ */
+export function sectionContext(
+  db: Database,
+  ranges: { window: WindowBounds; previous: WindowBounds | null; trend: WindowBounds },
+  settings: RunSettings,
+  effects: RunEffects,
+): SectionContext {
+  const { window, previous, trend } = ranges;
+  const params = paramsOf(window);
+  const trendParams = paramsOf(trend);
+  // The trend's cost facts reach one week further back, so the first trend week has a week-over-week change too.
+  const trendFactParams = paramsOf({ from: trend.from ? new Date(trend.from.getTime() - 7 * 86_400_000) : null, to: trend.to });
+  const previousParams = previous ? paramsOf(previous) : null;
+  const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+    let made: Promise<T> | null = null;
+    return () => (made ??= make());
+  };
+  const routing = once<RoutingRun>(() => prepareRouting(db, params, { routing: settings.routing, weekStart: settings.pricing.weekStart }));
+  const costs = {
+    window: once<CostFacts | null>(() => loadCostFacts(db, params, settings.pricing)),
+    trend: once<CostFacts | null>(() => loadCostFacts(db, trendFactParams, settings.pricing)),
+    previous: once<CostFacts | null>(() => (previousParams ? loadCostFacts(db, previousParams, settings.pricing) : Promise.resolve(null))),
+  };
+  return {
+    db,
+    window,
+    params,
+    previous,
+    previousParams,
+    trend: { from: trend.from, to: trend.to },
+    trendParams,
+    settings,
+    effects,
+    shared: { routing, costs: (range) => costs[range]() },
+  };
 }

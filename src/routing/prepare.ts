@@ -1,19 +1,10 @@
 import type { Database } from '../db/database.js';
 import { IN_WINDOW } from '../analyses/runner.js';
-import { weekShift } from '../analyses/weeks.js';
-import { WEEK_DAYS, type WeekStart } from '../prices/settings.js';
+import { weekOf, weekShift } from '../analyses/weeks.js';
+import type { WeekStart } from '../prices/settings.js';
 import { REPLAY_RUN_TABLE } from '../classify/types.js';
-import type { SectionContext } from '../report/section.js';
 import { loadLabels, normalizedLowerSql, type LabelsLoad } from './labels.js';
-import {
-  applyRoutingFlags,
-  inferTiers,
-  normalizeRoutingPolicy,
-  tierOfLabel,
-  tierOfModel,
-  type RoutingFlags,
-  type RoutingPolicy,
-} from './policy.js';
+import { inferTiers, tierOfLabel, tierOfModel, type RoutingFlags, type RoutingPolicy } from './policy.js';
 
 /**
  * The per-request routing table both routing sections (deviation, classifier) read, built once per report run:
@@ -38,27 +29,20 @@ export interface RoutingRun {
 const LOOKBACK_WINDOW = `(CAST($from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($from AS TIMESTAMPTZ) - to_milliseconds(CAST($window_ms AS BIGINT)))
   AND (CAST($to AS TIMESTAMPTZ) IS NULL OR ts < CAST($to AS TIMESTAMPTZ))`;
 
-/**
- * The report week of `r.ts` as days since 1970-01-01 (the week's first day; `DATE '1970-01-01' + week` names it).
- * The same weeks as analyses/weeks.ts (binds $week_shift), in integer arithmetic: 1970-01-01 was a Thursday.
- */
-const WEEK_DAY = `((epoch_ms(r.ts) // 86400000 + $week_shift) - (((epoch_ms(r.ts) // 86400000 + $week_shift + 3) % 7 + 7) % 7) - $week_shift)`;
 
-const runs = new WeakMap<Database, { key: string; run: Promise<RoutingRun> }>();
-
-/** Builds the tables once per database and window; the second section gets the same promise. */
-export function prepareRouting(ctx: SectionContext): Promise<RoutingRun> {
-  const key = JSON.stringify([ctx.params, ctx.options['labels'], ctx.options['retryWindow'], ctx.options['jitterBand'], ctx.config.file]);
-  const cached = runs.get(ctx.db);
-  if (cached && cached.key === key) return cached.run;
-  const run = buildRouting(ctx);
-  runs.set(ctx.db, { key, run });
-  return run;
+export interface RoutingSettings {
+  /** The config's policy with the routing flags applied (settings.ts). */
+  routing: RoutingPolicy & RoutingFlags;
+  weekStart: WeekStart;
 }
 
-async function buildRouting(ctx: SectionContext): Promise<RoutingRun> {
-  const { db } = ctx;
-  let policy = applyRoutingFlags(normalizeRoutingPolicy(ctx.config.raw, ctx.config.file), ctx.options);
+/**
+ * Builds the routing tables for the window. The report builds them once per run and hands the same promise to
+ * both routing sections (report.ts); a second call rebuilds them.
+ */
+export async function prepareRouting(db: Database, window: { from: string | null; to: string | null }, settings: RoutingSettings): Promise<RoutingRun> {
+  const ctx = { db, params: window };
+  let policy = settings.routing;
   if (policy.tiers.length === 0) {
     const inferred = inferTiers(await observedModels(db, ctx.params));
     if (inferred.length > 0) {
@@ -94,7 +78,7 @@ async function buildRouting(ctx: SectionContext): Promise<RoutingRun> {
     : `(SELECT NULL::VARCHAR AS input, NULL::VARCHAR AS tier WHERE false)`;
 
   const windowMs = Math.round(policy.retries.windowMs);
-  const params = { from: ctx.params.from, to: ctx.params.to, week_shift: weekShift(weekStartOf(ctx.config.raw['week_start'])), window_ms: windowMs };
+  const params = { from: ctx.params.from, to: ctx.params.to, week_shift: weekShift(settings.weekStart), window_ms: windowMs };
   await db.run(`DROP TABLE IF EXISTS rc_routed_base; DROP TABLE IF EXISTS rc_routed; DROP TABLE IF EXISTS rc_input_key`);
   // Inputs repeat (greetings, popular questions): normalize each distinct text once.
   await db.run(
@@ -105,7 +89,7 @@ async function buildRouting(ctx: SectionContext): Promise<RoutingRun> {
   );
   await db.run(
     `CREATE TEMP TABLE rc_routed_base AS
-     SELECT r.record_key, r.ts, ${WEEK_DAY} AS week, (CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ)) AS in_window,
+     SELECT r.record_key, r.ts, ${weekOf('r.ts')} AS week, (CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ)) AS in_window,
        r.request_id, r.session_id, k.norm_key, CASE WHEN r.session_id IS NOT NULL AND k.norm_key IS NOT NULL THEN hash(r.session_id, k.norm_key) END AS resend_key,
        length(r.input) AS chars, r.model, r.route, r.score, r.cost_usd, r.input_tokens, r.output_tokens,
        r.retry_of,
@@ -225,8 +209,3 @@ async function insertRows(db: Database, table: string, rows: [string, string, nu
   }
 }
 
-/** The configured first day of a report week; a bad value is the price section's to report, Monday here. */
-function weekStartOf(value: unknown): WeekStart {
-  const s = typeof value === 'string' ? value.trim().toLowerCase() : '';
-  return WEEK_DAYS.find((d) => s.length >= 3 && d.startsWith(s)) ?? 'monday';
-}

@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { normalizeGateThresholds } from '../../analyses/gates.js';
 import { withDatabase } from '../../db/database.js';
 import { InputError, UsageError } from '../../errors.js';
-import { checkResult, githubAnnotations, renderCheck, renderJunit } from '../../render/check.js';
+import { githubAnnotations, renderCheck, renderJunit } from '../../render/check.js';
+import { renderJson } from '../../render/json.js';
+import { checkResult, checkView } from '../../sections/check.js';
+import { runEffects } from '../effects.js';
 import { buildReport } from '../../report/report.js';
 import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
@@ -25,7 +27,6 @@ export async function checkCommand(
   inputs: string[],
   options: CommonOptions,
   io: Io,
-  sectionOptions: Record<string, unknown> = {},
   flags: CheckFlags = {},
 ): Promise<number> {
   if (inputs.length === 0 && !options.db) {
@@ -35,32 +36,25 @@ export async function checkCommand(
     throw new UsageError(`check prints table or json, not ${options.format}`);
   }
   if (flags.junit !== undefined && flags.junit.trim() === '') throw new UsageError('--junit needs a file');
-  // Bad thresholds stop the run before any log is read.
-  normalizeGateThresholds(options.config, sectionOptions);
   const strict = Boolean(flags.strict);
   return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
     const loaded = await loadInputs(db, inputs, options, io);
-    const report = await buildReport(db, {
-      window: options.window,
-      inputs: loaded,
-      config: options.config,
-      sectionOptions,
-      log: (m) => (options.quiet ? undefined : io.stderr(m + '\n')),
-    });
+    const report = await buildReport(db, { inputs: loaded, settings: options, effects: runEffects(io, options) });
     if (report.requests.total === 0) {
       throw new InputError(`no requests in the window (${report.window.from ?? '…'} → ${report.window.to ?? '…'}): nothing to check`);
     }
     const result = checkResult(report, strict);
+    const view = checkView(result, report);
     const text =
       options.format === 'json'
-        ? JSON.stringify({ ...result, previous_window: report.previous_window }, null, 2) + '\n'
-        : renderCheck(result, report, { color: options.color, width: Math.min(io.columns, 100) });
+        ? renderJson({ ...result, previous_window: report.previous_window })
+        : renderCheck(view, { color: options.color, width: Math.min(io.columns, 100) });
     writeOutput(text, options, io);
     // Workflow commands are read from stdout by the GitHub Actions runner.
-    if (io.env['GITHUB_ACTIONS'] === 'true') io.stdout(githubAnnotations(result, strict));
+    if (io.env['GITHUB_ACTIONS'] === 'true') io.stdout(githubAnnotations(view, strict));
     if (flags.junit) {
       mkdirSync(dirname(flags.junit), { recursive: true });
-      writeFileSync(flags.junit, renderJunit(result, strict));
+      writeFileSync(flags.junit, renderJunit(view, strict));
       if (!options.quiet) io.stderr(`wrote ${flags.junit}\n`);
     }
     return result.failed ? 1 : 0;

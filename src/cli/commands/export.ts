@@ -3,7 +3,10 @@ import { UsageError } from '../../errors.js';
 import { buildExportTable, dropExportTables } from '../../export/enriched.js';
 import { EXPORT_FORMATS, exportFormatOf, writeExport, type ExportFormat } from '../../export/write.js';
 import { int } from '../../render/format.js';
+import type { Report } from '../../report/report.js';
+import type { RunShared } from '../../sections/section.js';
 import { resolveReportWindow } from '../../window.js';
+import { runEffects } from '../effects.js';
 import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
 import type { CommonOptions } from '../options.js';
@@ -17,7 +20,6 @@ export async function exportCommand(
   inputs: string[],
   options: CommonOptions,
   io: Io,
-  sectionOptions: Record<string, unknown>,
   format: string | undefined,
 ): Promise<number> {
   if (inputs.length === 0 && !options.db) {
@@ -39,14 +41,31 @@ export async function exportCommand(
     const spec = options.window.kind === 'default' ? ({ kind: 'all' } as const) : options.window;
     const { window } = resolveReportWindow(spec, { first: range?.first ?? null, last: range?.last ?? null });
     const params = { from: window.from?.toISOString() ?? null, to: window.to?.toISOString() ?? null };
-    const log = (m: string): void => (options.quiet ? undefined : io.stderr(m + '\n'));
+    const effects = runEffects(io, options);
+    // The replay section reads nothing of the report; it needs only the window and the settings.
+    const replay = options.classifier
+      ? async (): Promise<void> => {
+          const { replaySection } = await import('../../sections/replay.js');
+          const none = { from: null, to: null };
+          await replaySection.build(
+            { db, window, params, previous: null, previousParams: null, trend: none, trendParams: none, settings: options, effects, shared: unused },
+            {} as Report,
+          );
+        }
+      : undefined;
     try {
-      const prep = await buildExportTable({ db, window, params, config: options.config, options: sectionOptions, log });
+      const prep = await buildExportTable({ db, params, settings: options, effects, ...(replay ? { replay } : {}) });
       await writeExport(db, out, chosen);
-      log(`wrote ${out}: ${int(prep.rows)} requests (${chosen})`);
+      effects.log(`wrote ${out}: ${int(prep.rows)} requests (${chosen})`);
     } finally {
       await dropExportTables(db);
     }
     return 0;
   });
 }
+
+/** The replay section needs no shared preparation; anything that asks for it here is a bug. */
+const unused: RunShared = {
+  routing: () => Promise.reject(new Error('export: the replay section asked for the routing tables')),
+  costs: () => Promise.reject(new Error('export: the replay section asked for cost facts')),
+};

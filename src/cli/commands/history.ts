@@ -3,7 +3,7 @@ import { withDatabase } from '../../db/database.js';
 import { InputError, UsageError } from '../../errors.js';
 import { heading, info, type Block } from '../../render/blocks.js';
 import { when } from '../../render/format.js';
-import { trendTable } from '../../render/headline.js';
+import { trendTable } from '../../sections/history.js';
 import { drawDocument } from '../../render/terminal.js';
 import { readHistory, type TrendRow } from '../../report/history.js';
 import type { Io } from '../io.js';
@@ -16,7 +16,7 @@ export async function historyCommand(options: CommonOptions, io: Io): Promise<nu
   if (options.format !== undefined && options.format !== 'table' && options.format !== 'json') {
     throw new UsageError(`history prints table or json, not ${options.format}`);
   }
-  const path = options.db ?? options.config.db ?? DEFAULT_DB;
+  const path = options.db ?? DEFAULT_DB;
   // Opening a missing file would create an empty database; say so instead.
   if (!existsSync(path)) throw new InputError(`no database at ${path} (run a report with --db ${path} first)`);
   return withDatabase({ path, memoryLimit: options.memoryLimit }, async (db) => {

@@ -9,7 +9,7 @@ export const DEFAULT_DB = '.routecheck/routecheck.duckdb';
 
 /** `routecheck ingest FILES…`: append logs to a persistent database. */
 export async function ingestCommand(inputs: string[], options: CommonOptions, io: Io): Promise<number> {
-  const path = options.db ?? options.config.db ?? DEFAULT_DB;
+  const path = options.db ?? DEFAULT_DB;
   return withDatabase({ path, memoryLimit: options.memoryLimit }, async (db) => {
     const summaries = await loadInputs(db, inputs, options, io);
     const loaded = summaries.reduce((s, x) => s + x.loaded, 0);

@@ -85,7 +85,7 @@ export async function pricesWatchCommand(options: CommonOptions, flags: WatchFla
     }),
   );
 
-  const database = options.db ?? options.config.db ?? DEFAULT_DB;
+  const database = options.db ?? DEFAULT_DB;
   return withDatabase({ path: database }, async (db) => {
     await createWatchTables(db);
     const results = [];
@@ -113,7 +113,7 @@ export async function pricesWatchCommand(options: CommonOptions, flags: WatchFla
 
     let webhookError: string | undefined;
     if (webhook && (result.changed || failed.length > 0)) {
-      const { watchSlackMessage } = await import('../../prices/watch-report.js');
+      const { watchSlackMessage } = await import('../../render/prices-watch.js');
       try {
         await postWebhook(webhook, watchSlackMessage(result), { timeoutMs });
       } catch (error) {
@@ -129,7 +129,7 @@ export async function pricesWatchCommand(options: CommonOptions, flags: WatchFla
     if (options.format === 'json') {
       text = JSON.stringify(result, null, 2) + '\n';
     } else {
-      const { renderWatchTable } = await import('../../prices/watch-report.js');
+      const { renderWatchTable } = await import('../../render/prices-watch.js');
       text = renderWatchTable(result, { color: options.color, width: Math.min(io.columns, 100), database });
     }
     writeOutput(text, options, io);

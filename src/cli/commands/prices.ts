@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { addOptions, normalizeOptions, type CommonOptions, type RawOptions } from '../options.js';
 import { UsageError } from '../../errors.js';
-import type { Discrepancy, Unpriced } from '../../analyses/efficiency.js';
+import type { PeriodJson, PriceCheck, PriceShow } from '../../prices/views.js';
 import type { PricePeriod } from '../../prices/catalog.js';
 import type { ModelIdentity } from '../../prices/identity.js';
 
@@ -45,31 +45,6 @@ export function registerPrices(prices: Command, io: Io, result: { code: number }
     .action(async (inputs: string[], raw: RawOptions & { prices?: string }) => {
       result.code = await pricesCheckCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), raw, io);
     });
-}
-
-export interface PriceShow {
-  model: string;
-  provider: string | null;
-  identity: Omit<ModelIdentity, 'name'> & { name: string };
-  at: string;
-  /** The price in force at `at` for a request below any long-context threshold; null: unpriced. */
-  price: PeriodJson | null;
-  periods: PeriodJson[];
-  catalog: { name: 'genai-prices'; version: string | null };
-  price_file: string | null;
-}
-
-interface PeriodJson {
-  from: string | null;
-  to: string | null;
-  above_input_tokens: number | null;
-  upto_input_tokens: number | null;
-  input_per_mtok: number;
-  output_per_mtok: number;
-  cached_input_per_mtok: number | null;
-  source: 'user' | 'catalog';
-  origin: string;
-  note: string | null;
 }
 
 function periodJson(p: PricePeriod): PeriodJson {
@@ -115,15 +90,6 @@ export async function pricesShowCommand(model: string, options: CommonOptions, f
   const text = options.format === 'json' ? JSON.stringify(show, null, 2) + '\n' : renderPriceShow(show, { color: options.color, width: Math.min(io.columns, 100) });
   writeOutput(text, options, io);
   return price ? 0 : 1;
-}
-
-export interface PriceCheck {
-  window: { from: string | null; to: string | null };
-  requests: number;
-  models: { model: string; provider: string | null; requests: number; unpriced: number; source: 'user' | 'catalog' | null; origin: string | null }[];
-  unpriced: Unpriced;
-  discrepancies: Discrepancy[];
-  price_file: string | null;
 }
 
 /**

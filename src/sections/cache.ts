@@ -1,19 +1,30 @@
-import { DILUTION_WARNING, type Cache, type TtlSource } from '../analyses/cache.js';
-import { cell, heading, info, warn, type Block, type Cell } from './blocks.js';
-import { int, pct, usd } from './format.js';
+import { DILUTION_WARNING, runCache, type Cache, type TtlSource } from '../analyses/cache.js';
+import { clusterInputs } from '../embed/pipeline.js';
+import { createEmbedder } from '../embed/select.js';
+import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
+import { duration, int, pct, usd } from '../render/format.js';
+import type { Section } from './section.js';
 
 /**
- * The cache-dilution section as blocks (render/blocks.ts). Pure: result → blocks. Fractions from the JSON are
- * shown as percentages; CSV gets the fractions back through each cell's value.
+ * Cache dilution: the analysis (analyses/cache.ts, with the embed-and-cluster pipeline of embed/pipeline.ts) and
+ * its blocks. CSV gets the fractions back through each cell's value.
  */
-
-/** 86400 → 24h, 90 → 90s, 172800 → 2d. */
-export function duration(seconds: number): string {
-  if (seconds % 86400 === 0 && seconds >= 172800) return `${seconds / 86400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${Math.round(seconds)}s`;
-}
+export const cacheSection: Section = {
+  name: 'cache',
+  async build(ctx) {
+    const cache = await runCache(ctx.db, ctx.params, {
+      settings: ctx.settings.cache,
+      embedder: () => createEmbedder(ctx.settings.embedder),
+      cluster: (db, scope, embed) =>
+        clusterInputs(db, scope, { ...embed, progress: ctx.effects.progress(`cache: embedding with ${embed.embedder.id}`) }),
+      log: ctx.effects.log,
+    });
+    return { cache };
+  },
+  blocks(report) {
+    return report.cache ? cacheBlocks(report.cache) : [];
+  },
+};
 
 const TTL_SOURCE: Record<TtlSource, string> = {
   flag: 'from --cache-ttl',

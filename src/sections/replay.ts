@@ -1,22 +1,13 @@
-import { progressLine } from '../embed/progress.js';
+import { replay, type ReplayResult } from '../classify/replay.js';
+import { createClassifier } from '../classify/select.js';
+import { DEFAULT_TIERS } from '../classify/types.js';
 import type { Block } from '../render/blocks.js';
 import { int } from '../render/format.js';
-import type { Section } from '../report/section.js';
-import { normalizeRoutingPolicy, tierOfLabel } from '../routing/policy.js';
-import { replay, type ReplayResult } from './replay.js';
-import { createClassifier, parseClassifierSpec } from './select.js';
-import { DEFAULT_TIERS } from './types.js';
-
-declare module '../report/report.js' {
-  interface Report {
-    /** Present when --classifier was given: how the window's inputs were replayed through it. */
-    replay?: ReplayResult;
-  }
-}
+import { tierOfLabel, type RoutingPolicy } from '../routing/policy.js';
+import type { Section } from './section.js';
 
 /** How the tiers a classifier may answer with are checked: the policy's tiers, else simple/medium/hard. */
-export function tierResolver(raw: Record<string, unknown>, file: string | undefined): { resolveTier: (label: string) => string | null; tierNames: string } {
-  const policy = normalizeRoutingPolicy(raw, file);
+export function tierResolver(policy: Pick<RoutingPolicy, 'tiers'>): { resolveTier: (label: string) => string | null; tierNames: string } {
   if (policy.tiers.length > 0) {
     return { resolveTier: (label) => tierOfLabel(policy, label)?.name ?? null, tierNames: policy.tiers.map((t) => t.name).join(', ') };
   }
@@ -37,21 +28,20 @@ export function tierResolver(raw: Record<string, unknown>, file: string | undefi
 export const replaySection: Section = {
   name: 'replay',
   async build(ctx) {
-    const value = ctx.options['classifier'];
-    if (value === undefined) return {};
-    const spec = parseClassifierSpec(value);
-    const tiers = tierResolver(ctx.config.raw, ctx.config.file);
-    const classifier = await createClassifier(spec, { options: ctx.options, config: ctx.config });
-    const progress = ctx.options['quiet'] ? null : progressLine(`replay through ${spec.kind}:`, { minTotal: 500 });
+    const spec = ctx.settings.classifier;
+    if (spec === null) return {};
+    const tiers = tierResolver(ctx.settings.routing);
+    const classifier = await createClassifier(spec, { embedder: ctx.settings.embedder });
+    const progress = ctx.effects.progress(`replay through ${spec.kind}:`, { minTotal: 500 });
     let result: ReplayResult;
     try {
-      result = await replay(ctx.db, classifier, { params: ctx.params, ...tiers, ...(progress ? { progress: progress.update } : {}) });
+      result = await replay(ctx.db, classifier, { params: ctx.params, ...tiers, progress: progress.update });
     } finally {
-      progress?.done();
+      progress.done();
       await classifier.close?.();
     }
     const failed = Object.values(result.errors).reduce((s, n) => s + n, 0);
-    if (failed > 0) ctx.log(`replay: ${int(failed)} inputs got no answer from ${result.classifier} (${describeErrors(result.errors)}); they have no replayed ideal tier`);
+    if (failed > 0) ctx.effects.log(`replay: ${int(failed)} inputs got no answer from ${result.classifier} (${describeErrors(result.errors)}); they have no replayed ideal tier`);
     return { replay: result };
   },
   blocks(report) {

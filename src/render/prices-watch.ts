@@ -1,9 +1,9 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import { pct, truncate, when } from '../render/format.js';
-import type { RenderOptions } from '../render/options.js';
-import { PRICED_FORMATS } from './sources.js';
-import type { ListedModel, PriceMove, SourceResult, WatchResult } from './watch.js';
+import { pct, truncate, when } from './format.js';
+import type { RenderOptions } from './options.js';
+import { PRICED_FORMATS } from '../prices/sources.js';
+import type { ListedModel, PriceMove, SourceResult, WatchResult } from '../prices/watch.js';
 
 /**
  * How a `prices watch` result reads: a table for people, and a Slack-compatible message for the

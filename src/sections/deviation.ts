@@ -1,20 +1,37 @@
-import type { ClassifierResult } from '../analyses/classifier.js';
-import { wilson, type Deviation, type DeviationExample } from '../analyses/deviation.js';
-import { cell, heading, info, warn, type Block, type Cell } from './blocks.js';
-import { int, pct, usd } from './format.js';
-import type { RenderOptions } from './options.js';
-import { cut, drawBlocks } from './terminal.js';
+import { deviationAnalysis, deviationParams, type Deviation, type DeviationExample, type DeviationInputs } from '../analyses/deviation.js';
+import { runAnalysis } from '../analyses/runner.js';
+import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
+import { int, pct, usd } from '../render/format.js';
+import { cut } from '../render/terminal.js';
+import type { Section } from './section.js';
 
-/**
- * The routing sections (deviation, classifier) as blocks, and their terminal text. Pure: result → blocks.
- * Fractions from the JSON are shown as percentages (CSV keeps the fractions); unknown money is `unknown`, never $0.
- */
+/** Routing deviation: the analysis (analyses/deviation.ts) and its blocks. Unknown money is `unknown`, never $0. */
 
 const rate = (x: number | null): Cell => cell(x === null ? '—' : pct(x), x);
 const money = (x: number | null): Cell => (x === null ? cell('unknown', null, 'warn') : cell(usd(x), x));
 const interval = (ci: [number, number] | null): string => (ci ? `95% CI ${pct(ci[0])}–${pct(ci[1])}` : '');
 /** The deviation target the post-mortem names (under 5%). */
 const TARGET = 0.05;
+
+export const deviationSection: Section = {
+  name: 'deviation',
+  async build(ctx) {
+    const run = await ctx.shared.routing();
+    const p = run.policy;
+    const inputs: DeviationInputs = {
+      tiers: p.tiers.map((t) => t.name),
+      tiersSource: p.tiersSource,
+      shortChars: p.trivial.maxChars,
+      retryWindowMs: p.retries.windowMs,
+      trivialTier: p.trivial.tier,
+    };
+    const result = await runAnalysis(ctx.db, deviationAnalysis(inputs), deviationParams(inputs));
+    return { deviation: { ...result, labels: run.labels, replay_available: run.replayAvailable } };
+  },
+  blocks(report) {
+    return report.deviation ? deviationBlocks(report.deviation) : [];
+  },
+};
 
 export function deviationBlocks(d: Deviation): Block[] {
   const out: Block[] = [heading('Routing deviation')];
@@ -66,8 +83,7 @@ export function deviationBlocks(d: Deviation): Block[] {
         cell(int(x.retries), x.retries), cell(usd(x.retry_cost_usd), x.retry_cost_usd),
       ]),
     });
-    // Each week's 95% interval from its own sample: wide when few requests have an ideal route (a label sample).
-    const band = d.by_week.map((x) => (x.rate !== null && x.evaluated > 0 ? wilson(Math.round(x.rate * x.evaluated), x.evaluated) : null));
+    const band = d.by_week.map((x) => x.ci95);
     out.push({
       kind: 'chart',
       id: 'deviation-weeks',
@@ -141,67 +157,3 @@ function exampleLines(e: DeviationExample): string[] {
   ];
 }
 
-export function classifierBlocks(k: ClassifierResult): Block[] {
-  const out: Block[] = [heading('Classifier')];
-  if (!k.available) return [...out, warn(`not available: ${k.reason ?? 'no classifier calls'}.`)];
-  const price = `${usd(k.cost_per_call_usd)} a call${k.cost_per_call_source === 'default' ? ' (assumed, the post-mortem\'s; set classifier.cost_per_call_usd)' : ''}`;
-  const t = k.trivial;
-  const j = k.jitter;
-  const rows: Cell[][] = [
-    ['calls', cell(`${int(k.calls)} × ${price} = ${usd(k.cost_usd)}`, k.cost_usd)],
-    [
-      'current volume',
-      k.daily_calls === null
-        ? cell('less than a day of data', null)
-        : cell(`${int(k.daily_calls)} calls a day → ${k.monthly_projection_usd === null ? 'unknown' : usd(k.monthly_projection_usd)} / month`, k.monthly_projection_usd),
-    ],
-    [
-      `trivial (< ${t.max_chars} chars)`,
-      cell(
-        `${int(t.requests)} requests → ${t.tier ?? 'the cheapest tier'}: saves ${usd(t.classifier_savings_usd)} in calls` +
-          (t.routing_savings_usd !== null ? ` + ${usd(t.routing_savings_usd)} over-routing = ${usd(t.savings_usd!)}` : '') +
-          (t.monthly_savings_usd !== null ? ` (${usd(t.monthly_savings_usd)} / month)` : ''),
-        t.savings_usd,
-      ),
-    ],
-    [
-      'near a threshold',
-      j.near_threshold_share === null
-        ? cell('no score thresholds (set "below_score" on the tiers)', null)
-        : cell(`${pct(j.near_threshold_share)} of ${int(j.scored)} scores within ±${j.band} of ${j.thresholds.join(', ')}${j.thresholds_source === 'log' ? ' (read from the log)' : ''}`, j.near_threshold_share),
-    ],
-    [
-      'flips',
-      j.flip_rate === null
-        ? cell('no input asked twice', null)
-        : cell(`${pct(j.flip_rate)} of ${int(j.repeated_inputs)} repeated inputs served on more than one tier`, j.flip_rate),
-    ],
-  ];
-  out.push({ kind: 'kv', id: 'classifier', rows, align: ['left', 'left'], fit: { flex: 1, wrap: true } });
-  if (t.ideal_above_tier > 0) out.push(warn(`${int(t.ideal_above_tier)} of the trivial requests need a dearer tier: the rule would under-route them`));
-  if (j.top.length > 0) {
-    out.push({
-      kind: 'table',
-      id: 'classifier-flips',
-      head: ['flipping input', 'requests', 'scores', 'tiers'],
-      columns: ['input', 'requests', 'scores', 'tiers'],
-      rows: j.top.map((x) => [
-        cut((x.input ?? '').replace(/\s+/g, ' '), 120),
-        cell(int(x.requests), x.requests),
-        x.scores ? `${x.scores[0]}–${x.scores[1]}` : '—',
-        x.tiers.join(', ') || x.models.join(', '),
-      ]),
-      align: ['left', 'right', 'right', 'left'],
-      fit: { flex: 0 },
-    });
-  }
-  return out;
-}
-
-export function renderDeviation(d: Deviation, options: RenderOptions): string {
-  return drawBlocks(deviationBlocks(d), options);
-}
-
-export function renderClassifier(k: ClassifierResult, options: RenderOptions): string {
-  return drawBlocks(classifierBlocks(k), options);
-}

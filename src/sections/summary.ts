@@ -1,11 +1,8 @@
+import { cell, fail, heading, info, warn, type Block, type DocumentPart } from '../render/blocks.js';
+import { int, pct, usd, when } from '../render/format.js';
 import type { Report } from '../report/report.js';
-import { cell, fail, heading, info, warn, type Block, type DocumentPart } from './blocks.js';
-import { reportDocument } from './document.js';
-import { int, pct, usd, when } from './format.js';
-import type { RenderOptions } from './options.js';
-import { drawDocument } from './terminal.js';
 
-export type { RenderOptions };
+/** The report's title, its summary (requests, inputs) and the rejected-records part of data quality, as blocks. */
 
 /** The report's title and window. */
 export function titleBlocks(report: Report): Block[] {
@@ -107,7 +104,3 @@ export function dataQualityBlocks(report: Report): Block[] {
   return out;
 }
 
-/** The report for a terminal. Pure: same report and options, same string. */
-export function renderTable(report: Report, options: RenderOptions): string {
-  return drawDocument(reportDocument(report, options), options);
-}

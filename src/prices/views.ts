@@ -1,0 +1,73 @@
+import type { ModelIdentity } from './identity.js';
+
+/**
+ * What the price commands and sections report about prices, as plain JSON-ready types: `prices show`, `prices
+ * check`, and the unpriced/discrepancy/price-source parts of the tokens-per-dollar section. Renderers draw these.
+ */
+export interface Unpriced {
+  requests: number;
+  share: number;
+  models: {
+    model: string;
+    provider: string | null;
+    requests: number;
+    share: number;
+    /** A price was in force for the model, yet its requests have no cost: they lack token counts. */
+    catalog_priced: boolean;
+  }[];
+}
+
+export interface Discrepancy {
+  model: string;
+  /** First day of the gap (YYYY-MM-DD). */
+  since: string;
+  /** Logged cost over list-price cost − 1, over the weeks with a gap. */
+  logged_vs_catalog: number;
+  requests: number;
+  /** The list price compared against. */
+  price: string | null;
+}
+
+export interface PriceSource {
+  model: string;
+  provider: string | null;
+  requests: number;
+  /** The price in force at the end of the window: user file, catalog, or none. */
+  source: 'user' | 'catalog' | null;
+  origin: string | null;
+}
+
+export interface PriceShow {
+  model: string;
+  provider: string | null;
+  identity: Omit<ModelIdentity, 'name'> & { name: string };
+  at: string;
+  /** The price in force at `at` for a request below any long-context threshold; null: unpriced. */
+  price: PeriodJson | null;
+  periods: PeriodJson[];
+  catalog: { name: 'genai-prices'; version: string | null };
+  price_file: string | null;
+}
+
+export interface PeriodJson {
+  from: string | null;
+  to: string | null;
+  above_input_tokens: number | null;
+  upto_input_tokens: number | null;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  cached_input_per_mtok: number | null;
+  source: 'user' | 'catalog';
+  origin: string;
+  note: string | null;
+}
+
+export interface PriceCheck {
+  window: { from: string | null; to: string | null };
+  requests: number;
+  models: { model: string; provider: string | null; requests: number; unpriced: number; source: 'user' | 'catalog' | null; origin: string | null }[];
+  unpriced: Unpriced;
+  discrepancies: Discrepancy[];
+  price_file: string | null;
+}
+

@@ -1,0 +1,102 @@
+import { classifierAnalysis, classifierParams, SCORE_RANGES, type ClassifierInputs, type ClassifierResult } from '../analyses/classifier.js';
+import { num, runAnalysis } from '../analyses/runner.js';
+import { inferThresholds } from '../routing/policy.js';
+import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
+import { int, pct, usd } from '../render/format.js';
+import { cut } from '../render/terminal.js';
+import type { Section } from './section.js';
+
+/** Classifier cost and score jitter: the analysis (analyses/classifier.ts) and its blocks. */
+
+const rate = (x: number | null): Cell => cell(x === null ? '—' : pct(x), x);
+const money = (x: number | null): Cell => (x === null ? cell('unknown', null, 'warn') : cell(usd(x), x));
+const interval = (ci: [number, number] | null): string => (ci ? `95% CI ${pct(ci[0])}–${pct(ci[1])}` : '');
+/** The deviation target the post-mortem names (under 5%). */
+const TARGET = 0.05;
+
+export const classifierSection: Section = {
+  name: 'classifier',
+  async build(ctx) {
+    const run = await ctx.shared.routing();
+    const p = run.policy;
+    const tierRank = p.trivial.tier === null ? null : (p.tiers.find((t) => t.name === p.trivial.tier)?.rank ?? null);
+    let thresholds = p.classifier.thresholds;
+    let thresholdsSource: ClassifierInputs['thresholdsSource'] = thresholds.length > 0 ? 'config' : 'none';
+    if (thresholds.length === 0) {
+      const ranges = (await ctx.db.all(SCORE_RANGES)).map((x) => ({ rank: num(x['rank']), lo: num(x['lo']), hi: num(x['hi']) }));
+      thresholds = inferThresholds(ranges, p.tiers.length);
+      if (thresholds.length > 0) thresholdsSource = 'log';
+    }
+    const inputs: ClassifierInputs = {
+      tiers: p.tiers.map((t) => t.name),
+      costPerCallUsd: p.classifier.costPerCallUsd,
+      costSource: p.classifier.costSource,
+      trivial: { maxChars: p.trivial.maxChars, tierRank, tier: p.trivial.tier, configured: p.trivial.configured },
+      thresholds,
+      thresholdsSource,
+      band: p.jitter.band,
+    };
+    return { classifier: await runAnalysis(ctx.db, classifierAnalysis(inputs), classifierParams(inputs)) };
+  },
+  blocks(report) {
+    return report.classifier ? classifierBlocks(report.classifier) : [];
+  },
+};
+
+export function classifierBlocks(k: ClassifierResult): Block[] {
+  const out: Block[] = [heading('Classifier')];
+  if (!k.available) return [...out, warn(`not available: ${k.reason ?? 'no classifier calls'}.`)];
+  const price = `${usd(k.cost_per_call_usd)} a call${k.cost_per_call_source === 'default' ? ' (assumed, the post-mortem\'s; set classifier.cost_per_call_usd)' : ''}`;
+  const t = k.trivial;
+  const j = k.jitter;
+  const rows: Cell[][] = [
+    ['calls', cell(`${int(k.calls)} × ${price} = ${usd(k.cost_usd)}`, k.cost_usd)],
+    [
+      'current volume',
+      k.daily_calls === null
+        ? cell('less than a day of data', null)
+        : cell(`${int(k.daily_calls)} calls a day → ${k.monthly_projection_usd === null ? 'unknown' : usd(k.monthly_projection_usd)} / month`, k.monthly_projection_usd),
+    ],
+    [
+      `trivial (< ${t.max_chars} chars)`,
+      cell(
+        `${int(t.requests)} requests → ${t.tier ?? 'the cheapest tier'}: saves ${usd(t.classifier_savings_usd)} in calls` +
+          (t.routing_savings_usd !== null ? ` + ${usd(t.routing_savings_usd)} over-routing = ${usd(t.savings_usd!)}` : '') +
+          (t.monthly_savings_usd !== null ? ` (${usd(t.monthly_savings_usd)} / month)` : ''),
+        t.savings_usd,
+      ),
+    ],
+    [
+      'near a threshold',
+      j.near_threshold_share === null
+        ? cell('no score thresholds (set "below_score" on the tiers)', null)
+        : cell(`${pct(j.near_threshold_share)} of ${int(j.scored)} scores within ±${j.band} of ${j.thresholds.join(', ')}${j.thresholds_source === 'log' ? ' (read from the log)' : ''}`, j.near_threshold_share),
+    ],
+    [
+      'flips',
+      j.flip_rate === null
+        ? cell('no input asked twice', null)
+        : cell(`${pct(j.flip_rate)} of ${int(j.repeated_inputs)} repeated inputs served on more than one tier`, j.flip_rate),
+    ],
+  ];
+  out.push({ kind: 'kv', id: 'classifier', rows, align: ['left', 'left'], fit: { flex: 1, wrap: true } });
+  if (t.ideal_above_tier > 0) out.push(warn(`${int(t.ideal_above_tier)} of the trivial requests need a dearer tier: the rule would under-route them`));
+  if (j.top.length > 0) {
+    out.push({
+      kind: 'table',
+      id: 'classifier-flips',
+      head: ['flipping input', 'requests', 'scores', 'tiers'],
+      columns: ['input', 'requests', 'scores', 'tiers'],
+      rows: j.top.map((x) => [
+        cut((x.input ?? '').replace(/\s+/g, ' '), 120),
+        cell(int(x.requests), x.requests),
+        x.scores ? `${x.scores[0]}–${x.scores[1]}` : '—',
+        x.tiers.join(', ') || x.models.join(', '),
+      ]),
+      align: ['left', 'right', 'right', 'left'],
+      fit: { flex: 0 },
+    });
+  }
+  return out;
+}
+

@@ -1,0 +1,180 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../src/report/report.js';
+import { runCli } from './run-cli.js';
+
+/**
+ * A Friday report tells one story: every gate and every finding quotes a figure its own section shows, over the
+ * same range. Checked on the demo's default week (the version bump lands in it), on a week before the bump, on
+ * a window that does not start on a week boundary, and on a healthy demo generated here.
+ */
+
+const DEMO = ['fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--quiet', '--format', 'json'];
+const FINDINGS = new Set(['over_routing', 'retries', 'cache_dilution', 'version_change', 'price_change', 'classifier']);
+
+async function reportOf(args: string[]): Promise<Report> {
+  const run = await runCli(['report', ...args]);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as Report;
+}
+
+/** Every assertion of the one-story rule, for any report. */
+function expectOneStory(r: Report): void {
+  const gates = r.gates ?? [];
+  expect(gates.map((g) => g.name).sort()).toEqual(['deviation', 'dilution', 'tpd_drop', 'unpriced']);
+  for (const g of gates) {
+    if (g.status === 'unknown') {
+      expect(g.value).toBeNull();
+      continue;
+    }
+    switch (g.name) {
+      case 'deviation':
+        expect(r.deviation?.available).toBe(true);
+        expect(g.value).toBe(r.deviation!.rate);
+        expect(g.interval).toEqual(r.deviation!.ci95);
+        break;
+      case 'dilution':
+        expect(r.cache?.available).toBe(true);
+        expect(g.value).toBe(r.cache!.available ? r.cache!.dilution_factor : NaN);
+        break;
+      case 'unpriced':
+        expect(g.value).toBe(r.efficiency!.unpriced.share);
+        break;
+      case 'tpd_drop': {
+        const e = r.efficiency!;
+        if (!e.available) throw new Error('tpd gate known without a tokens-per-dollar section');
+        // The gate is the worst week-over-week change of a family in a week of the window, as the section shows it.
+        const shown = e.weeks.filter((w) => w.in_window).flatMap((w) => w.families.filter((f) => f.wow_change !== null).map((f) => ({ week: w.week, ...f })));
+        expect(shown.length).toBeGreaterThan(0);
+        const worst = shown.reduce((a, b) => (b.wow_change! < a.wow_change! ? b : a));
+        expect(g.value).toBeCloseTo(-worst.wow_change!, 12);
+        const w = r.headline!.tokens_per_dollar.worst!;
+        expect(w.family).toBe(worst.family);
+        expect(w.week).toBe(worst.week);
+        // A drop over the threshold is an alert of the section, with the causes the gate's detail names.
+        if (-worst.wow_change! > e.alert_drop) {
+          const alert = e.alerts.find((a) => a.scope === 'family' && a.family === worst.family && a.week === worst.week);
+          expect(alert).toBeDefined();
+          expect(alert!.wow_change).toBeCloseTo(worst.wow_change!, 12);
+          expect(w.causes).toEqual(alert!.causes);
+          for (const cause of alert!.causes) expect(g.detail).toContain(cause);
+        }
+        break;
+      }
+    }
+  }
+
+  for (const f of r.findings ?? []) {
+    expect(FINDINGS.has(f.id)).toBe(true);
+    switch (f.id) {
+      case 'over_routing':
+        expect(f.window_usd).toBe(r.deviation!.available ? r.deviation!.excess_cost_usd : NaN);
+        expect(f.monthly_usd).toBe(r.deviation!.monthly_projection?.excess_cost_usd ?? null);
+        break;
+      case 'retries':
+        expect(f.window_usd).toBe(r.deviation!.retries.cost_usd);
+        expect(f.monthly_usd).toBe(r.deviation!.monthly_projection?.retry_cost_usd ?? null);
+        break;
+      case 'cache_dilution':
+        expect(f.window_usd).toBe(r.cache!.available ? r.cache!.lost_savings_usd : NaN);
+        break;
+      case 'classifier':
+        expect(f.window_usd).toBe(r.classifier!.available ? r.classifier!.cost_usd : NaN);
+        expect(f.monthly_usd).toBe(r.classifier!.available ? r.classifier!.monthly_projection_usd : NaN);
+        break;
+      case 'version_change': {
+        const event = r.headline!.price_events.find((e) => e.kind === 'version_change' && e.extra_usd === f.window_usd)!;
+        expect(event).toBeDefined();
+        const v = r.versions!;
+        if (!v.available) throw new Error('a version finding without a versions section');
+        const change = v.changes.find((c) => c.to === event.model);
+        expect(change).toBeDefined();
+        expect(change!.unit_price_change).toBe(event.unit_price_change);
+        expect(f.title).toContain(event.model);
+        break;
+      }
+      case 'price_change': {
+        const event = r.headline!.price_events.find((e) => e.kind === 'price_change' && e.extra_usd === f.window_usd)!;
+        expect(event).toBeDefined();
+        const e = r.efficiency!;
+        if (!e.available) throw new Error('a price finding without a tokens-per-dollar section');
+        expect(e.alerts.some((a) => a.causes.includes('price_change') && a.detail.price_change.some((p) => p.model === event.model))).toBe(true);
+        break;
+      }
+    }
+  }
+
+  // Each price event of the headline is a change the versions section lists, or an alert the efficiency section shows.
+  for (const e of r.headline?.price_events ?? []) {
+    if (e.kind === 'version_change') {
+      expect(r.versions!.available && r.versions!.changes.some((c) => c.to === e.model && c.unit_price_change === e.unit_price_change)).toBe(true);
+    }
+  }
+}
+
+describe('gates and findings quote their sections', () => {
+  let weekly: Report;
+  let healthyDir: string;
+  beforeAll(async () => {
+    weekly = await reportOf(DEMO);
+    healthyDir = mkdtempSync(join(tmpdir(), 'routecheck-healthy-'));
+    const made = await runCli(['demo', '--out', healthyDir, '--healthy', '--days', '28', '--quiet']);
+    expect(made.code).toBe(0);
+  }, 180_000);
+  afterAll(() => rmSync(healthyDir, { recursive: true, force: true }));
+
+  it('on the demo default week, the sections show what the headline says (the issue’s own case)', () => {
+    expect(weekly.window_label).toBe('2025-W12');
+    expectOneStory(weekly);
+    const e = weekly.efficiency!;
+    if (!e.available) throw new Error('efficiency not available');
+    // The trend: the weeks that end with the window, each with its week-over-week change.
+    expect(e.weeks.length).toBeGreaterThanOrEqual(2);
+    expect(e.weeks.at(-1)!.week).toBe('2025-03-17');
+    expect(e.weeks.filter((w) => w.in_window).map((w) => w.week)).toEqual(['2025-03-17']);
+    const haiku = e.weeks.at(-1)!.families.find((f) => f.family === 'claude-3-5-haiku')!;
+    expect(haiku.wow_change).toBeLessThan(-0.1);
+    expect(e.alerts.some((a) => a.family === 'claude-3-5-haiku' && a.causes.includes('version_change'))).toBe(true);
+    const v = weekly.versions!;
+    if (!v.available) throw new Error('versions not available');
+    expect(v.changes.map((c) => c.to)).toContain('claude-3-5-haiku-20250317');
+    expect(weekly.findings!.map((f) => f.id)).toContain('version_change');
+  });
+
+  it('draws the same figures in the table', async () => {
+    const run = await runCli(['report', ...DEMO.filter((a) => a !== '--format' && a !== 'json')]);
+    const text = run.stdout;
+    const drop = weekly.headline!.tokens_per_dollar.worst!;
+    const shown = `−${(Math.abs(drop.change) * 100).toFixed(1)}%`;
+    const section = text.slice(text.indexOf('Tokens per dollar'), text.indexOf('Model versions'));
+    expect(section).toContain(shown);
+    expect(section).toContain('version change');
+    const versions = text.slice(text.indexOf('Model versions'), text.indexOf('Spend vs traffic'));
+    expect(versions).toContain('claude-3-5-haiku-20241022 → claude-3-5-haiku-20250317');
+    expect(versions).not.toContain('no new version');
+  });
+
+  it('on a week before the version change', async () => {
+    const r = await reportOf([...DEMO, '--week', '2025-W11']);
+    expectOneStory(r);
+    expect(r.versions!.available && r.versions!.changes).toEqual([]);
+    expect((r.findings ?? []).map((f) => f.id)).not.toContain('version_change');
+  });
+
+  it('on a window that starts mid-week (--last 10d)', async () => {
+    expectOneStory(await reportOf([...DEMO, '--last', '10d']));
+  });
+
+  it('on the whole data (--all)', async () => {
+    expectOneStory(await reportOf([...DEMO, '--all']));
+  });
+
+  it('on a healthy router', async () => {
+    const r = await reportOf([join(healthyDir, 'logs'), '--config', join(healthyDir, 'routecheck.config.json'), '--quiet', '--format', 'json']);
+    expectOneStory(r);
+    expect(r.headline!.status).not.toBe('fail');
+  });
+});
