@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toClassifier, type ClassifierInputs } from '../src/analyses/classifier.js';
 import { inferThresholds } from '../src/routing/policy.js';
-import type { DemoTruth } from '../src/demo/generate.js';
 import { renderClassifier } from '../src/render/routing.js';
-import { demoFiles, demoRecords, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
+import { demoRecords, demoTruth } from './demo-records.js';
+import { demoFiles, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
 
-const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+const truth = demoTruth();
 const DEMO_CONFIG = 'fixtures/demo/routecheck.config.json';
 
 describe('inferThresholds (pure)', () => {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { seedLogLine, toDeviation, wilson, type DeviationInputs } from '../src/analyses/deviation.js';
-import { bumpedModel, TIER_MODELS, type DemoTruth } from '../src/demo/generate.js';
+import { bumpedModel, TIER_MODELS } from '../src/demo/generate.js';
 import { renderDeviation } from '../src/render/routing.js';
-import { demoFiles, demoRecords, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
+import { demoRecords, demoTruth } from './demo-records.js';
+import { demoFiles, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
+import { runCli } from './run-cli.js';
 
-const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+const truth = demoTruth();
 const DEMO_CONFIG = 'fixtures/demo/routecheck.config.json';
 
 describe('wilson', () => {
@@ -277,15 +277,7 @@ describe('deviation on the demo data (against the generator’s truth.json)', ()
   });
 });
 
-/** The CLI in-process with captured output (as test/cli.test.ts does). */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: {}, columns: 100, stdin: Readable.from([]),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCli(argv);
 
 describe('report command: routing flags and JSON keys', () => {
   it('passes --labels, --retry-window and --jitter-band to the sections', async () => {

@@ -13,7 +13,7 @@ describe('check on the demo data', () => {
     const dir = tmp();
     const junit = join(dir, 'out', 'gates.xml');
     const json = join(dir, 'gates.json');
-    const r = await runCli(['check', ...DEMO, '--junit', junit, '--format', 'json', '--out', json], { GITHUB_ACTIONS: 'true' });
+    const r = await runCli(['check', ...DEMO, '--junit', junit, '--format', 'json', '--out', json], { env: { GITHUB_ACTIONS: 'true' } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
 
@@ -72,7 +72,7 @@ describe('check on a healthy generated log', () => {
     const made = await runCli(['demo', '--out', dir, '--healthy', '--days', '14', '--quiet']);
     expect(made.code).toBe(0);
     // As generated: the healthy demo's price file prices its self-hosted batch model.
-    const r = await runCli(['check', join(dir, 'logs'), '--config', join(dir, 'routecheck.config.json'), '--quiet', '--format', 'json'], { GITHUB_ACTIONS: 'true' });
+    const r = await runCli(['check', join(dir, 'logs'), '--config', join(dir, 'routecheck.config.json'), '--quiet', '--format', 'json'], { env: { GITHUB_ACTIONS: 'true' } });
     const result = JSON.parse(r.stdout);
     expect(result.gates.map((g: any) => [g.name, g.status])).toEqual([
       ['deviation', 'pass'], ['dilution', 'pass'], ['tpd_drop', 'pass'], ['unpriced', 'pass'],

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../src/db/database.js';
-import type { DemoTruth } from '../src/demo/generate.js';
 import { EXPORT_COLUMNS } from '../src/export/enriched.js';
 import { exportFormatOf, toArrowTable } from '../src/export/write.js';
-import { demoRecords, inRange, type DemoRec } from './demo-records.js';
+import { demoRecords, demoTruth, inRange, type DemoRec } from './demo-records.js';
 import { runCli } from './run-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-export-'));
@@ -20,7 +19,7 @@ const query = (sql: string, params: Record<string, string>) => withDatabase({ pa
 
 describe('export of the demo data', () => {
   const dir = tmp();
-  const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+  const truth = demoTruth();
   let recs: DemoRec[];
   let w12: DemoRec[];
 

@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toFindings, type PriceEvent } from '../src/analyses/findings.js';
 import { evaluateGate, normalizeGateThresholds, overallStatus, statusOf, type Gate } from '../src/analyses/gates.js';
 import { familyChanges, gateInputs, priceEvents, weekOverlaps } from '../src/analyses/headline.js';
-import type { DemoTruth } from '../src/demo/generate.js';
-import { demoRecords, inRange, tokensPerDollar, type DemoRec } from './demo-records.js';
+import { demoRecords, demoTruth, inRange, tokensPerDollar, type DemoRec } from './demo-records.js';
 import { runCli } from './run-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-headline-'));
@@ -149,7 +148,7 @@ describe('headline pieces (pure)', () => {
 });
 
 describe('on the demo data (default window: 2025-W12 against 2025-W11)', () => {
-  const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+  const truth = demoTruth();
   let recs: DemoRec[];
   let w12: DemoRec[];
   let w11: DemoRec[];

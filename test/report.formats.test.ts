@@ -1,16 +1,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import Papa from 'papaparse';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../src/cli/io.js';
-import { main } from '../src/cli/main.js';
 import type { Report } from '../src/report/report.js';
 import { renderCsv } from '../src/render/csv.js';
 import { renderHtml } from '../src/render/html.js';
 import { renderMarkdown } from '../src/render/markdown.js';
 import { renderTable } from '../src/render/table.js';
+import { demoTruth } from './demo-records.js';
+import { runCli, type CliRun } from './run-cli.js';
 
 /**
  * The report's output formats on the demo data: golden files for the terminal table and markdown (pinned width
@@ -19,31 +18,11 @@ import { renderTable } from '../src/render/table.js';
  * progress/--quiet policy on stderr.
  */
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[], io: Partial<Io> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: {},
-    columns: 100,
-    stdin: Readable.from([]),
-    ...io,
-  });
-  return { code, stdout, stderr };
-}
+type Run = CliRun;
+const cli = runCli;
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'routecheck-formats-'));
-const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as {
-  by_week: Record<string, { requests: number; cost_usd: number }>;
-};
+const truth = demoTruth();
 /** The Monday of an ISO week `2025-W12` (the demo data starts on the Monday of W07, 2025-02-10). */
 const mondayOf = (isoWeek: string): string => {
   const week = Number(isoWeek.slice(6));

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { classifierSection, type ClassifierResult } from '../src/analyses/classifier.js';
 import { deviationSection, type Deviation } from '../src/analyses/deviation.js';
 import { normalizeConfig } from '../src/config.js';
@@ -57,21 +56,3 @@ export async function routingSections(files: string[], o: RoutingRunOptions = {}
 export function demoFiles(): string[] {
   return readdirSync(DEMO_LOGS).filter((f) => f.endsWith('.jsonl.gz')).sort().map((f) => join(DEMO_LOGS, f));
 }
-
-/** Every well-formed demo record, parsed in JS (the independent side of the demo checks). */
-export function demoRecords(): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const f of demoFiles()) {
-    for (const line of gunzipSync(readFileSync(f)).toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      try {
-        const rec = JSON.parse(line) as Record<string, unknown>;
-        if (typeof rec['ts'] === 'string' && !Number.isNaN(Date.parse(rec['ts'])) && (rec['output_tokens'] as number) >= 0 && rec['cost_usd'] !== 'n/a') out.push(rec);
-      } catch {
-        // a deliberately broken line
-      }
-    }
-  }
-  return out;
-}
-
