@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import type { SectionContext } from '../src/report/section.js';
 import { cacheBlocks } from '../src/render/cache.js';
 import { drawBlocks } from '../src/render/terminal.js';
 import { demoTruth } from './demo-records.js';
+import { demoDb } from './demo-report.js';
 import { runCli } from './run-cli.js';
 
 const HOUR = 3_600_000;
@@ -70,10 +71,10 @@ describe('cache section on the demo logs, against the generator truth', () => {
   let inferred: CacheResult;
 
   beforeAll(async () => {
+    const demo = await demoDb();
     await new Promise<void>((ready, fail) => {
-      closed = withDatabase({ path: ':memory:' }, async (d) => {
+      closed = withDatabase({ path: demo }, async (d) => {
         db = d;
-        for (const name of readdirSync('fixtures/demo/logs').sort()) await ingestFile(d, `fixtures/demo/logs/${name}`, name);
         withConfig = available(await buildCache(ctxFor(d, {}, demoConfig)));
         inferred = available(await buildCache(ctxFor(d)));
         ready();

@@ -4,7 +4,8 @@ import { toClassifier, type ClassifierInputs } from '../src/analyses/classifier.
 import { inferThresholds } from '../src/routing/policy.js';
 import { renderClassifier } from '../src/render/routing.js';
 import { demoRecords, demoTruth } from './demo-records.js';
-import { demoFiles, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
+import { demoDb } from './demo-report.js';
+import { routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
 
 const truth = demoTruth();
 const DEMO_CONFIG = 'fixtures/demo/routecheck.config.json';
@@ -87,7 +88,7 @@ describe('classifier on the routing fixture (worked by hand)', () => {
 
 describe('classifier on the demo data', () => {
   it('counts the calls and projects the monthly cost at the current daily volume', async () => {
-    const { classifier: k } = await routingSections(demoFiles(), { configFile: DEMO_CONFIG });
+    const { classifier: k } = await routingSections([], { database: await demoDb(), configFile: DEMO_CONFIG });
     const records = demoRecords();
     const routed = records.filter((r) => r['route'] !== undefined || r['score'] !== undefined);
     expect(k.calls).toBe(truth.evaluated);

@@ -4,6 +4,7 @@ import { seedLogLine, toDeviation, wilson, type DeviationInputs } from '../src/a
 import { bumpedModel, TIER_MODELS } from '../src/demo/generate.js';
 import { renderDeviation } from '../src/render/routing.js';
 import { demoRecords, demoTruth } from './demo-records.js';
+import { demoDb } from './demo-report.js';
 import { demoFiles, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
 import { runCli } from './run-cli.js';
 
@@ -215,7 +216,7 @@ describe('deviation on the routing fixture (worked by hand)', () => {
 
 describe('deviation on the demo data (against the generator’s truth.json)', () => {
   it('recovers the built-in deviation, over and under rates, flags the brevity shortcut and counts the retries', async () => {
-    const { deviation: d } = await routingSections(demoFiles(), { configFile: DEMO_CONFIG });
+    const { deviation: d } = await routingSections([], { database: await demoDb(), configFile: DEMO_CONFIG });
     expect(d.source).toBe('record');
     expect(d.evaluated).toBe(truth.evaluated);
     expect(Math.abs(d.over_rate! - truth.over_routed / truth.evaluated)).toBeLessThan(0.01);
@@ -231,7 +232,7 @@ describe('deviation on the demo data (against the generator’s truth.json)', ()
   });
 
   it("prices the excess from the log's own costs: the generator's list prices come back", async () => {
-    const { deviation: d } = await routingSections(demoFiles(), { configFile: DEMO_CONFIG });
+    const { deviation: d } = await routingSections([], { database: await demoDb(), configFile: DEMO_CONFIG });
     const byTier = Object.fromEntries(d.pricing.tiers.map((t) => [t.tier, t]));
     expect(byTier['simple']).toMatchObject({ input_per_mtok: TIER_MODELS.simple.input, output_per_mtok: TIER_MODELS.simple.output, method: 'fit' });
     expect(byTier['hard']).toMatchObject({ input_per_mtok: TIER_MODELS.hard.input, output_per_mtok: TIER_MODELS.hard.output, method: 'fit' });

@@ -4,16 +4,18 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeData, escapeProperty, renderJunit, type CheckResult } from '../src/render/check.js';
 import { runCli } from './run-cli.js';
+import { demoDb } from './demo-report.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-check-'));
-const DEMO = ['fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--quiet'];
+/** The demo logs, loaded once per test run (a fresh copy of the database each call). */
+const demo = async () => ['--db', await demoDb(), '--config', 'fixtures/demo/routecheck.config.json', '--quiet'];
 
 describe('check on the demo data', () => {
   it('fails every gate: exit 1, a line per gate, ::error annotations, JUnit and JSON', async () => {
     const dir = tmp();
     const junit = join(dir, 'out', 'gates.xml');
     const json = join(dir, 'gates.json');
-    const r = await runCli(['check', ...DEMO, '--junit', junit, '--format', 'json', '--out', json], { env: { GITHUB_ACTIONS: 'true' } });
+    const r = await runCli(['check', ...(await demo()), '--junit', junit, '--format', 'json', '--out', json], { env: { GITHUB_ACTIONS: 'true' } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
 
@@ -39,7 +41,7 @@ describe('check on the demo data', () => {
   });
 
   it('prints a short summary per gate and no annotations outside GitHub Actions', async () => {
-    const r = await runCli(['check', ...DEMO]);
+    const r = await runCli(['check', ...(await demo())]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^routecheck check: FAIL, 2025-W12, [\d,]+ requests$/);
@@ -49,7 +51,7 @@ describe('check on the demo data', () => {
   });
 
   it('passes with thresholds from the flags, or from the config', async () => {
-    const flags = await runCli(['check', ...DEMO, '--max-deviation', '0.4', '--max-dilution', '2', '--max-tpd-drop', '0.2', '--max-unpriced', '0.02']);
+    const flags = await runCli(['check', ...(await demo()), '--max-deviation', '0.4', '--max-dilution', '2', '--max-tpd-drop', '0.2', '--max-unpriced', '0.02']);
     expect(flags.code).toBe(0);
     expect(flags.stdout).toMatch(/^routecheck check: PASS/);
 
@@ -58,7 +60,7 @@ describe('check on the demo data', () => {
     config.prices = resolve('fixtures/demo/prices.csv');
     config.gates = { max_deviation: 0.4, max_dilution: null, max_tpd_drop: 0.2, max_unpriced: 0.02 };
     writeFileSync(join(dir, 'rc.json'), JSON.stringify(config));
-    const fromConfig = await runCli(['check', 'fixtures/demo/logs/', '--config', join(dir, 'rc.json'), '--quiet', '--format', 'json']);
+    const fromConfig = await runCli(['check', '--db', await demoDb(), '--config', join(dir, 'rc.json'), '--quiet', '--format', 'json']);
     expect(fromConfig.code).toBe(0);
     const gates = JSON.parse(fromConfig.stdout).gates;
     // null turns the dilution gate off.

@@ -6,6 +6,7 @@ import { DEFAULT_DEMO_OPTIONS, demoConfig, demoPricesCsv } from '../src/demo/gen
 import { decompose, type Member } from '../src/prices/attribution.js';
 import { demoRecords, demoTruth } from './demo-records.js';
 import { runCli } from './run-cli.js';
+import { demoDb, demoRun } from './demo-report.js';
 
 const run = (argv: string[]) => runCli(argv);
 
@@ -226,10 +227,10 @@ describe('on the demo data', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'routecheck.config.json'), JSON.stringify(demoConfig(DEFAULT_DEMO_OPTIONS)));
     writeFileSync(join(dir, 'prices.csv'), demoPricesCsv(DEFAULT_DEMO_OPTIONS));
-    const r = await run(['report', 'fixtures/demo/logs/', '--all', '--config', join(dir, 'routecheck.config.json'), '--format', 'json', '--quiet']);
+    const r = await run(['report', '--db', await demoDb(), '--all', '--config', join(dir, 'routecheck.config.json'), '--format', 'json', '--quiet']);
     expect(r.code).toBe(0);
     report = JSON.parse(r.stdout);
-    const bare = await run(['report', 'fixtures/demo/logs/', '--all', '--format', 'json', '--quiet']);
+    const bare = await demoRun(['report', 'fixtures/demo/logs/', '--all', '--format', 'json', '--quiet']);
     withoutPriceFile = JSON.parse(bare.stdout);
   });
 

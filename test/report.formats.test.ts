@@ -10,6 +10,7 @@ import { renderMarkdown } from '../src/render/markdown.js';
 import { renderTable } from '../src/render/table.js';
 import { demoTruth } from './demo-records.js';
 import { runCli, type CliRun } from './run-cli.js';
+import { demoRun } from './demo-report.js';
 
 /**
  * The report's output formats on the demo data: golden files for the terminal table and markdown (pinned width
@@ -43,15 +44,15 @@ function golden(name: string, actual: string): void {
   expect(actual, `${path} differs (UPDATE_GOLDEN=1 rewrites it after an intended change)`).toBe(readFileSync(path, 'utf8'));
 }
 
-// Two reports of the demo data, built once: the default window (the last complete week, 2025-W12) and --all.
+// Two reports of the demo data, built once per test run: the default window (the last complete week, 2025-W12) and --all.
 let weekly: Report;
 let all: Report;
 let weeklyRun: Run;
 beforeAll(async () => {
-  weeklyRun = await cli([...DEMO, '--quiet']);
+  weeklyRun = await demoRun([...DEMO, '--quiet']);
   expect(weeklyRun.code).toBe(0);
   weekly = JSON.parse(weeklyRun.stdout) as Report;
-  const allRun = await cli([...DEMO, '--all', '--quiet']);
+  const allRun = await demoRun([...DEMO, '--all', '--quiet']);
   expect(allRun.code).toBe(0);
   all = JSON.parse(allRun.stdout) as Report;
 }, 180_000);

@@ -28,15 +28,17 @@ export interface RoutingRunOptions {
   map?: string[];
   /** The report window, ISO text: from inclusive, to exclusive. */
   window?: { from: string | null; to: string | null };
+  /** A DuckDB file to open (e.g. test/demo-report.ts's demoDb()) instead of a fresh in-memory database. */
+  database?: string;
   /** Runs on the database after loading, before the sections (e.g. a replay table). */
   before?: (db: Database) => Promise<void>;
 }
 
-/** Loads files into a fresh in-memory database and builds the deviation and classifier sections. */
+/** Loads files into a fresh in-memory database (or o.database) and builds the deviation and classifier sections. */
 export async function routingSections(files: string[], o: RoutingRunOptions = {}): Promise<RoutingSections> {
   const raw = o.config ?? (o.configFile ? (JSON.parse(readFileSync(o.configFile, 'utf8')) as Record<string, unknown>) : {});
   const config = normalizeConfig(raw, o.configFile ?? 'test-config');
-  return withDatabase({ path: ':memory:' }, async (db) => {
+  return withDatabase({ path: o.database ?? ':memory:' }, async (db) => {
     for (const f of files) await ingestFile(db, f, f, { map: parseMapOption(o.map ?? []) });
     if (o.before) await o.before(db);
     const ctx: SectionContext = {
