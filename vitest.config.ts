@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/summary-reporter.ts'],
+    // Builds nothing itself: a temp folder where test/demo-report.ts keeps the demo database and reports for the run.
+    globalSetup: ['./test/demo-report.setup.ts'],
     env: { TZ: 'UTC', NO_COLOR: '1', FORCE_COLOR: '0' },
   },
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
 // Thin entry: all behaviour, including exit codes, lives in dist/cli/main.js.
 import { main } from '../dist/cli/main.js';
-process.exit(await main(process.argv.slice(2)));
+// exitCode, not process.exit(): exit() would cut a piped stdout that has not drained yet (at 64 KiB).
+process.exitCode = await main(process.argv.slice(2));

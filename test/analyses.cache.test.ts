@@ -1,17 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   replaySql, toCache, type Cache, type CacheResult,
 } from '../src/analyses/cache.js';
 import { inferTtl, normalizeCacheSettings, parseTtl } from '../src/analyses/cache-settings.js';
-import { main } from '../src/cli/main.js';
-import type { Io } from '../src/cli/io.js';
 import { normalizeConfig } from '../src/config.js';
 import { withDatabase, type Database } from '../src/db/database.js';
-import { CACHE_TTL_HOURS, type DemoTruth } from '../src/demo/generate.js';
+import { CACHE_TTL_HOURS } from '../src/demo/generate.js';
 import { contentKey } from '../src/embed/normalize.js';
 import { UsageError } from '../src/errors.js';
 import { ingestFile } from '../src/load/ingest.js';
@@ -19,6 +16,9 @@ import { cacheBlocks, cacheSection } from '../src/sections/cache.js';
 import type { SectionContext } from '../src/sections/section.js';
 import { testContext } from './section-context.js';
 import { drawBlocks } from '../src/render/terminal.js';
+import { demoTruth } from './demo-records.js';
+import { demoDb } from './demo-report.js';
+import { runCli } from './run-cli.js';
 
 const HOUR = 3_600_000;
 
@@ -62,7 +62,7 @@ function rec(hours: number, fields: Record<string, unknown>): Record<string, unk
 // ---------------------------------------------------------------------------------------------------------
 
 describe('cache section on the demo logs, against the generator truth', () => {
-  const truth = (JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth).cache;
+  const truth = demoTruth().cache;
   const demoConfig = JSON.parse(readFileSync('fixtures/demo/routecheck.config.json', 'utf8')) as Record<string, unknown>;
   let db: Database;
   let release: () => void = () => {};
@@ -71,10 +71,10 @@ describe('cache section on the demo logs, against the generator truth', () => {
   let inferred: CacheResult;
 
   beforeAll(async () => {
+    const demo = await demoDb();
     await new Promise<void>((ready, fail) => {
-      closed = withDatabase({ path: ':memory:' }, async (d) => {
+      closed = withDatabase({ path: demo }, async (d) => {
         db = d;
-        for (const name of readdirSync('fixtures/demo/logs').sort()) await ingestFile(d, `fixtures/demo/logs/${name}`, name);
         withConfig = available(await buildCache(ctxFor(d, {}, { ...demoConfig, prices: undefined })));
         inferred = available(await buildCache(ctxFor(d)));
         ready();
@@ -376,13 +376,7 @@ describe('toCache (pure mapper)', () => {
 // ---------------------------------------------------------------------------------------------------------
 
 describe('report command', () => {
-  async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: {}, columns: 100, stdin: Readable.from([]) };
-    const code = await main(argv, io);
-    return { code, stdout, stderr };
-  }
+  const run = (argv: string[]) => runCli(argv);
 
   it('takes --cache-ttl, --similarity and --embedder, and puts the cache key in the JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'routecheck-cache-cli-'));

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toClassifier, type ClassifierInputs } from '../src/analyses/classifier.js';
 import { inferThresholds } from '../src/routing/policy.js';
-import type { DemoTruth } from '../src/demo/generate.js';
 import { drawBlocks } from '../src/render/terminal.js';
 import { classifierBlocks } from '../src/sections/classifier.js';
-import { demoFiles, demoRecords, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
+import { demoRecords, demoTruth } from './demo-records.js';
+import { demoDb } from './demo-report.js';
+import { routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
 
-const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+const truth = demoTruth();
 const DEMO_CONFIG = 'fixtures/demo/routecheck.config.json';
 
 describe('inferThresholds (pure)', () => {
@@ -88,7 +89,7 @@ describe('classifier on the routing fixture (worked by hand)', () => {
 
 describe('classifier on the demo data', () => {
   it('counts the calls and projects the monthly cost at the current daily volume', async () => {
-    const { classifier: k } = await routingSections(demoFiles(), { configFile: DEMO_CONFIG });
+    const { classifier: k } = await routingSections([], { database: await demoDb(), configFile: DEMO_CONFIG });
     const records = demoRecords();
     const routed = records.filter((r) => r['route'] !== undefined || r['score'] !== undefined);
     expect(k.calls).toBe(truth.evaluated);

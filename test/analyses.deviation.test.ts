@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { seedLogLine, toDeviation, type DeviationInputs } from '../src/analyses/deviation.js';
 import { wilson } from '../src/stats.js';
-import { bumpedModel, TIER_MODELS, type DemoTruth } from '../src/demo/generate.js';
+import { bumpedModel, TIER_MODELS } from '../src/demo/generate.js';
 import { drawBlocks } from '../src/render/terminal.js';
 import { deviationBlocks } from '../src/sections/deviation.js';
-import { demoFiles, demoRecords, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
+import { demoRecords, demoTruth } from './demo-records.js';
+import { demoDb } from './demo-report.js';
+import { demoFiles, routingSections, TINY, TINY_CONFIG } from './routing-helpers.js';
+import { runCli } from './run-cli.js';
 
-const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+const truth = demoTruth();
 const DEMO_CONFIG = 'fixtures/demo/routecheck.config.json';
 
 describe('wilson', () => {
@@ -217,7 +218,7 @@ describe('deviation on the routing fixture (worked by hand)', () => {
 
 describe('deviation on the demo data (against the generator’s truth.json)', () => {
   it('recovers the built-in deviation, over and under rates, flags the brevity shortcut and counts the retries', async () => {
-    const { deviation: d } = await routingSections(demoFiles(), { configFile: DEMO_CONFIG });
+    const { deviation: d } = await routingSections([], { database: await demoDb(), configFile: DEMO_CONFIG });
     expect(d.source).toBe('record');
     expect(d.evaluated).toBe(truth.evaluated);
     expect(Math.abs(d.over_rate! - truth.over_routed / truth.evaluated)).toBeLessThan(0.01);
@@ -233,7 +234,7 @@ describe('deviation on the demo data (against the generator’s truth.json)', ()
   });
 
   it("prices the excess from the log's own costs: the generator's list prices come back", async () => {
-    const { deviation: d } = await routingSections(demoFiles(), { configFile: DEMO_CONFIG });
+    const { deviation: d } = await routingSections([], { database: await demoDb(), configFile: DEMO_CONFIG });
     const byTier = Object.fromEntries(d.pricing.tiers.map((t) => [t.tier, t]));
     expect(byTier['simple']).toMatchObject({ input_per_mtok: TIER_MODELS.simple.input, output_per_mtok: TIER_MODELS.simple.output, method: 'fit' });
     expect(byTier['hard']).toMatchObject({ input_per_mtok: TIER_MODELS.hard.input, output_per_mtok: TIER_MODELS.hard.output, method: 'fit' });
@@ -279,15 +280,7 @@ describe('deviation on the demo data (against the generator’s truth.json)', ()
   });
 });
 
-/** The CLI in-process with captured output (as test/cli.test.ts does). */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: {}, columns: 100, stdin: Readable.from([]),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCli(argv);
 
 describe('report command: routing flags and JSON keys', () => {
   it('passes --labels, --retry-window and --jitter-band to the sections', async () => {

@@ -5,16 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { escapeData, escapeProperty, renderJunit } from '../src/render/check.js';
 import { checkView, type CheckResult } from '../src/sections/check.js';
 import { runCli } from './run-cli.js';
+import { demoDb } from './demo-report.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-check-'));
-const DEMO = ['fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--quiet'];
+/** The demo logs, loaded once per test run (a fresh copy of the database each call). */
+const demo = async () => ['--db', await demoDb(), '--config', 'fixtures/demo/routecheck.config.json', '--quiet'];
 
 describe('check on the demo data', () => {
   it('fails every gate: exit 1, a line per gate, ::error annotations, JUnit and JSON', async () => {
     const dir = tmp();
     const junit = join(dir, 'out', 'gates.xml');
     const json = join(dir, 'gates.json');
-    const r = await runCli(['check', ...DEMO, '--junit', junit, '--format', 'json', '--out', json], { GITHUB_ACTIONS: 'true' });
+    const r = await runCli(['check', ...(await demo()), '--junit', junit, '--format', 'json', '--out', json], { env: { GITHUB_ACTIONS: 'true' } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
 
@@ -40,7 +42,7 @@ describe('check on the demo data', () => {
   });
 
   it('prints a short summary per gate and no annotations outside GitHub Actions', async () => {
-    const r = await runCli(['check', ...DEMO]);
+    const r = await runCli(['check', ...(await demo())]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^routecheck check: FAIL, 2025-W12, [\d,]+ requests$/);
@@ -50,7 +52,7 @@ describe('check on the demo data', () => {
   });
 
   it('passes with thresholds from the flags, or from the config', async () => {
-    const flags = await runCli(['check', ...DEMO, '--max-deviation', '0.4', '--max-dilution', '2', '--max-tpd-drop', '0.2', '--max-unpriced', '0.02']);
+    const flags = await runCli(['check', ...(await demo()), '--max-deviation', '0.4', '--max-dilution', '2', '--max-tpd-drop', '0.2', '--max-unpriced', '0.02']);
     expect(flags.code).toBe(0);
     expect(flags.stdout).toMatch(/^routecheck check: PASS/);
 
@@ -59,7 +61,7 @@ describe('check on the demo data', () => {
     config.prices = resolve('fixtures/demo/prices.csv');
     config.gates = { max_deviation: 0.4, max_dilution: null, max_tpd_drop: 0.2, max_unpriced: 0.02 };
     writeFileSync(join(dir, 'rc.json'), JSON.stringify(config));
-    const fromConfig = await runCli(['check', 'fixtures/demo/logs/', '--config', join(dir, 'rc.json'), '--quiet', '--format', 'json']);
+    const fromConfig = await runCli(['check', '--db', await demoDb(), '--config', join(dir, 'rc.json'), '--quiet', '--format', 'json']);
     expect(fromConfig.code).toBe(0);
     const gates = JSON.parse(fromConfig.stdout).gates;
     // null turns the dilution gate off.
@@ -73,7 +75,7 @@ describe('check on a healthy generated log', () => {
     const made = await runCli(['demo', '--out', dir, '--healthy', '--days', '14', '--quiet']);
     expect(made.code).toBe(0);
     // As generated: the healthy demo's price file prices its self-hosted batch model.
-    const r = await runCli(['check', join(dir, 'logs'), '--config', join(dir, 'routecheck.config.json'), '--quiet', '--format', 'json'], { GITHUB_ACTIONS: 'true' });
+    const r = await runCli(['check', join(dir, 'logs'), '--config', join(dir, 'routecheck.config.json'), '--quiet', '--format', 'json'], { env: { GITHUB_ACTIONS: 'true' } });
     const result = JSON.parse(r.stdout);
     expect(result.gates.map((g: any) => [g.name, g.status])).toEqual([
       ['deviation', 'pass'], ['dilution', 'pass'], ['tpd_drop', 'pass'], ['unpriced', 'pass'],

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
 /** Runs the CLI in-process with captured output. */
-export const run = (argv: string[], stdinText = '') => runCli(argv, {}, stdinText);
+export const run = (argv: string[], stdinText = '') => runCli(argv, { stdin: stdinText });
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-test-'));
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { DemoTruth } from '../src/demo/generate.js';
 
 /** A demo record as the generator wrote it. */
 export interface DemoRec {
@@ -15,6 +16,8 @@ export interface DemoRec {
   cache_key?: string;
   cache_hit?: boolean;
   provider?: string;
+  /** Fields the generator writes on some records only (route, score, retry_of, session, …). */
+  [field: string]: unknown;
 }
 
 /**
@@ -40,6 +43,11 @@ export function demoRecords(dir = 'fixtures/demo/logs'): DemoRec[] {
     }
   }
   return out;
+}
+
+/** The generator's ground truth for the demo logs (fixtures/demo/truth.json). */
+export function demoTruth(): DemoTruth {
+  return JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
 }
 
 export const inRange = (recs: readonly DemoRec[], from: string, to: string): DemoRec[] => recs.filter((r) => r.ts >= from && r.ts < to);

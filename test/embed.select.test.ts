@@ -6,21 +6,9 @@ import { UsageError } from '../src/errors.js';
 import { LexicalEmbedder } from '../src/embed/lexical.js';
 import { createEmbedder, normalizeEmbedderSettings } from '../src/embed/select.js';
 import { TransformersEmbedder } from '../src/embed/transformers.js';
-import { Readable } from 'node:stream';
-import { main } from '../src/cli/main.js';
+import { runCli } from './run-cli.js';
 
-/** The CLI in-process with captured output (as test/cli.test.ts does). */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: (t: string) => void (stdout += t),
-    stderr: (t: string) => void (stderr += t),
-    isTTY: false, env: {}, columns: 100, stdin: Readable.from([]),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(argv);
 
 const emptyDir = () => mkdtempSync(join(tmpdir(), 'routecheck-models-'));
 const noConfig = { raw: {} };

@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../src/db/database.js';
-import type { DemoTruth } from '../src/demo/generate.js';
 import { EXPORT_COLUMNS } from '../src/export/enriched.js';
 import { exportFormatOf, toArrowTable } from '../src/export/write.js';
-import { demoRecords, inRange, type DemoRec } from './demo-records.js';
+import { demoRecords, demoTruth, inRange, type DemoRec } from './demo-records.js';
 import { runCli } from './run-cli.js';
+import { demoDb } from './demo-report.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-export-'));
-const DEMO = ['fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--quiet'];
+/** The demo logs, loaded once per test run (a fresh copy of the database each call). */
+const demo = async () => ['--db', await demoDb(), '--config', 'fixtures/demo/routecheck.config.json', '--quiet'];
 const NAMES = EXPORT_COLUMNS.map((c) => c.name);
 const tier = (m?: string) => (!m ? null : m.startsWith('gpt-4o-mini') ? 0 : m.startsWith('claude-3-5-haiku') ? 1 : m.startsWith('gpt-4o-2024') ? 2 : null);
 
@@ -20,7 +21,7 @@ const query = (sql: string, params: Record<string, string>) => withDatabase({ pa
 
 describe('export of the demo data', () => {
   const dir = tmp();
-  const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+  const truth = demoTruth();
   let recs: DemoRec[];
   let w12: DemoRec[];
 
@@ -31,7 +32,7 @@ describe('export of the demo data', () => {
 
   it('writes every request to Parquet with its cost, tiers, deviation and retry flag', async () => {
     const file = join(dir, 'requests.parquet');
-    const r = await runCli(['export', ...DEMO, '--out', file]);
+    const r = await runCli(['export', ...(await demo()), '--out', file]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const cols = await query(`SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($f))`, { f: file });
@@ -67,7 +68,7 @@ describe('export of the demo data', () => {
 
   it('writes one week to CSV with a header', async () => {
     const file = join(dir, 'w12.csv');
-    const r = await runCli(['export', ...DEMO, '--week', '2025-W12', '--out', file]);
+    const r = await runCli(['export', ...(await demo()), '--week', '2025-W12', '--out', file]);
     expect(r.code).toBe(0);
     expect(readFileSync(file, 'utf8').split('\n')[0]).toBe(NAMES.join(','));
     const [t] = await query(`SELECT count(*) AS n, min(ts) AS first FROM read_csv($f, header = true)`, { f: file });
@@ -76,7 +77,7 @@ describe('export of the demo data', () => {
 
   it('writes Arrow IPC in batches that read back with apache-arrow', async () => {
     const file = join(dir, 'w12.arrow');
-    const r = await runCli(['export', ...DEMO, '--week', '2025-W12', '--out', file]);
+    const r = await runCli(['export', ...(await demo()), '--week', '2025-W12', '--out', file]);
     expect(r.code).toBe(0);
     const table = tableFromIPC(readFileSync(file));
     expect(table.numRows).toBe(w12.length);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,9 +6,9 @@ import { toFindings, type PriceEvent } from '../src/analyses/findings.js';
 import { evaluateGate, normalizeGateThresholds, overallStatus, statusOf, type Gate } from '../src/analyses/gates.js';
 import { familyChanges, priceEvents, weekOverlaps } from '../src/analyses/headline.js';
 import { gateInputs } from '../src/sections/verdict.js';
-import type { DemoTruth } from '../src/demo/generate.js';
-import { demoRecords, inRange, tokensPerDollar, type DemoRec } from './demo-records.js';
+import { demoRecords, demoTruth, inRange, tokensPerDollar, type DemoRec } from './demo-records.js';
 import { runCli } from './run-cli.js';
+import { demoDb, demoRun } from './demo-report.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-headline-'));
 const config = (raw: Record<string, unknown>) => ({ file: 'rc.json', raw });
@@ -150,7 +150,7 @@ describe('headline pieces (pure)', () => {
 });
 
 describe('on the demo data (default window: 2025-W12 against 2025-W11)', () => {
-  const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+  const truth = demoTruth();
   let recs: DemoRec[];
   let w12: DemoRec[];
   let w11: DemoRec[];
@@ -161,10 +161,10 @@ describe('on the demo data (default window: 2025-W12 against 2025-W11)', () => {
     recs = demoRecords();
     w12 = inRange(recs, '2025-03-17', '2025-03-24');
     w11 = inRange(recs, '2025-03-10', '2025-03-17');
-    const r = await runCli(['report', 'fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--format', 'json', '--quiet']);
+    const r = await demoRun(['report', 'fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--format', 'json', '--quiet']);
     expect(r.code).toBe(0);
     report = JSON.parse(r.stdout);
-    const t = await runCli(['report', 'fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--quiet']);
+    const t = await runCli(['report', '--db', await demoDb(), '--config', 'fixtures/demo/routecheck.config.json', '--quiet']);
     table = t.stdout;
   });
 
@@ -266,7 +266,7 @@ describe('when inputs are missing', () => {
 
 describe('headline with an empty previous window', () => {
   it('shows no $0 spend to compare with, and says why', async () => {
-    const r = await runCli(['report', 'fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--last', '6w', '--quiet']);
+    const r = await runCli(['report', '--db', await demoDb(), '--config', 'fixtures/demo/routecheck.config.json', '--last', '6w', '--quiet']);
     expect(r.code).toBe(0);
     const headline = r.stdout.slice(r.stdout.indexOf('Headline'), r.stdout.indexOf('Health'));
     expect(headline).toMatch(/│ spend\s+│\s+\$135\.03 │\s+— │/);

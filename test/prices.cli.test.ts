@@ -1,23 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { calcPrice } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../src/cli/io.js';
-import { main } from '../src/cli/main.js';
+import { runCli } from './run-cli.js';
 
-/** Runs the CLI in-process with captured output. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: {}, columns: 100,
-    stdin: Readable.from([Buffer.from('')]),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(argv);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-pcli-'));
 

@@ -1,25 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../src/cli/io.js';
-import { main } from '../src/cli/main.js';
-import { DEFAULT_DEMO_OPTIONS, demoConfig, demoPricesCsv, type DemoTruth } from '../src/demo/generate.js';
+import { DEFAULT_DEMO_OPTIONS, demoConfig, demoPricesCsv } from '../src/demo/generate.js';
 import { decompose, type Member } from '../src/prices/attribution.js';
+import { demoRecords, demoTruth } from './demo-records.js';
+import { runCli } from './run-cli.js';
+import { demoDb, demoRun } from './demo-report.js';
 
-/** Runs the CLI in-process with captured output. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: {}, columns: 100,
-    stdin: Readable.from([Buffer.from('')]),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(argv);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-eff-'));
 const DAY = 86_400_000;
@@ -225,29 +214,8 @@ describe('tokens per dollar on hand-made logs', () => {
   });
 });
 
-/** The demo's valid records (the loader's rules: parseable JSON, valid ts, whole token counts, numeric cost). */
-function demoRecords(): Rec[] {
-  const out: Rec[] = [];
-  for (const name of readdirSync('fixtures/demo/logs').sort()) {
-    for (const line of gunzipSync(readFileSync(join('fixtures/demo/logs', name))).toString('utf8').split('\n')) {
-      if (line === '') continue;
-      let r: any;
-      try {
-        r = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (!/^\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/.test(r.ts)) continue;
-      if (![r.input_tokens, r.output_tokens].every((n) => Number.isInteger(n) && n >= 0)) continue;
-      if (r.cost_usd !== undefined && typeof r.cost_usd !== 'number') continue;
-      out.push(r);
-    }
-  }
-  return out;
-}
-
 describe('on the demo data', () => {
-  const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as DemoTruth;
+  const truth = demoTruth();
   const bump = truth.version_bump!;
   let recs: Rec[];
   let report: any;
@@ -259,10 +227,10 @@ describe('on the demo data', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'routecheck.config.json'), JSON.stringify(demoConfig(DEFAULT_DEMO_OPTIONS)));
     writeFileSync(join(dir, 'prices.csv'), demoPricesCsv(DEFAULT_DEMO_OPTIONS));
-    const r = await run(['report', 'fixtures/demo/logs/', '--all', '--config', join(dir, 'routecheck.config.json'), '--format', 'json', '--quiet']);
+    const r = await run(['report', '--db', await demoDb(), '--all', '--config', join(dir, 'routecheck.config.json'), '--format', 'json', '--quiet']);
     expect(r.code).toBe(0);
     report = JSON.parse(r.stdout);
-    const bare = await run(['report', 'fixtures/demo/logs/', '--all', '--format', 'json', '--quiet']);
+    const bare = await demoRun(['report', 'fixtures/demo/logs/', '--all', '--format', 'json', '--quiet']);
     withoutPriceFile = JSON.parse(bare.stdout);
   });
 

@@ -31,7 +31,7 @@ const json = (name: string) => JSON.parse(fixture(name)) as unknown;
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-watch-'));
 
 /** Runs the CLI in-process with captured output and the given environment. */
-const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => runCli(argv, env);
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => runCli(argv, { env });
 
 const by = <T extends { model: string }>(rows: T[]) => Object.fromEntries(rows.map((r) => [r.model, r]));
 

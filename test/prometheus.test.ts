@@ -6,6 +6,7 @@ import { escapeLabel, renderPrometheus } from '../src/render/prometheus.js';
 import { reportMetrics } from '../src/sections/metrics.js';
 import { demoRecords, inRange, tokensPerDollar, type DemoRec } from './demo-records.js';
 import { runCli } from './run-cli.js';
+import { demoDb } from './demo-report.js';
 
 interface Series {
   name: string;
@@ -68,7 +69,7 @@ describe('--format prometheus on the demo data', () => {
     const dir = mkdtempSync(join(tmpdir(), 'routecheck-prom-'));
     const file = join(dir, 'routecheck.prom');
     // --out with .prom picks the format.
-    const r = await runCli(['report', 'fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--quiet', '--out', file]);
+    const r = await runCli(['report', '--db', await demoDb(), '--config', 'fixtures/demo/routecheck.config.json', '--quiet', '--out', file]);
     expect(r.code).toBe(0);
     ({ series, help } = parseExposition(readFileSync(file, 'utf8')));
     const recs = demoRecords();

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import Papa from 'papaparse';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../src/cli/io.js';
-import { main } from '../src/cli/main.js';
 import type { Report } from '../src/report/report.js';
 import { renderCsv, renderHtml, renderMarkdown, renderTable } from './render-report.js';
+import { demoTruth } from './demo-records.js';
+import { runCli, type CliRun } from './run-cli.js';
+import { demoRun } from './demo-report.js';
 
 /**
  * The report's output formats on the demo data: golden files for the terminal table and markdown (pinned width
@@ -16,31 +16,11 @@ import { renderCsv, renderHtml, renderMarkdown, renderTable } from './render-rep
  * progress/--quiet policy on stderr.
  */
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[], io: Partial<Io> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: {},
-    columns: 100,
-    stdin: Readable.from([]),
-    ...io,
-  });
-  return { code, stdout, stderr };
-}
+type Run = CliRun;
+const cli = runCli;
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'routecheck-formats-'));
-const truth = JSON.parse(readFileSync('fixtures/demo/truth.json', 'utf8')) as {
-  by_week: Record<string, { requests: number; cost_usd: number }>;
-};
+const truth = demoTruth();
 /** The Monday of an ISO week `2025-W12` (the demo data starts on the Monday of W07, 2025-02-10). */
 const mondayOf = (isoWeek: string): string => {
   const week = Number(isoWeek.slice(6));
@@ -61,15 +41,15 @@ function golden(name: string, actual: string): void {
   expect(actual, `${path} differs (UPDATE_GOLDEN=1 rewrites it after an intended change)`).toBe(readFileSync(path, 'utf8'));
 }
 
-// Two reports of the demo data, built once: the default window (the last complete week, 2025-W12) and --all.
+// Two reports of the demo data, built once per test run: the default window (the last complete week, 2025-W12) and --all.
 let weekly: Report;
 let all: Report;
 let weeklyRun: Run;
 beforeAll(async () => {
-  weeklyRun = await cli([...DEMO, '--quiet']);
+  weeklyRun = await demoRun([...DEMO, '--quiet']);
   expect(weeklyRun.code).toBe(0);
   weekly = JSON.parse(weeklyRun.stdout) as Report;
-  const allRun = await cli([...DEMO, '--all', '--quiet']);
+  const allRun = await demoRun([...DEMO, '--all', '--quiet']);
   expect(allRun.code).toBe(0);
   all = JSON.parse(allRun.stdout) as Report;
 }, 180_000);

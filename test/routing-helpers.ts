@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { ClassifierResult } from '../src/analyses/classifier.js';
 import type { Deviation } from '../src/analyses/deviation.js';
 import { classifierSection } from '../src/sections/classifier.js';
@@ -31,14 +30,16 @@ export interface RoutingRunOptions {
   map?: string[];
   /** The report window, ISO text: from inclusive, to exclusive. */
   window?: { from: string | null; to: string | null };
+  /** A DuckDB file to open (e.g. test/demo-report.ts's demoDb()) instead of a fresh in-memory database. */
+  database?: string;
   /** Runs on the database after loading, before the sections (e.g. a replay table). */
   before?: (db: Database) => Promise<void>;
 }
 
-/** Loads files into a fresh in-memory database and builds the deviation and classifier sections. */
+/** Loads files into a fresh in-memory database (or o.database) and builds the deviation and classifier sections. */
 export async function routingSections(files: string[], o: RoutingRunOptions = {}): Promise<RoutingSections> {
   const raw = o.config ?? (o.configFile ? (JSON.parse(readFileSync(o.configFile, 'utf8')) as Record<string, unknown>) : {});
-  return withDatabase({ path: ':memory:' }, async (db) => {
+  return withDatabase({ path: o.database ?? ':memory:' }, async (db) => {
     for (const f of files) await ingestFile(db, f, f, { map: parseMapOption(o.map ?? []) });
     if (o.before) await o.before(db);
     const ctx = testContext(db, { window: o.window ?? { from: null, to: null }, flags: o.options ?? {}, config: raw, configFile: o.configFile ?? 'test-config' });
@@ -51,21 +52,3 @@ export async function routingSections(files: string[], o: RoutingRunOptions = {}
 export function demoFiles(): string[] {
   return readdirSync(DEMO_LOGS).filter((f) => f.endsWith('.jsonl.gz')).sort().map((f) => join(DEMO_LOGS, f));
 }
-
-/** Every well-formed demo record, parsed in JS (the independent side of the demo checks). */
-export function demoRecords(): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const f of demoFiles()) {
-    for (const line of gunzipSync(readFileSync(f)).toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      try {
-        const rec = JSON.parse(line) as Record<string, unknown>;
-        if (typeof rec['ts'] === 'string' && !Number.isNaN(Date.parse(rec['ts'])) && (rec['output_tokens'] as number) >= 0 && rec['cost_usd'] !== 'n/a') out.push(rec);
-      } catch {
-        // a deliberately broken line
-      }
-    }
-  }
-  return out;
-}
-

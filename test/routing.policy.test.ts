@@ -1,9 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { starterConfig } from '../src/routing/init.js';
 import { demoConfig, DEFAULT_DEMO_OPTIONS } from '../src/demo/generate.js';
 import { UsageError } from '../src/errors.js';
@@ -16,6 +14,7 @@ import {
   tierOfLabel,
   tierOfModel,
 } from '../src/routing/policy.js';
+import { runCli } from './run-cli.js';
 
 /** The shape issue 5 says must load. */
 const ISSUE_SHAPE = {
@@ -257,17 +256,10 @@ describe('routecheck init', () => {
   it('writes a config the report loads, from the demo log, and never overwrites without --force', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'routecheck-init-'));
     const out = join(dir, 'routecheck.config.json');
-    const io = () => {
-      const cap = { stdout: '', stderr: '' };
-      return {
-        cap,
-        io: { stdout: (t: string) => void (cap.stdout += t), stderr: (t: string) => void (cap.stderr += t), isTTY: false, env: {}, columns: 100, stdin: Readable.from([]) },
-      };
-    };
-    const first = io();
-    expect(await main(['init', 'fixtures/demo/logs/2025-W07.jsonl.gz', '--out', out], first.io)).toBe(0);
+    const first = await runCli(['init', 'fixtures/demo/logs/2025-W07.jsonl.gz', '--out', out]);
+    expect(first.code).toBe(0);
     expect(existsSync(out)).toBe(true);
-    expect(first.cap.stderr).toMatch(/3 tiers by logged price, cheapest first/);
+    expect(first.stderr).toMatch(/3 tiers by logged price, cheapest first/);
     const p = normalizeRoutingPolicy(JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>, out);
     expect(p.tiers.map((t) => t.name)).toEqual(['simple', 'medium', 'hard']);
     // The generator's router: simple < 0.80 ≤ medium < 0.92 ≤ hard (scores are in thousandths).
@@ -278,11 +270,11 @@ describe('routecheck init', () => {
     expect(tierName(tierOfModel(p, 'gpt-4o-2024-08-06'))).toBe('hard');
     expect(tierOfModel(p, 'acme-llama-3-70b-internal')).toBeNull();
 
-    const again = io();
-    expect(await main(['init', 'fixtures/demo/logs/2025-W07.jsonl.gz', '--out', out, '--quiet'], again.io)).toBe(2);
-    expect(again.cap.stderr).toMatch(/exists: choose another --out, or --force/);
-    const stdout = io();
-    expect(await main(['init', 'fixtures/demo/logs/2025-W07.jsonl.gz', '--out', '-', '--quiet'], stdout.io)).toBe(0);
-    expect(JSON.parse(stdout.cap.stdout)).toEqual(JSON.parse(readFileSync(out, 'utf8')));
+    const again = await runCli(['init', 'fixtures/demo/logs/2025-W07.jsonl.gz', '--out', out, '--quiet']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists: choose another --out, or --force/);
+    const stdout = await runCli(['init', 'fixtures/demo/logs/2025-W07.jsonl.gz', '--out', '-', '--quiet']);
+    expect(stdout.code).toBe(0);
+    expect(JSON.parse(stdout.stdout)).toEqual(JSON.parse(readFileSync(out, 'utf8')));
   });
 });

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validate } from './json-schema.js';
 import { runCli } from './run-cli.js';
+import { demoRun } from './demo-report.js';
 
 const schema = JSON.parse(readFileSync('schema/report.schema.json', 'utf8')) as Record<string, unknown>;
 const tmp = () => mkdtempSync(join(tmpdir(), 'routecheck-schema-'));
 
-async function reportJson(argv: string[]): Promise<any> {
-  const r = await runCli(['report', ...argv, '--format', 'json', '--quiet']);
+async function reportJson(argv: string[], run = runCli): Promise<any> {
+  const r = await run(['report', ...argv, '--format', 'json', '--quiet']);
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout);
 }
@@ -18,7 +19,7 @@ describe('schema/report.schema.json', () => {
   let demo: any;
 
   beforeAll(async () => {
-    demo = await reportJson(['fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json']);
+    demo = await reportJson(['fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json'], demoRun);
   });
 
   it('validates the demo report', () => {
@@ -28,7 +29,7 @@ describe('schema/report.schema.json', () => {
   });
 
   it('validates the whole-data report, a report with unknown gates, and one with a trend', async () => {
-    expect(validate(schema, await reportJson(['fixtures/demo/logs/', '--all']))).toEqual([]);
+    expect(validate(schema, await reportJson(['fixtures/demo/logs/', '--all'], demoRun))).toEqual([]);
     expect(validate(schema, await reportJson(['fixtures/formats/native.jsonl']))).toEqual([]);
     const dir = tmp();
     const db = join(dir, 'rc.duckdb');

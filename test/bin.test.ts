@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { demoTruth } from './demo-records.js';
+import { demoDb } from './demo-report.js';
+
+/**
+ * The built CLI (`bin/routecheck.js` → `dist/`, built by `npm ci` / `npm run build`) spawned the way a user runs it:
+ * a real process, stdout and stderr through real pipes, the exit code the shell sees. Everything else runs
+ * in-process (test/run-cli.ts); these few check what only a process can show.
+ */
+
+interface Spawned {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function routecheck(args: string[]): Promise<Spawned> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/routecheck.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
+
+const DEMO = ['fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json'];
+
+describe('bin/routecheck.js, spawned', () => {
+  it('report: exit 0, the report on stdout, one summary line per file on stderr', async () => {
+    const r = await routecheck(['report', ...DEMO]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Headline');
+    expect(r.stdout).toMatch(/routing deviation .* FAIL/);
+    expect(r.stderr.match(/^fixtures\/demo\/logs\/2025-W\d\d\.jsonl\.gz: native, /gm)).toHaveLength(6);
+  });
+
+  it('--format json through a pipe: the whole document, past 64 KiB', async () => {
+    const r = await routecheck(['report', '--db', await demoDb(), '--all', '--format', 'json', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    // Longer than a pipe's buffer, so a process.exit() before stdout drained would cut it.
+    expect(Buffer.byteLength(r.stdout)).toBeGreaterThan(64 * 1024);
+    const report = JSON.parse(r.stdout);
+    expect(report.requests.total).toBe(demoTruth().requests);
+  });
+
+  it('check: exit 1 on the demo, whose gates fail', async () => {
+    const r = await routecheck(['check', ...DEMO, '--quiet']);
+    expect(r.stdout).toMatch(/^routecheck check: FAIL, 2025-W12, /);
+    expect(r.code).toBe(1);
+  });
+
+  it('a usage error: exit 2 and one line on stderr, nothing on stdout', async () => {
+    const r = await routecheck(['report']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('routecheck: report needs log files (routecheck report logs/) or a database (--db FILE)\n');
+  });
+
+  it('--db: a second run reports from the database the first one filled', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'routecheck-bin-')), 'rc.duckdb');
+    const first = await routecheck(['report', 'fixtures/formats/native.jsonl', '--db', db, '--format', 'json', '--quiet']);
+    expect(first.code).toBe(0);
+    const second = await routecheck(['report', '--db', db, '--format', 'json', '--quiet']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(first.stdout).requests.total).toBe(3);
+    expect(JSON.parse(second.stdout).requests).toEqual(JSON.parse(first.stdout).requests);
+    expect(JSON.parse(second.stdout).inputs).toEqual([]);
+  });
+});
