@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,41 @@ describe('usage errors: one line, exit 2', () => {
       expect(stderr.trim().split('\n')).toHaveLength(1);
     });
   }
+});
+
+describe('every flag and config value is checked before any log is read', () => {
+  // A run that loaded logs before failing would have created the --db file: its absence shows nothing was read.
+  const dir = mkdtempSync(join(tmpdir(), 'routecheck-settings-'));
+  const badConfig = join(dir, 'bad-gates.json');
+  writeFileSync(badConfig, JSON.stringify({ gates: { max_deviation: 'high' } }));
+  const cases: [string, string[], RegExp][] = [
+    ['--embedder bogus', ['--embedder', 'bogus'], /--embedder/],
+    ['--week-start funday', ['--week-start', 'funday'], /--week-start "funday"/],
+    ['--trend-weeks 0', ['--trend-weeks', '0'], /--trend-weeks "0"/],
+    ['--labels on a missing file', ['--labels', join(dir, 'missing.csv')], /--labels: cannot read/],
+    ['--prices on a missing file', ['--prices', join(dir, 'missing.csv')], /--prices: cannot read/],
+    ['--classifier of an unknown kind', ['--classifier', 'magic'], /unknown kind "magic"/],
+    ['--cache-ttl that is no duration', ['--cache-ttl', 'soon'], /--cache-ttl/],
+    ['--max-deviation that is no number', ['--max-deviation', 'lots'], /--max-deviation "lots"/],
+    ['a config gate that is no number', ['--config', badConfig], /gates\.max_deviation/],
+  ];
+  for (const [name, flags, message] of cases) {
+    it(name, async () => {
+      const db = join(dir, `${name.replace(/\W+/g, '-')}.duckdb`);
+      const { code, stderr } = await run(['report', 'fixtures/demo/logs/', '--db', db, ...flags]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(db)).toBe(false);
+    });
+  }
+
+  it('a good run with the same flags does create the database (the check above can fail)', async () => {
+    const db = join(dir, 'good.duckdb');
+    const { code } = await run(['report', 'fixtures/formats/native.jsonl', '--db', db, '--embedder', 'lexical', '--week-start', 'sunday', '--quiet']);
+    expect(code).toBe(0);
+    expect(existsSync(db)).toBe(true);
+  });
 });
 
 describe('ingest', () => {
