@@ -1,7 +1,8 @@
-import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { globSync, isDynamicPattern } from 'tinyglobby';
 import { InputError } from '../errors.js';
 
 /** File endings a directory walk picks up (before an optional .gz/.zst). */
@@ -28,26 +29,32 @@ export async function discoverInputs(inputs: string[], stdin: NodeJS.ReadableStr
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       const path = await copyStdin(stdin, dir);
       files.push({ path, label: '<stdin>' });
-    } else if (hasGlob(input)) {
-      const matches = expandGlob(input);
-      if (matches.length === 0) throw new InputError(`no files match ${input}`);
-      files.push(...matches.map((p) => ({ path: p, label: p })));
     } else {
-      let stat;
-      try {
-        stat = statSync(input);
-      } catch {
-        throw new InputError(`cannot read ${input}: no such file or directory`);
-      }
-      if (stat.isDirectory()) {
+      const stat = statOrNull(input);
+      if (stat?.isDirectory()) {
         const found = walk(input).filter((p) => LOG_FILE.test(p));
         files.push(...found.map((p) => ({ path: p, label: p })));
-      } else {
+      } else if (stat) {
         files.push({ path: input, label: input });
+      } else if (isDynamicPattern(input)) {
+        const matches = expandGlob(input);
+        if (matches.length === 0) throw new InputError(`no files match ${input}`);
+        files.push(...matches.map((p) => ({ path: p, label: p })));
+      } else {
+        throw new InputError(`cannot read ${input}: no such file or directory`);
       }
     }
   }
   return { files, cleanup: () => cleanups.forEach((c) => c()) };
+}
+
+/** An existing path is taken literally, even when its name has glob characters (`logs[1].jsonl`). */
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }
 
 async function copyStdin(stdin: NodeJS.ReadableStream, dir: string): Promise<string> {
@@ -64,74 +71,30 @@ async function copyStdin(stdin: NodeJS.ReadableStream, dir: string): Promise<str
   return path;
 }
 
+/** Every file below `dir`, sorted, hidden files and folders left out (tinyglobby's `dot: false`). */
 function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(path));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
+  return sortPaths(globSync('**/*', { cwd: dir, onlyFiles: true, dot: false, expandDirectories: false }).map((p) => join(dir, p)));
 }
 
-export function hasGlob(s: string): boolean {
-  return /[*?[{]/.test(s);
-}
-
-/** A glob pattern as an anchored RegExp over '/'-separated paths. Pure. */
-export function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        i++;
-        if (pattern[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i);
-      if (end < 0) re += '\\[';
-      else {
-        re += '[' + pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']';
-        i = end;
-      }
-    } else if (c === '{') {
-      const end = pattern.indexOf('}', i);
-      if (end < 0) re += '\\{';
-      else {
-        re += '(?:' + pattern.slice(i + 1, end).split(',').map(escapeRe).join('|') + ')';
-        i = end;
-      }
-    } else re += escapeRe(c);
-  }
-  return new RegExp('^' + re + '$');
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.+^$()|\\/]/g, '\\$&');
-}
-
+/**
+ * The files a pattern matches, sorted. Paths come back relative to the working folder, or absolute when the
+ * pattern is, so labels read like what the user typed. `expandDirectories: false`: a pattern that matches a
+ * folder names that folder, not everything in it (what a shell would pass).
+ */
 function expandGlob(pattern: string): string[] {
-  const normalized = pattern.split(sep).join('/');
-  const parts = normalized.split('/');
-  const firstGlob = parts.findIndex(hasGlob);
-  const baseParts = parts.slice(0, firstGlob);
-  const base = baseParts.join('/') || (normalized.startsWith('/') ? '/' : '.');
-  const re = globToRegExp(normalized);
-  let candidates: string[];
-  try {
-    candidates = walk(base);
-  } catch {
-    return [];
-  }
-  const prefix = base === '.' && !normalized.startsWith('./') ? '' : undefined;
-  return candidates.filter((p) => {
-    const rel = (prefix === '' ? relative('.', resolve(p)) : p).split(sep).join('/');
-    return re.test(rel);
+  return sortPaths(globSync(pattern, { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern) }));
+}
+
+/** Folder by folder, names in locale order: the order a sorted recursive listing shows. */
+function sortPaths(paths: string[]): string[] {
+  const parts = new Map(paths.map((p) => [p, p.split(sep)]));
+  return paths.sort((a, b) => {
+    const x = parts.get(a)!;
+    const y = parts.get(b)!;
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      const c = x[i]!.localeCompare(y[i]!);
+      if (c !== 0) return c;
+    }
+    return x.length - y.length;
   });
 }

@@ -150,7 +150,11 @@ export function compileMatch(pattern: string, where: string): PriceMatch {
   return { kind: 'exact', value: pattern.toLowerCase() };
 }
 
-/** `*` = any run of characters; everything else literal; whole string; case-insensitive. */
+/**
+ * The one model-pattern rule (price rows and config tiers): `*` = any run of characters, `/` included; everything
+ * else literal; the whole string; case-insensitive. Deliberately not a file glob: model names hold `/`, `.`, `:`
+ * and `@` (`openai/gpt-4o`, `claude-3-5-haiku@20241022`), and `?` or `[` in a name are meant literally.
+ */
 export function globRegExp(glob: string): RegExp {
   const body = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
   return new RegExp(`^${body}$`, 'i');

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { parseModel } from '../prices/identity.js';
+import { globRegExp } from '../prices/userPrices.js';
 
 /**
  * The routing policy: what the router is meant to do, from routecheck.config.json, validated once by
@@ -225,11 +226,8 @@ function band(value: unknown, field: string, fail: Fail): number {
 // ---------------------------------------------------------------------------------------------------------
 // Tier of a model, of a label
 
-/** `*` = any run of characters; everything else literal; the whole string; case-insensitive. */
-export function globRegExp(glob: string): RegExp {
-  const body = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
-  return new RegExp(`^${body}$`, 'i');
-}
+// The model-pattern rule is the price file's (prices/userPrices.ts), so a tier and a price row read `*` alike.
+export { globRegExp };
 
 /**
  * The tier that serves a logged model string. Exact names win over everything (across tiers); then, in tier order
