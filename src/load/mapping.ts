@@ -101,23 +101,23 @@ function rejectChecks(name: string, kind: FieldKind): string[] {
   switch (kind) {
     case 'timestamp':
       return [
-        `WHEN ${t} IS NULL OR trim(${t}) = '' THEN 'missing ${name}'`,
-        `WHEN ${v} IS NULL THEN 'unparseable ${name}: ' || ${shown}`,
+        `WHEN ${t} IS NULL OR trim(${t}) = '' THEN ${quoteLiteral(`missing ${name}`)}`,
+        `WHEN ${v} IS NULL THEN ${quoteLiteral(`unparseable ${name}: `)} || ${shown}`,
       ];
     case 'count':
       return [
-        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN '${name} is not a whole number: ' || ${shown}`,
-        `WHEN ${v} < 0 THEN 'negative ${name}: ' || ${shown}`,
+        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a whole number: `)} || ${shown}`,
+        `WHEN ${v} < 0 THEN ${quoteLiteral(`negative ${name}: `)} || ${shown}`,
       ];
     case 'money':
       return [
-        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN '${name} is not a number: ' || ${shown}`,
-        `WHEN ${v} < 0 THEN 'negative ${name}: ' || ${shown}`,
+        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a number: `)} || ${shown}`,
+        `WHEN ${v} < 0 THEN ${quoteLiteral(`negative ${name}: `)} || ${shown}`,
       ];
     case 'number':
-      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN '${name} is not a number: ' || ${shown}`];
+      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a number: `)} || ${shown}`];
     case 'boolean':
-      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN '${name} is not true/false: ' || ${shown}`];
+      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not true/false: `)} || ${shown}`];
     case 'text':
       return [];
   }

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Database } from '../db/database.js';
+import { quoteLiteral } from '../db/sql.js';
 import { InputError } from '../errors.js';
 import { lineFix } from '../load/frame.js';
 
@@ -34,7 +35,7 @@ export function normalizedLowerSql(lowered: string): string {
   const t = lowered;
   const messy = `strpos(${t}, '  ') > 0 OR strpos(${t}, chr(9)) > 0 OR strpos(${t}, chr(10)) > 0 OR strpos(${t}, chr(13)) > 0
     OR prefix(${t}, ' ') OR suffix(${t}, ' ')`;
-  const punctuated = ['.', ',', '!', '?', ';', ':'].map((p) => `suffix(${t}, '${p}')`).join(' OR ');
+  const punctuated = ['.', ',', '!', '?', ';', ':'].map((p) => `suffix(${t}, ${quoteLiteral(p)})`).join(' OR ');
   return `CASE WHEN ${messy} THEN rtrim(regexp_replace(trim(${t}), '\\s+', ' ', 'g'), ' .,!?;:')
     WHEN ${punctuated} THEN rtrim(${t}, ' .,!?;:') ELSE ${t} END`;
 }

@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../../db/sql.js';
 import { envelopeRecords, explodeDataEnvelope } from './envelope.js';
 import type { LogFormat, Sample } from './types.js';
 
@@ -98,7 +99,7 @@ export const helicone: LogFormat = {
     output_tokens: '{$.completion_tokens}',
     cached_tokens: '{$.prompt_cache_read_tokens}',
     cost_usd: 'coalesce({$.cost}, {$.costUSD})',
-    cache_hit: `CASE WHEN ${t('cache_reference_id')} IS NULL THEN NULL WHEN {$.cache_reference_id} = '${ZERO_UUID}' THEN 'false' ELSE 'true' END`,
+    cache_hit: `CASE WHEN ${t('cache_reference_id')} IS NULL THEN NULL WHEN {$.cache_reference_id} = ${quoteLiteral(ZERO_UUID)} THEN 'false' ELSE 'true' END`,
     status: '{$.response_status}',
     latency_ms: '{$.delay_ms}',
     provider: `lower(${t('provider')})`,

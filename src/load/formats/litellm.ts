@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../../db/sql.js';
 import type { FieldTemplate, LogFormat, Sample } from './types.js';
 
 /*
@@ -10,15 +11,12 @@ import type { FieldTemplate, LogFormat, Sample } from './types.js';
  * litellm/types/utils.py, docs/my-website/docs/proxy/logging_spec.md.
  */
 
-/** SQL string literal. */
-const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
 /**
  * A value at `path` inside `expr`, where `expr` is JSON text (an object's text, or the content of a
  * JSON-encoded string column). NULL, not an error, when `expr` is not JSON.
  */
 export function jx(expr: string, path: string): string {
-  return `CASE WHEN json_valid(${expr}) THEN json_extract_string(${expr}, ${lit(path)}) END`;
+  return `CASE WHEN json_valid(${expr}) THEN json_extract_string(${expr}, ${quoteLiteral(path)}) END`;
 }
 
 /**
@@ -57,7 +55,7 @@ function elapsedMs(start: string, end: string): string {
  * Their rows are skipped, not rejected. Completions, embeddings, responses, images, rerank… are kept.
  */
 const NOT_A_MODEL_CALL = `(mcp|_file|file_|batch|fine_tuning|vector_store)`;
-const keepModelCalls = `NOT regexp_matches(coalesce({$.call_type}, ''), '${NOT_A_MODEL_CALL}')`;
+const keepModelCalls = `NOT regexp_matches(coalesce({$.call_type}, ''), ${quoteLiteral(NOT_A_MODEL_CALL)})`;
 
 /**
  * Route and score: LiteLLM's own auto-router (`auto_router/complexity_router`) records its decision in the

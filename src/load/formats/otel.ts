@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../../db/sql.js';
 import type { LogFormat, Sample } from './types.js';
 
 /**
@@ -65,7 +66,7 @@ const attributeText = (list: string, key: string): string =>
  */
 const EXPLODE = `
 WITH req AS (
-  SELECT line, CASE WHEN json_valid(raw) THEN json_transform(raw, '${REQUEST}') END AS doc
+  SELECT line, CASE WHEN json_valid(raw) THEN json_transform(raw, ${quoteLiteral(REQUEST)}) END AS doc
   FROM rc_framed WHERE json_valid(raw)
 ), rs AS (
   SELECT line, unnest(doc.resourceSpans) AS rs FROM req

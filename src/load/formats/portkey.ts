@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../../db/sql.js';
 import type { LogFormat, Sample } from './types.js';
 
 /*
@@ -9,18 +10,15 @@ import type { LogFormat, Sample } from './types.js';
  * spells some fields ai_provider / request_tokens / response_tokens / status_code; both spellings are read.
  */
 
-/** SQL string literal. */
-const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
 /** A value at `path` inside JSON text `expr` (an object's text or a JSON-encoded string); NULL when not JSON. */
 const jx = (expr: string, path: string): string =>
-  `CASE WHEN json_valid(${expr}) THEN json_extract_string(${expr}, ${lit(path)}) END`;
+  `CASE WHEN json_valid(${expr}) THEN json_extract_string(${expr}, ${quoteLiteral(path)}) END`;
 
 /** The last user message of a request payload's JSON text: `messages`, or a Responses-API `input`, or `prompt`. */
 function requestPrompt(expr: string): string {
-  const sub = (p: string): string => `CAST(json_extract(${expr}, ${lit(p)}) AS VARCHAR)`;
+  const sub = (p: string): string => `CAST(json_extract(${expr}, ${quoteLiteral(p)}) AS VARCHAR)`;
   const str = (p: string): string =>
-    `CASE WHEN json_type(${expr}, ${lit(p)}) = 'VARCHAR' THEN json_extract_string(${expr}, ${lit(p)}) END`;
+    `CASE WHEN json_type(${expr}, ${quoteLiteral(p)}) = 'VARCHAR' THEN json_extract_string(${expr}, ${quoteLiteral(p)}) END`;
   return `CASE WHEN json_valid(${expr}) AND json_type(CAST(${expr} AS JSON)) = 'OBJECT' THEN coalesce(
       rc_last_user(${sub('$.messages')}), rc_last_user(${sub('$.input')}), ${str('$.input')}, ${str('$.prompt')}) END`;
 }

@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../../db/sql.js';
 import { CANONICAL_FIELDS, type CanonicalName } from '../canonical.js';
 import type { FieldTemplate, LogFormat, Sample } from './types.js';
 
@@ -21,7 +22,7 @@ const NOT_A_LOG_LINE = 'not a "YYYY-MM-DD HH:MM:SS | key: value" line';
  */
 const EXPLODE = `
 WITH parsed AS (
-  SELECT line, raw, regexp_extract(raw, '${LINE}', ['ts', 'key', 'val']) AS m FROM rc_framed
+  SELECT line, raw, regexp_extract(raw, ${quoteLiteral(LINE)}, ['ts', 'key', 'val']) AS m FROM rc_framed
 ), classified AS (
   SELECT line, raw,
     CASE WHEN trim(raw) = '' OR starts_with(ltrim(raw), '#') THEN 'skip' WHEN m.ts <> '' THEN 'kv' ELSE 'bad' END AS kind,
@@ -85,7 +86,7 @@ export const seedText: LogFormat = {
   explode: EXPLODE,
   fields: {
     ...fields,
-    ts: `CASE WHEN {$.unrecognised} IS NOT NULL THEN '${NOT_A_LOG_LINE}' ELSE {$.ts} END`,
+    ts: `CASE WHEN {$.unrecognised} IS NOT NULL THEN ${quoteLiteral(NOT_A_LOG_LINE)} ELSE {$.ts} END`,
     route: `regexp_replace(${fields.route}, '\\s*\\(.*\\)\\s*$', '')`,
     score: `coalesce(${fields.score}, nullif(regexp_extract(${kv('classifier_output')}, 'confidence\\s*[:=]\\s*([0-9.]+)', 1), ''))`,
     // "$0.0031" and "0.0031 USD" are how people write money in a text log.
