@@ -366,202 +366,242 @@ interface Pending {
   retried: boolean;
 }
 
+/** A request the router served on one of the tiers (everything but the nightly batch). */
+type Routed = Pending & { kind: Kind; served: Tier };
+
+function isRouted(p: Pending): p is Routed {
+  return p.kind !== 'batch' && p.served !== null;
+}
+
 interface CacheEntry {
   expires: number;
   outTokens: number;
 }
 
+/** What serving a routed request came to: from the cache or the model, at what price and speed. */
+interface Served {
+  key: string;
+  isHit: boolean;
+  outTokens: number;
+  /** Cost in nano-USD (whole numbers, so the truth's sums are exact). */
+  costNano: number;
+  latency: number;
+}
+
+const BAD_KINDS = ['truncated', 'negative_tokens', 'bad_ts', 'bad_cost', 'truncated'] as const;
+type BadKind = (typeof BAD_KINDS)[number];
+
 /**
  * Yields every line in time order and fills `truth` as it goes; truth is complete once the generator is done.
+ *
+ * Day by day: the volume and the interactive sessions and nightly batch (traffic stream, routed on the routing
+ * stream as they are made), the retries (routing stream), then the records with the day's bad lines (extras
+ * stream). Each stream is drawn in exactly this order: drawing in another order changes every byte after it.
  */
 export function* generateLines(o: DemoOptions, truth: DemoTruth): Generator<DemoLine> {
   checkDemoOptions(o);
-  const t0 = startMs(o);
-  const traffic = new Rng(o.seed, 1);
-  const routing = new Rng(o.seed, 2);
-  const extras = new Rng(o.seed, 3);
-  const idSalt = fmix32((o.seed >>> 0) ^ 0x5bd1e995);
+  const run = new DemoRun(o, truth);
+  let carry: Pending[] = [];
+  for (let d = 0; d < o.days; d++) {
+    const dayStart = run.t0 + d * DAY_MS;
+    const volume = run.dayVolume(d, dayStart);
+    const primaries = run.sessions(dayStart, volume.interactive, volume.userPool);
+    const batch = run.batchJob(dayStart, volume.batch);
+    const day = [...carry, ...batch, ...run.withRetries(primaries)];
+    // (ms, seq) is unique, so the order above does not matter.
+    day.sort((a, b) => a.ms - b.ms || a.seq - b.seq);
+    // A retry late in the evening may fall after midnight: it belongs to the next day's lines.
+    const today: Pending[] = [];
+    carry = [];
+    for (const p of day) (p.ms >= dayStart + DAY_MS && d < o.days - 1 ? carry : today).push(p);
+    const badLines = run.planBadLines(d, today.length);
+    run.expireCaches(dayStart);
+    yield* run.emitDay(today, badLines);
+  }
+  run.closeTruth();
+}
+
+/** One generator run's state: the seeded streams, the id counters, the response caches and the running sums. */
+class DemoRun {
+  readonly t0: number;
+  private readonly o: DemoOptions;
+  private readonly truth: DemoTruth;
+  private readonly traffic: Rng;
+  private readonly routing: Rng;
+  private readonly extras: Rng;
+  private readonly mode: 'healthy' | 'unhealthy';
+  private readonly idSalt: number;
   // Ids are a bijection of a counter, so they never collide. Traffic counts up from 0; retries and bad lines
   // (which depend on routing) count down from 2^32 - 1, so healthy and unhealthy runs share the traffic's ids.
-  const counters = { req: 0, session: 0, extra: 0xffffffff };
-  const hex = (n: number): string => fmix32((n + idSalt) >>> 0).toString(16).padStart(8, '0');
-  const newId = (prefix: 'req_' | 's_'): string => prefix + hex(prefix === 's_' ? counters.session++ : counters.req++);
-  const extraId = (): string => 'req_' + hex(counters.extra--);
-  const userId = (idx: number): string => `u_${fmix32((idx + idSalt + 0x1000) >>> 0).toString(36).padStart(7, '0')}`;
-
-  const bump = bumpDate(o);
-  const bumpMs = bump ? parseDay(bump)! : Infinity;
-  const bumped = bump ? bumpedModel(bump) : null;
-  if (bump && bumped) {
-    truth.version_bump = {
-      family: MEDIUM_FAMILY, from: TIER_MODELS.medium.model, to: bumped.model, date: bump,
-      input_price_change: BUMP_PRICE_CHANGE, extra_cost_usd: 0, requests: 0,
-    };
-  }
-  const modelAt = (tier: Tier, ms: number): DemoModel => (tier === 'medium' && bumped && ms >= bumpMs ? bumped : TIER_MODELS[tier]);
-
-  const mode = o.healthy ? 'healthy' : 'unhealthy';
-  const popularWeights = cumulative(POPULAR_FORMS.map((_, i) => 1 / (i + 1) ** 0.8));
-  // Drawn once, from the routing stream, so traffic is the same in both modes.
-  const popularBase = POPULAR_FORMS.map(() => (o.healthy ? routing.int(250, 600) : routing.int(UNHEALTHY.popularBase[0], UNHEALTHY.popularBase[1])));
-  const chatWeights = cumulative(P.CHIT_CHAT.map(([, w]) => w));
-
-  const rate = dailyRate(o.days);
-  const cache = new Map<string, CacheEntry>();
+  private readonly counters = { req: 0, session: 0, extra: 0xffffffff };
+  /** Creation order: the tie-break between requests of the same millisecond. */
+  private seq = 0;
+  private readonly bumpMs: number;
+  private readonly bumped: DemoModel | null;
+  private readonly popularWeights: number[];
+  private readonly popularBase: number[];
+  private readonly chatWeights: number[];
+  private readonly rate: number;
+  private readonly cache = new Map<string, CacheEntry>();
   /** The same cache keyed on the input only: what the write-up's fix would have hit. */
-  const inputCache = new Map<string, number>();
-  const keysSeen = new Set<string>();
-  const inputsSeen = new Set<string>();
-  const nano = { total: 0, retry: 0, retriedOriginal: 0, bumpExtra: 0 };
-  const weekNano = new Map<string, number>();
-
-  const weeks = new Map<number, string>();
+  private readonly inputCache = new Map<string, number>();
+  private readonly keysSeen = new Set<string>();
+  private readonly inputsSeen = new Set<string>();
+  private readonly nano = { total: 0, retry: 0, retriedOriginal: 0, bumpExtra: 0 };
+  private readonly weekNano = new Map<string, number>();
   /** isoWeek, memoised per UTC day (it is asked once per record). */
-  const weekOf = (ms: number): string => {
+  private readonly weeks = new Map<number, string>();
+  /** The days of the last ISO week, in an unhealthy run: the bad lines are spread over them. */
+  private readonly badDays: number[] = [];
+
+  constructor(o: DemoOptions, truth: DemoTruth) {
+    this.o = o;
+    this.truth = truth;
+    this.t0 = startMs(o);
+    this.traffic = new Rng(o.seed, 1);
+    this.routing = new Rng(o.seed, 2);
+    this.extras = new Rng(o.seed, 3);
+    this.mode = o.healthy ? 'healthy' : 'unhealthy';
+    this.idSalt = fmix32((o.seed >>> 0) ^ 0x5bd1e995);
+
+    const bump = bumpDate(o);
+    this.bumpMs = bump ? parseDay(bump)! : Infinity;
+    this.bumped = bump ? bumpedModel(bump) : null;
+    if (bump && this.bumped) {
+      truth.version_bump = {
+        family: MEDIUM_FAMILY, from: TIER_MODELS.medium.model, to: this.bumped.model, date: bump,
+        input_price_change: BUMP_PRICE_CHANGE, extra_cost_usd: 0, requests: 0,
+      };
+    }
+
+    this.popularWeights = cumulative(POPULAR_FORMS.map((_, i) => 1 / (i + 1) ** 0.8));
+    // Drawn once, from the routing stream, so traffic is the same in both modes.
+    this.popularBase = POPULAR_FORMS.map(() => (o.healthy ? this.routing.int(250, 600) : this.routing.int(UNHEALTHY.popularBase[0], UNHEALTHY.popularBase[1])));
+    this.chatWeights = cumulative(P.CHIT_CHAT.map(([, w]) => w));
+    this.rate = dailyRate(o.days);
+
+    const lastWeek = isoWeek(this.t0 + (o.days - 1) * DAY_MS);
+    if (!o.healthy) for (let d = 0; d < o.days; d++) if (isoWeek(this.t0 + d * DAY_MS) === lastWeek) this.badDays.push(d);
+  }
+
+  // ---- ids, models, weeks ----
+
+  private hex(n: number): string {
+    return fmix32((n + this.idSalt) >>> 0).toString(16).padStart(8, '0');
+  }
+
+  private newId(prefix: 'req_' | 's_'): string {
+    return prefix + this.hex(prefix === 's_' ? this.counters.session++ : this.counters.req++);
+  }
+
+  private extraId(): string {
+    return 'req_' + this.hex(this.counters.extra--);
+  }
+
+  private userId(idx: number): string {
+    return `u_${fmix32((idx + this.idSalt + 0x1000) >>> 0).toString(36).padStart(7, '0')}`;
+  }
+
+  private modelAt(tier: Tier, ms: number): DemoModel {
+    return tier === 'medium' && this.bumped && ms >= this.bumpMs ? this.bumped : TIER_MODELS[tier];
+  }
+
+  private weekOf(ms: number): string {
     const day = Math.floor(ms / DAY_MS);
-    let w = weeks.get(day);
-    if (w === undefined) weeks.set(day, (w = isoWeek(ms)));
+    let w = this.weeks.get(day);
+    if (w === undefined) this.weeks.set(day, (w = isoWeek(ms)));
     return w;
-  };
-  const lastWeek = isoWeek(t0 + (o.days - 1) * DAY_MS);
-  const badDays: number[] = [];
-  if (!o.healthy) for (let d = 0; d < o.days; d++) if (isoWeek(t0 + d * DAY_MS) === lastWeek) badDays.push(d);
-  const BAD_KINDS = ['truncated', 'negative_tokens', 'bad_ts', 'bad_cost', 'truncated'] as const;
+  }
 
-  let carry: Pending[] = [];
-  let seq = 0;
-  for (let d = 0; d < o.days; d++) {
-    const dayStart = t0 + d * DAY_MS;
-    const dayEnd = dayStart + DAY_MS;
+  // ---- the day's traffic ----
+
+  /** Day d's requests (growth × weekday × ±4% noise), of which BATCH_SHARE go to the nightly batch. */
+  dayVolume(d: number, dayStart: number): { interactive: number; batch: number; userPool: number } {
     const weekday = (new Date(dayStart).getUTCDay() + 6) % 7;
-    const noise = 1 + (traffic.next() - 0.5) * 0.08;
-    const total = Math.max(1, Math.round(BASE_DAILY * o.scale * rate ** d * WEEKDAY[weekday]! * noise));
-    const batchCount = Math.round(total * BATCH_SHARE);
-    const interactive = total - batchCount;
-    const userPool = Math.max(30, Math.round(interactive / 4));
+    const noise = 1 + (this.traffic.next() - 0.5) * 0.08;
+    const total = Math.max(1, Math.round(BASE_DAILY * this.o.scale * this.rate ** d * WEEKDAY[weekday]! * noise));
+    const batch = Math.round(total * BATCH_SHARE);
+    const interactive = total - batch;
+    return { interactive, batch, userPool: Math.max(30, Math.round(interactive / 4)) };
+  }
 
-    const day: Pending[] = carry;
-    carry = [];
+  /** The day's interactive requests, in sessions of 1 to 10 (mostly short), each routed as it is made. */
+  sessions(dayStart: number, interactive: number, userPool: number): Pending[] {
     const primaries: Pending[] = [];
-
-    // Interactive sessions.
     let made = 0;
     while (made < interactive) {
-      const len = Math.min(interactive - made, 1 + Math.min(9, Math.floor(-Math.log(1 - traffic.next()) * 1.6)));
-      const session = newId('s_');
-      const user = userId(Math.floor(userPool * traffic.next() ** 1.7));
-      const hour = traffic.weighted(HOURLY);
-      let ms = dayStart + hour * 3_600_000 + traffic.int(0, 3599) * 1000;
-      const used = new Set<string>();
-      for (let i = 0; i < len; i++) {
-        if (i > 0) ms += traffic.int(15, 360) * 1000;
-        const kind = KINDS[traffic.weighted(KIND_WEIGHTS)]!;
-        let input = '';
-        let popularIndex = -1;
-        for (let attempt = 0; attempt < 6; attempt++) {
-          const drawn = drawInput(kind, traffic, popularWeights, chatWeights);
-          input = drawn.input;
-          popularIndex = drawn.popularIndex;
-          if (!used.has(input)) break;
-        }
-        used.add(input);
-        const { inTokens, outTokens } = drawTokens(kind, input, traffic);
-        const p: Pending = {
-          ms, seq: seq++, id: newId('req_'), session, user, input, kind, served: null, score: null,
-          inTokens, outTokens, natOut: outTokens, retryOf: null, isRetry: false, retried: false,
-        };
-        route(p, popularIndex);
-        primaries.push(p);
-      }
+      const len = Math.min(interactive - made, 1 + Math.min(9, Math.floor(-Math.log(1 - this.traffic.next()) * 1.6)));
+      primaries.push(...this.session(dayStart, len, userPool));
       made += len;
     }
-
-    // The nightly batch job on the self-hosted model.
-    if (batchCount > 0) {
-      let ms = dayStart + 2 * 3_600_000 + traffic.int(0, 600) * 1000;
-      const session = newId('s_');
-      for (let i = 0; i < batchCount; i++) {
-        ms += traffic.int(2, 8) * 1000;
-        const input = traffic.pick(P.BATCH_TEMPLATES).replace('{n}', String(traffic.int(10_000, 99_999)));
-        day.push({
-          ms, seq: seq++, id: newId('req_'), session, user: 'svc_nightly_enrich', input, kind: 'batch', served: null,
-          score: null, inTokens: traffic.int(250, 900), outTokens: traffic.int(20, 120), natOut: 0, retryOf: null, isRetry: false, retried: false,
-        });
-      }
-    }
-
-    // Retries of under-routed requests, drawn from the routing stream after the day's traffic.
-    for (const p of primaries) {
-      day.push(p);
-      if (p.kind === 'hard' && p.served === 'medium' && routing.chance(RETRY_SHARE)) {
-        p.retried = true;
-        const [lo, hi] = SCORE_RANGE[mode].hard;
-        day.push({
-          ...p, ms: p.ms + routing.int(60, 480) * 1000, seq: seq++, id: extraId(), served: 'hard',
-          score: routing.int(lo, hi) / 1000, outTokens: Math.max(1, Math.round(p.natOut * (0.9 + routing.next() * 0.25))),
-          retryOf: routing.chance(RETRY_LINKED_SHARE) ? p.id : null, isRetry: true, retried: false,
-        });
-      }
-    }
-
-    day.sort((a, b) => a.ms - b.ms || a.seq - b.seq);
-    const today: Pending[] = [];
-    for (const p of day) (p.ms >= dayEnd && d < o.days - 1 ? carry : today).push(p);
-
-    // Bad lines: one per planned slot, after a random record of the day.
-    const badHere = new Map<number, (typeof BAD_KINDS)[number]>();
-    const slot = badDays.indexOf(d);
-    if (slot >= 0) {
-      for (let k = slot; k < BAD_KINDS.length && badHere.size < today.length; k += badDays.length) {
-        let at = extras.int(0, today.length - 1);
-        while (badHere.has(at)) at = (at + 1) % today.length;
-        badHere.set(at, BAD_KINDS[k]!);
-      }
-    }
-
-    // Expire the response cache once a day so it stays small.
-    for (const [key, entry] of cache) if (entry.expires <= dayStart) cache.delete(key);
-    for (const [key, expires] of inputCache) if (expires <= dayStart) inputCache.delete(key);
-
-    for (let i = 0; i < today.length; i++) {
-      const p = today[i]!;
-      const week = weekOf(p.ms);
-      const rec = finish(p, week);
-      const label = rec.ideal !== undefined && extras.chance(LABEL_SHARE) ? idealTierOf(p) : null;
-      yield { week, text: JSON.stringify(rec), record: rec, label };
-      const bad = badHere.get(i);
-      if (bad) {
-        truth.rejects_written++;
-        yield { week, text: badLine(rec, bad, extraId()), record: null, label: null };
-      }
-    }
+    return primaries;
   }
 
-  truth.cost_usd = nano.total / 1e9;
-  truth.retry_cost_usd = nano.retry / 1e9;
-  truth.retried_original_cost_usd = nano.retriedOriginal / 1e9;
-  if (truth.version_bump) truth.version_bump.extra_cost_usd = nano.bumpExtra / 1e9;
-  for (const [week, n] of weekNano) truth.by_week[week]!.cost_usd = n / 1e9;
-  truth.cache.entries = keysSeen.size;
-  truth.cache.distinct_inputs = inputsSeen.size;
-
-  // ---- helpers closing over the run's state ----
-
-  function idealTierOf(p: Pending): Tier | null {
-    return p.kind === 'batch' ? null : IDEAL_TIER[p.kind];
+  /** One user's session: `len` requests a few minutes apart from an hour drawn by the daily traffic curve. */
+  private session(dayStart: number, len: number, userPool: number): Pending[] {
+    const session = this.newId('s_');
+    const user = this.userId(Math.floor(userPool * this.traffic.next() ** 1.7));
+    const hour = this.traffic.weighted(HOURLY);
+    let ms = dayStart + hour * 3_600_000 + this.traffic.int(0, 3599) * 1000;
+    const used = new Set<string>();
+    const out: Pending[] = [];
+    for (let i = 0; i < len; i++) {
+      if (i > 0) ms += this.traffic.int(15, 360) * 1000;
+      const kind = KINDS[this.traffic.weighted(KIND_WEIGHTS)]!;
+      const { input, popularIndex } = this.freshInput(kind, used);
+      used.add(input);
+      const { inTokens, outTokens } = drawTokens(kind, input, this.traffic);
+      const p: Pending = {
+        ms, seq: this.seq++, id: this.newId('req_'), session, user, input, kind, served: null, score: null,
+        inTokens, outTokens, natOut: outTokens, retryOf: null, isRetry: false, retried: false,
+      };
+      this.route(p, popularIndex);
+      out.push(p);
+    }
+    return out;
   }
+
+  /** An input the session has not sent yet; after six tries a repeat is kept (small pools run out). */
+  private freshInput(kind: Kind, used: ReadonlySet<string>): { input: string; popularIndex: number } {
+    let drawn = { input: '', popularIndex: -1 };
+    for (let attempt = 0; attempt < 6; attempt++) {
+      drawn = drawInput(kind, this.traffic, this.popularWeights, this.chatWeights);
+      if (!used.has(drawn.input)) break;
+    }
+    return drawn;
+  }
+
+  /** The nightly batch job on the self-hosted model: `count` requests a few seconds apart from about 02:00. */
+  batchJob(dayStart: number, count: number): Pending[] {
+    if (count === 0) return [];
+    const out: Pending[] = [];
+    let ms = dayStart + 2 * 3_600_000 + this.traffic.int(0, 600) * 1000;
+    const session = this.newId('s_');
+    for (let i = 0; i < count; i++) {
+      ms += this.traffic.int(2, 8) * 1000;
+      const input = this.traffic.pick(P.BATCH_TEMPLATES).replace('{n}', String(this.traffic.int(10_000, 99_999)));
+      out.push({
+        ms, seq: this.seq++, id: this.newId('req_'), session, user: 'svc_nightly_enrich', input, kind: 'batch', served: null,
+        score: null, inTokens: this.traffic.int(250, 900), outTokens: this.traffic.int(20, 120), natOut: 0, retryOf: null, isRetry: false, retried: false,
+      });
+    }
+    return out;
+  }
+
+  // ---- routing ----
 
   /** Decides the served tier and the score (thousandths → 3 decimals); the route follows the thresholds. */
-  function route(p: Pending, popularIndex: number): void {
+  private route(p: Pending, popularIndex: number): void {
     const kind = p.kind as Kind;
     const ideal = IDEAL_TIER[kind];
-    const ranges = SCORE_RANGE[mode];
+    const ranges = SCORE_RANGE[this.mode];
+    const routing = this.routing;
     let served: Tier = ideal;
     let milli: number | null = null;
     if (kind === 'popular') {
-      milli = popularBase[popularIndex]! + routing.int(-WOBBLE, WOBBLE);
-      served = tierOf(milli);
-    } else if (o.healthy) {
+      milli = this.popularBase[popularIndex]! + routing.int(-WOBBLE, WOBBLE);
+      served = tierOfScore(milli);
+    } else if (this.o.healthy) {
       if (routing.chance(HEALTHY_SLIP)) {
         served = ideal === 'simple' ? 'medium' : ideal === 'hard' ? 'medium' : routing.chance(0.5) ? 'simple' : 'hard';
       }
@@ -574,8 +614,8 @@ export function* generateLines(o: DemoOptions, truth: DemoTruth): Generator<Demo
     }
     if (milli === null) {
       const [lo, hi] = ranges[served];
-      if (!o.healthy && kind === 'chat' && served === 'medium') milli = routing.int(801, 880); // brevity shortcut
-      else if (o.healthy && kind === 'chat' && served === 'simple') milli = routing.int(50, 320);
+      if (!this.o.healthy && kind === 'chat' && served === 'medium') milli = routing.int(801, 880); // brevity shortcut
+      else if (this.o.healthy && kind === 'chat' && served === 'simple') milli = routing.int(50, 320);
       else milli = routing.int(lo, hi);
     }
     p.served = served;
@@ -584,93 +624,181 @@ export function* generateLines(o: DemoOptions, truth: DemoTruth): Generator<Demo
     if (ideal === 'hard' && served !== 'hard') p.outTokens = Math.max(1, Math.round(p.outTokens * 0.5));
   }
 
-  function inputDigest(input: string): string {
-    return createHash('sha256').update(input.trim().toLowerCase()).digest('hex').slice(0, 16);
+  /** The primaries, each followed by its retry when it is a hard prompt served on medium that the user re-sent. */
+  withRetries(primaries: readonly Pending[]): Pending[] {
+    const out: Pending[] = [];
+    for (const p of primaries) {
+      out.push(p);
+      if (p.kind === 'hard' && p.served === 'medium' && this.routing.chance(RETRY_SHARE)) {
+        p.retried = true;
+        out.push(this.retry(p));
+      }
+    }
+    return out;
+  }
+
+  /** The re-send of an under-routed hard prompt, minutes later, served on hard with a full-size answer. */
+  private retry(p: Pending): Pending {
+    const [lo, hi] = SCORE_RANGE[this.mode].hard;
+    return {
+      ...p, ms: p.ms + this.routing.int(60, 480) * 1000, seq: this.seq++, id: this.extraId(), served: 'hard',
+      score: this.routing.int(lo, hi) / 1000, outTokens: Math.max(1, Math.round(p.natOut * (0.9 + this.routing.next() * 0.25))),
+      retryOf: this.routing.chance(RETRY_LINKED_SHARE) ? p.id : null, isRetry: true, retried: false,
+    };
+  }
+
+  // ---- the day's lines ----
+
+  /** Bad lines for day d: one per planned slot, after a random record of the day (index → what is broken). */
+  planBadLines(d: number, records: number): Map<number, BadKind> {
+    const badHere = new Map<number, BadKind>();
+    const slot = this.badDays.indexOf(d);
+    if (slot < 0) return badHere;
+    for (let k = slot; k < BAD_KINDS.length && badHere.size < records; k += this.badDays.length) {
+      let at = this.extras.int(0, records - 1);
+      while (badHere.has(at)) at = (at + 1) % records;
+      badHere.set(at, BAD_KINDS[k]!);
+    }
+    return badHere;
+  }
+
+  /** Expires the response caches once a day so they stay small. */
+  expireCaches(dayStart: number): void {
+    for (const [key, entry] of this.cache) if (entry.expires <= dayStart) this.cache.delete(key);
+    for (const [key, expires] of this.inputCache) if (expires <= dayStart) this.inputCache.delete(key);
+  }
+
+  /** The day's records in order, each followed by its bad line when one is planned after it. */
+  *emitDay(today: readonly Pending[], badLines: ReadonlyMap<number, BadKind>): Generator<DemoLine> {
+    for (let i = 0; i < today.length; i++) {
+      const p = today[i]!;
+      const week = this.weekOf(p.ms);
+      const rec = this.finish(p, week);
+      const label = rec.ideal !== undefined && this.extras.chance(LABEL_SHARE) ? idealTierOf(p) : null;
+      yield { week, text: JSON.stringify(rec), record: rec, label };
+      const bad = badLines.get(i);
+      if (bad) {
+        this.truth.rejects_written++;
+        yield { week, text: badLine(rec, bad, this.extraId()), record: null, label: null };
+      }
+    }
   }
 
   /** Applies the cache, prices the call, builds the record and counts it into the truth. */
-  function finish(p: Pending, week: string): DemoRecord {
-    const bucket = (truth.by_week[week] ??= { requests: 0, cost_usd: 0 });
+  private finish(p: Pending, week: string): DemoRecord {
+    const bucket = (this.truth.by_week[week] ??= { requests: 0, cost_usd: 0 });
     bucket.requests++;
-    truth.requests++;
-    if (p.input.length < SHORT_INPUT_CHARS) truth.short_requests++;
+    this.truth.requests++;
+    if (p.input.length < SHORT_INPUT_CHARS) this.truth.short_requests++;
     const ts = new Date(p.ms).toISOString().replace('.000Z', 'Z');
-    if (p.kind === 'batch' || p.served === null) {
-      truth.unpriced_requests++;
+    if (!isRouted(p)) {
+      this.truth.unpriced_requests++;
       return {
         ts, request_id: p.id, session_id: p.session, user_id: p.user, input: p.input, model: BATCH_MODEL,
         input_tokens: p.inTokens, output_tokens: p.outTokens, cache_hit: false, status: 'success',
-        latency_ms: 900 + p.outTokens * 22 + extras.int(0, 400), provider: 'self-hosted',
+        latency_ms: 900 + p.outTokens * 22 + this.extras.int(0, 400), provider: 'self-hosted',
       };
     }
-    const ideal = IDEAL_TIER[p.kind];
-    const m = modelAt(p.served, p.ms);
+    const m = this.modelAt(p.served, p.ms);
+    const served = this.serve(p, m);
+    this.countRouted(p, m, week, served.costNano);
+    return routedRecord(p, ts, m, served, this.modelAt(IDEAL_TIER[p.kind], p.ms).model);
+  }
+
+  /**
+   * The response cache (keyed on model and input when unhealthy, the input alone when healthy; the input-only
+   * shadow cache counts what the fix would hit), then the model's price and latency on a miss.
+   */
+  private serve(p: Routed, m: DemoModel): Served {
     const digest = inputDigest(p.input);
-    const key = o.healthy ? digest : `${m.model}:${digest}`;
-    keysSeen.add(key);
-    inputsSeen.add(digest);
-    truth.cache.keyed++;
-    const shadow = inputCache.get(digest);
-    if (shadow !== undefined && shadow > p.ms) truth.cache.hits_input_key++;
-    else inputCache.set(digest, p.ms + CACHE_TTL_HOURS * 3_600_000);
-    const hit = cache.get(key);
+    const key = this.o.healthy ? digest : `${m.model}:${digest}`;
+    this.keysSeen.add(key);
+    this.inputsSeen.add(digest);
+    this.truth.cache.keyed++;
+    const shadow = this.inputCache.get(digest);
+    if (shadow !== undefined && shadow > p.ms) this.truth.cache.hits_input_key++;
+    else this.inputCache.set(digest, p.ms + CACHE_TTL_HOURS * 3_600_000);
+    const hit = this.cache.get(key);
     const isHit = hit !== undefined && hit.expires > p.ms;
-    let out = p.outTokens;
-    let costNano = 0;
-    let latency: number;
     if (hit && isHit) {
-      truth.cache.hits++;
-      out = hit.outTokens;
-      latency = extras.int(6, 45);
-    } else {
-      cache.set(key, { expires: p.ms + CACHE_TTL_HOURS * 3_600_000, outTokens: out });
-      costNano = Math.round(p.inTokens * m.input * 1000) + Math.round(out * m.output * 1000);
-      const perToken = p.served === 'simple' ? 9 : p.served === 'medium' ? 13 : 20;
-      latency = 250 + (p.served === 'hard' ? 300 : p.served === 'medium' ? 120 : 0) + out * perToken + extras.int(0, 350);
-      if (m !== TIER_MODELS[p.served]) {
-        const base = TIER_MODELS[p.served];
-        nano.bumpExtra += costNano - (Math.round(p.inTokens * base.input * 1000) + Math.round(out * base.output * 1000));
-      }
+      this.truth.cache.hits++;
+      return { key, isHit, outTokens: hit.outTokens, costNano: 0, latency: this.extras.int(6, 45) };
     }
+    const out = p.outTokens;
+    this.cache.set(key, { expires: p.ms + CACHE_TTL_HOURS * 3_600_000, outTokens: out });
+    const costNano = Math.round(p.inTokens * m.input * 1000) + Math.round(out * m.output * 1000);
+    const perToken = p.served === 'simple' ? 9 : p.served === 'medium' ? 13 : 20;
+    const latency = 250 + (p.served === 'hard' ? 300 : p.served === 'medium' ? 120 : 0) + out * perToken + this.extras.int(0, 350);
+    if (m !== TIER_MODELS[p.served]) {
+      const base = TIER_MODELS[p.served];
+      this.nano.bumpExtra += costNano - (Math.round(p.inTokens * base.input * 1000) + Math.round(out * base.output * 1000));
+    }
+    return { key, isHit, outTokens: out, costNano, latency };
+  }
+
+  /** Counts a routed request into the truth: its cost, over/under-routing, retries, the version bump. */
+  private countRouted(p: Routed, m: DemoModel, week: string, costNano: number): void {
+    const truth = this.truth;
     if (m !== TIER_MODELS[p.served] && truth.version_bump) truth.version_bump.requests++;
-    nano.total += costNano;
-    weekNano.set(week, (weekNano.get(week) ?? 0) + costNano);
+    this.nano.total += costNano;
+    this.weekNano.set(week, (this.weekNano.get(week) ?? 0) + costNano);
     truth.evaluated++;
     const servedRank = TIERS.indexOf(p.served);
-    const idealRank = TIERS.indexOf(ideal);
+    const idealRank = TIERS.indexOf(IDEAL_TIER[p.kind]);
     if (idealRank < servedRank) truth.over_routed++;
     if (idealRank > servedRank) truth.under_routed++;
     if (p.isRetry) {
       truth.retries++;
-      nano.retry += costNano;
+      this.nano.retry += costNano;
       if (p.retryOf) truth.retries_linked++;
     }
-    if (p.retried) nano.retriedOriginal += costNano;
-
-    // Two literal shapes rather than a conditional spread: fixed-shape objects keep JSON.stringify fast.
-    const route = `${p.served}_complexity`;
-    const idealModel = modelAt(ideal, p.ms).model;
-    const cost = costNano / 1e9;
-    return p.retryOf
-      ? {
-        ts, request_id: p.id, session_id: p.session, user_id: p.user, input: p.input, model: m.model, route,
-        score: p.score!, ideal: idealModel, input_tokens: p.inTokens, output_tokens: out, cost_usd: cost, cache_key: key,
-        cache_hit: isHit, retry_of: p.retryOf, status: 'success', latency_ms: latency, provider: m.provider,
-      }
-      : {
-        ts, request_id: p.id, session_id: p.session, user_id: p.user, input: p.input, model: m.model, route,
-        score: p.score!, ideal: idealModel, input_tokens: p.inTokens, output_tokens: out, cost_usd: cost, cache_key: key,
-        cache_hit: isHit, status: 'success', latency_ms: latency, provider: m.provider,
-      };
+    if (p.retried) this.nano.retriedOriginal += costNano;
   }
 
-  function tierOf(milli: number): Tier {
-    return milli >= THRESHOLDS.hard * 1000 ? 'hard' : milli >= THRESHOLDS.medium * 1000 ? 'medium' : 'simple';
+  /** Writes the run's sums into the truth (costs were summed in nano-USD). */
+  closeTruth(): void {
+    const truth = this.truth;
+    truth.cost_usd = this.nano.total / 1e9;
+    truth.retry_cost_usd = this.nano.retry / 1e9;
+    truth.retried_original_cost_usd = this.nano.retriedOriginal / 1e9;
+    if (truth.version_bump) truth.version_bump.extra_cost_usd = this.nano.bumpExtra / 1e9;
+    for (const [week, n] of this.weekNano) truth.by_week[week]!.cost_usd = n / 1e9;
+    truth.cache.entries = this.keysSeen.size;
+    truth.cache.distinct_inputs = this.inputsSeen.size;
   }
 }
 
+function idealTierOf(p: Pending): Tier | null {
+  return p.kind === 'batch' ? null : IDEAL_TIER[p.kind];
+}
+
+function tierOfScore(milli: number): Tier {
+  return milli >= THRESHOLDS.hard * 1000 ? 'hard' : milli >= THRESHOLDS.medium * 1000 ? 'medium' : 'simple';
+}
+
+function inputDigest(input: string): string {
+  return createHash('sha256').update(input.trim().toLowerCase()).digest('hex').slice(0, 16);
+}
+
+/** A routed request's record. Two literal shapes rather than a conditional spread: fixed-shape objects keep JSON.stringify fast. */
+function routedRecord(p: Routed, ts: string, m: DemoModel, s: Served, idealModel: string): DemoRecord {
+  const route = `${p.served}_complexity`;
+  const cost = s.costNano / 1e9;
+  return p.retryOf
+    ? {
+      ts, request_id: p.id, session_id: p.session, user_id: p.user, input: p.input, model: m.model, route,
+      score: p.score!, ideal: idealModel, input_tokens: p.inTokens, output_tokens: s.outTokens, cost_usd: cost, cache_key: s.key,
+      cache_hit: s.isHit, retry_of: p.retryOf, status: 'success', latency_ms: s.latency, provider: m.provider,
+    }
+    : {
+      ts, request_id: p.id, session_id: p.session, user_id: p.user, input: p.input, model: m.model, route,
+      score: p.score!, ideal: idealModel, input_tokens: p.inTokens, output_tokens: s.outTokens, cost_usd: cost, cache_key: s.key,
+      cache_hit: s.isHit, status: 'success', latency_ms: s.latency, provider: m.provider,
+    };
+}
+
 /** A deliberately broken copy of a record, under a fresh id, that a loader must reject. */
-function badLine(rec: DemoRecord, kind: 'truncated' | 'negative_tokens' | 'bad_ts' | 'bad_cost', id: string): string {
+function badLine(rec: DemoRecord, kind: BadKind, id: string): string {
   const copy: Record<string, unknown> = { ...rec, request_id: id };
   delete copy['retry_of'];
   switch (kind) {
