@@ -100,6 +100,11 @@ export function parseIsoWeek(text: string, flag = '--week'): { from: Date; label
   throw new UsageError(`${flag} "${text}" is not an ISO week (2025-W12)`);
 }
 
+/** The unit of a duration as written (`h`, `d` or `w`); null when `text` is not a duration. */
+function durationUnit(text: string): 'h' | 'd' | 'w' | null {
+  return (DURATION.exec(text.trim())?.[2]?.toLowerCase() as 'h' | 'd' | 'w' | undefined) ?? null;
+}
+
 /** `7d`, `4w`, `12h` → milliseconds. */
 export function parseDuration(text: string, flag: string): number {
   const b = DURATION.exec(text.trim());
@@ -117,8 +122,9 @@ export function parseDuration(text: string, flag: string): number {
  * Thursday reports the week before; a log that starts on a Wednesday has no complete first week). When the data
  * holds no complete week, the report covers all of it and compares with nothing.
  *
- * `--last 7d` is the last 7 days up to the latest request, compared with the 7 days before. `--since/--until`
- * compare with the same length just before `--since` (when both ends are known).
+ * `--last 7d` (or `4w`) is the 7 whole UTC days ending at the midnight after the latest request, compared with the
+ * 7 days before; `--last 12h` is exactly the 12 hours up to the latest request. `--since/--until` compare with the
+ * same length just before `--since` (when both ends are known).
  */
 export function resolveReportWindow(spec: WindowSpec, data: { first: Date | null; last: Date | null }): ReportWindow {
   switch (spec.kind) {
@@ -128,9 +134,16 @@ export function resolveReportWindow(spec: WindowSpec, data: { first: Date | null
       return weekWindow(spec.from, 'week');
     case 'last': {
       if (!data.last) return { window: { from: null, to: null }, previous: null, basis: 'last', label: null };
-      // Inclusive of the latest request: the window is open at the end.
-      const from = new Date(data.last.getTime() - spec.ms);
-      return { window: { from, to: null }, previous: { from: new Date(from.getTime() - spec.ms), to: from }, basis: 'last', label: null };
+      if (durationUnit(spec.text) === 'h') {
+        // Hours are exact: back from the latest request, which the open end includes.
+        const from = new Date(data.last.getTime() - spec.ms);
+        return { window: { from, to: null }, previous: { from: new Date(from.getTime() - spec.ms), to: from }, basis: 'last', label: null };
+      }
+      // Days and weeks are whole UTC days, up to the end of the latest request's day: `--last 6w` on logs that end
+      // at 23:59 is 42 days from midnight to midnight, not 23:59 to 23:59 (which splits a day at each end).
+      const to = new Date(Math.floor(data.last.getTime() / DAY_MS) * DAY_MS + DAY_MS);
+      const from = new Date(to.getTime() - spec.ms);
+      return { window: { from, to }, previous: { from: new Date(from.getTime() - spec.ms), to: from }, basis: 'last', label: null };
     }
     case 'range': {
       const window = resolveWindow(spec.since, spec.until, data.last);

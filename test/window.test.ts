@@ -57,11 +57,27 @@ describe('the default window: the last complete week', () => {
 
   it('resolves --last, --since/--until and --all', () => {
     const data = { first: d('2025-03-01T00:00:00Z'), last: d('2025-03-20T12:00:00Z') };
+    // Days and weeks: whole UTC days, ending at the midnight after the latest request's day.
     expect(resolveReportWindow({ kind: 'last', ms: 7 * 86_400_000, text: '7d' }, data)).toMatchObject({
-      window: { from: d('2025-03-13T12:00:00Z'), to: null },
-      previous: { from: d('2025-03-06T12:00:00Z'), to: d('2025-03-13T12:00:00Z') },
+      window: { from: d('2025-03-14T00:00:00Z'), to: d('2025-03-21T00:00:00Z') },
+      previous: { from: d('2025-03-07T00:00:00Z'), to: d('2025-03-14T00:00:00Z') },
       basis: 'last',
     });
+    // The case: logs that end at 23:59 give 42 days from midnight to midnight, not 23:59 to 23:59.
+    const lateLast = { first: d('2025-02-10T00:03:00Z'), last: d('2025-03-23T23:59:00Z') };
+    expect(resolveReportWindow({ kind: 'last', ms: 42 * 86_400_000, text: '6w' }, lateLast)).toMatchObject({
+      window: { from: d('2025-02-10T00:00:00Z'), to: d('2025-03-24T00:00:00Z') },
+      previous: { from: d('2024-12-30T00:00:00Z'), to: d('2025-02-10T00:00:00Z') },
+    });
+    // A request at midnight exactly starts a new day: the window runs to the midnight after it.
+    expect(resolveReportWindow({ kind: 'last', ms: 86_400_000, text: '1d' }, { first: data.first, last: d('2025-03-21T00:00:00Z') }).window)
+      .toEqual({ from: d('2025-03-21T00:00:00Z'), to: d('2025-03-22T00:00:00Z') });
+    // Hours stay exact: back from the latest request, open at the end so that it is included.
+    expect(resolveReportWindow({ kind: 'last', ms: 12 * 3_600_000, text: '12h' }, data)).toMatchObject({
+      window: { from: d('2025-03-20T00:00:00Z'), to: null },
+      previous: { from: d('2025-03-19T12:00:00Z'), to: d('2025-03-20T00:00:00Z') },
+    });
+    expect(resolveReportWindow({ kind: 'last', ms: 36 * 3_600_000, text: '36H' }, data).window.from).toEqual(d('2025-03-19T00:00:00Z'));
     const range = resolveReportWindow({ kind: 'range', since: parseBound('2025-03-10', '--since'), until: parseBound('2025-03-14', '--until') }, data);
     expect(range.window).toEqual({ from: d('2025-03-10T00:00:00Z'), to: d('2025-03-14T00:00:00Z') });
     expect(range.previous).toEqual({ from: d('2025-03-06T00:00:00Z'), to: d('2025-03-10T00:00:00Z') });
@@ -113,9 +129,13 @@ describe('report windows on a log', () => {
 
   it('reports the last days with --last, and everything with --all', async () => {
     const r = await report('--last', '3d');
-    // From 2025-03-16T10:00 (inclusive) to the last request.
-    expect(r.requests.total).toBe(4);
-    expect(r.previous_window).toEqual({ from: '2025-03-13T10:00:00.000Z', to: '2025-03-16T10:00:00.000Z' });
+    // The last request is on Wednesday 03-19: the three whole days 03-17, 03-18 and 03-19.
+    expect(r.window).toEqual({ from: '2025-03-17T00:00:00.000Z', to: '2025-03-20T00:00:00.000Z' });
+    expect(r.requests.total).toBe(inRange('2025-03-17', '2025-03-20'));
+    expect(r.requests.total).toBe(3);
+    expect(r.previous_window).toEqual({ from: '2025-03-14T00:00:00.000Z', to: '2025-03-17T00:00:00.000Z' });
+    // 12h is exact: from 2025-03-18T22:00, so only the last request.
+    expect((await report('--last', '12h')).requests.total).toBe(1);
     expect((await report('--all')).requests.total).toBe(days.length);
     expect((await report('--since', '2025-03-05', '--until', '2025-03-07')).requests.total).toBe(2);
   });
