@@ -33,7 +33,8 @@ export async function loadInputs(db: Database, inputs: string[], options: Common
       summaries.push(s);
       if (!options.quiet) io.stderr(summaryLine(s) + '\n');
     }
-    if (!options.quiet && files.length === 0) io.stderr('no log files found in the inputs\n');
+    // Only when files were named (a folder without logs): `report --db FILE` alone reads the database, no files.
+    if (!options.quiet && inputs.length > 0 && files.length === 0) io.stderr('no log files found in the inputs\n');
     return summaries;
   } finally {
     cleanup();
