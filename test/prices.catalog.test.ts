@@ -184,7 +184,7 @@ describe('price settings from the config and flags', () => {
     ['a bad --week-start', {}, { weekStart: 'x' }, /--week-start "x" is not a day of the week/],
     ['an alert_drop of 10 (not a fraction)', { efficiency: { alert_drop: 10 } }, {}, /c\.json: "efficiency.alert_drop" must be a fraction/],
     ['an unknown efficiency key', { efficiency: { drop: 0.1 } }, {}, /c\.json: "efficiency.drop" is not a known key/],
-    ['tiers without models', { tiers: [{ name: 'a', models: 'x' }] }, {}, /c\.json: "tiers\[0\]\.models" must be an array/],
+    ['tiers with a model that is not a string', { tiers: [{ name: 'a', models: ['x', 5] }] }, {}, /c\.json: "tiers\[0\]\.models" must be an array/],
   ];
   for (const [name, raw, flags, message] of bad) {
     it(`rejects ${name}`, () => {

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
+import { normalizeTiers } from '../routing/tiers.js';
 import { globRegExp, loadUserPrices, normalizeUserPriceRows, type UserPriceRow } from './userPrices.js';
 
 /**
@@ -11,7 +12,7 @@ import { globRegExp, loadUserPrices, normalizeUserPriceRows, type UserPriceRow }
  *   "prices": "prices.csv"            a price file, relative to the config file (or an array of price rows)
  *   "week_start": "monday"            first day of a report week (UTC); --week-start overrides
  *   "efficiency": {"alert_drop": 0.10, "discrepancy": 0.05}
- *   "tiers": [{"name": "medium", "models": ["claude-3-5-haiku*"]}, …]   only name and models are read here
+ *   "tiers": [{"name": "medium", "models": ["claude-3-5-haiku*"]}, …]   parsed by routing/tiers.ts; name and models used
  */
 export type WeekStart = (typeof WEEK_DAYS)[number];
 export const WEEK_DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -89,33 +90,12 @@ function fraction(value: unknown, what: string): number {
 }
 
 /**
- * Tier names and model patterns (`*` = any run of characters, case-insensitive), in order. Takes the array form
- * `[{"name", "models": [...]}]` and the object form `{"medium": {"models": [...]}}` (or `"model": "…"`); other
- * fields of a tier belong to other sections and are left alone.
+ * Tier names and model patterns (`*` = any run of characters, case-insensitive), in order. The tiers are parsed by
+ * routing/tiers.ts, the one parser of "tiers" (so both readers accept and refuse the same config, with the same
+ * messages); only the names and models are used here.
  */
 export function normalizeTierRules(raw: unknown, where: string): TierRule[] {
-  if (raw === undefined) return [];
-  const entries: [string, unknown][] = Array.isArray(raw)
-    ? raw.map((t, i) => {
-        const name = t !== null && typeof t === 'object' ? (t as Record<string, unknown>)['name'] : undefined;
-        if (typeof name !== 'string' || name === '') throw new UsageError(`${where}: "tiers[${i}].name" must be a non-empty string`);
-        return [name, t];
-      })
-    : raw !== null && typeof raw === 'object'
-      ? Object.entries(raw as Record<string, unknown>)
-      : (() => {
-          throw new UsageError(`${where}: "tiers" must be an array of {"name", "models"} or an object of tiers`);
-        })();
-  return entries.map(([name, t], i) => {
-    const field = Array.isArray(raw) ? `tiers[${i}]` : `tiers.${name}`;
-    if (t === null || typeof t !== 'object') throw new UsageError(`${where}: "${field}" must be an object`);
-    const obj = t as Record<string, unknown>;
-    const models = obj['models'] ?? (obj['model'] !== undefined ? [obj['model']] : []);
-    if (!Array.isArray(models) || models.some((m) => typeof m !== 'string' || m === '')) {
-      throw new UsageError(`${where}: "${field}.models" must be an array of model patterns ("gpt-4o-mini*")`);
-    }
-    return { name, patterns: (models as string[]).map(globRegExp) };
-  });
+  return normalizeTiers(raw, where).map((t) => ({ name: t.name, patterns: t.models.map(globRegExp) }));
 }
 
 /** The tier of a model by the config's patterns (tried on the model as logged and without gateway prefix). */

@@ -1,5 +1,7 @@
 import type { Database } from '../db/database.js';
-import { DEFAULT_CLASSIFIER_COST_USD, DEFAULT_RETRY_WINDOW_MS, DEFAULT_TRIVIAL_MAX_CHARS, inferThresholds, inferTiers, tierOfModel } from './policy.js';
+import { inferThresholds, inferTiers } from './infer.js';
+import { DEFAULT_CLASSIFIER_COST_USD, DEFAULT_RETRY_WINDOW_MS, DEFAULT_TRIVIAL_MAX_CHARS } from './policy.js';
+import { tierOfModel } from './tier-match.js';
 
 /**
  * `routecheck init`: a starting routing policy from the models a log shows. Tiers are the model families ordered by

@@ -4,7 +4,10 @@ import { weekOf, weekShift } from '../analyses/weeks.js';
 import type { WeekStart } from '../prices/settings.js';
 import { REPLAY_RUN_TABLE } from '../classify/types.js';
 import { loadLabels, normalizedLowerSql, type LabelsLoad } from './labels.js';
-import { inferTiers, tierOfLabel, tierOfModel, type RoutingFlags, type RoutingPolicy } from './policy.js';
+import type { RoutingFlags } from './flags.js';
+import { inferTiers } from './infer.js';
+import type { RoutingPolicy } from './policy.js';
+import { tierOfLabel, tierOfModel } from './tier-match.js';
 
 /**
  * The per-request routing table both routing sections (deviation, classifier) read, built once per report run:
