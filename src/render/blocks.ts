@@ -27,6 +27,8 @@ export interface Fit {
   /** The column that absorbs the shortage: truncated with `…`, or wrapped when `wrap` is set. */
   flex?: number;
   wrap?: boolean;
+  /** Where a flex cell that does not wrap loses characters: at the end (default), or in the middle (file paths). */
+  cut?: 'end' | 'middle';
   /** Most lines a wrapped cell takes (the last one truncated); default unlimited. */
   maxLines?: number;
   /** Columns [start, end) that may be left out, leftmost first (e.g. the oldest weeks), before `flex` gives way. */

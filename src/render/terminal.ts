@@ -46,6 +46,26 @@ export function cut(line: string, width: number): string {
   return line.length <= width ? line : line.slice(0, Math.max(0, width - 1)) + '…';
 }
 
+/**
+ * Cuts a path to `width` in its middle: the start and the file name stay, since the name's end is what tells
+ * the files of a folder apart (`fixtures/demo/…/2025-03-17.jsonl.gz`). The start is cut back to a `/` when it has
+ * one. Text without a `/`, or whose file name alone does not fit, keeps its first third and its end.
+ */
+export function cutMiddle(line: string, width: number): string {
+  if (line.length <= width) return line;
+  if (width < 3) return cut(line, width);
+  const room = width - 1;
+  const at = line.lastIndexOf('/');
+  if (at >= 0 && line.length - at < room) {
+    const name = line.slice(at);
+    const start = line.slice(0, room - name.length);
+    const slash = start.lastIndexOf('/');
+    return (slash > 0 ? start.slice(0, slash + 1) : start) + '…' + name;
+  }
+  const start = line.slice(0, Math.ceil(room / 3));
+  return start + '…' + line.slice(line.length - (room - start.length));
+}
+
 const lineWidth = (text: string): number => Math.max(0, ...text.split('\n').map((l) => l.length));
 
 function paint(c: ChalkInstance, tone: Tone | undefined, text: string): string {
@@ -81,7 +101,8 @@ export function fitColumns(
   if (flex >= 0 && over > 0) {
     const target = Math.max(8, colWidth(fit!.flex!) - over);
     const narrow = (text: string): string => {
-      if (!fit!.wrap) return text.split('\n').map((l) => cut(l, target)).join('\n');
+      const shorten = fit!.cut === 'middle' ? cutMiddle : cut;
+      if (!fit!.wrap) return text.split('\n').map((l) => shorten(l, target)).join('\n');
       let lines = text.split('\n').flatMap((l) => wrapText(l, target, 0));
       if (fit!.maxLines !== undefined && lines.length > fit!.maxLines) {
         lines = lines.slice(0, fit!.maxLines);

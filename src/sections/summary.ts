@@ -77,7 +77,8 @@ export function summaryParts(report: Report): DocumentPart[] {
             cell(int(i.skipped), i.skipped),
           ]),
           align: ['left', 'left', 'right', 'right', 'right', 'right', 'right'],
-          fit: { flex: 0 },
+          // Files of one folder differ at the end of their names: keep it.
+          fit: { flex: 0, cut: 'middle' },
         },
       ],
     });
