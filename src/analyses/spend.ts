@@ -42,6 +42,11 @@ export type Spend =
   | { available: false; reason: string };
 
 const DAY_MS = 86_400_000;
+/**
+ * DuckDB sums in parallel, so an effect that is zero in exact arithmetic comes back as ±1e-17 or 0 from run to run;
+ * below a billionth of a dollar it is zero (reports and golden files stay the same run after run).
+ */
+const settle = (usd: number): number => (Math.abs(usd) < 1e-9 ? 0 : usd);
 const growth = (a: number | null, b: number | null): number | null => (a !== null && b !== null && a > 0 ? b / a - 1 : null);
 
 /**
@@ -98,8 +103,8 @@ export function toSpend(rows: Pick<FactRows, 'modelWeeks' | 'totals'>, window: {
     request_growth: growth(a.requests, b.requests),
     cost_per_request_growth: growth(a.cost_per_request, b.cost_per_request),
     explained: {
-      price_change: { usd: fx.price_change, share: share(fx.price_change) },
-      version_change: { usd: fx.version_change, share: share(fx.version_change) },
+      price_change: { usd: settle(fx.price_change), share: share(settle(fx.price_change)) },
+      version_change: { usd: settle(fx.version_change), share: share(settle(fx.version_change)) },
     },
   };
 }
