@@ -23,3 +23,8 @@ export function wilson(k: number, n: number, z = 1.959963984540054): [number, nu
   const denom = 1 + z2 / n;
   return [Math.max(0, (centre - spread) / denom), Math.min(1, (centre + spread) / denom)];
 }
+
+/** `now` over `before` − 1 (−0.15: fell 15%); null when either is unknown or there is nothing before to compare with. */
+export function relativeChange(now: number | null, before: number | null | undefined): number | null {
+  return now !== null && before !== null && before !== undefined && before > 0 ? now / before - 1 : null;
+}

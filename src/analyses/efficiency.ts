@@ -4,6 +4,7 @@ import {
 } from '../prices/attribution.js';
 import type { FactRows, PricedModel } from '../prices/costs.js';
 import type { PricingSettings, WeekStart } from '../prices/settings.js';
+import { relativeChange } from '../stats.js';
 import { num } from './runner.js';
 import { addDays, dayLabel } from './weeks.js';
 
@@ -92,8 +93,6 @@ export type Efficiency =
 export const CAUSE_MIN = 0.02;
 
 const tpd = (t: number, c: number): number | null => (c > 0 && t > 0 ? t / c : null);
-const change = (now: number | null, before: number | null | undefined): number | null =>
-  now !== null && before !== null && before !== undefined && before > 0 ? now / before - 1 : null;
 
 /** Pure: the fact rows (costs.ts) and settings → the efficiency result. */
 export function toEfficiency(
@@ -149,7 +148,7 @@ export function toEfficiency(
           tokens: tokens(m.usage),
           cost_usd: m.calls > 0 ? m.cost : null,
           tokens_per_dollar: now,
-          wow_change: before ? change(now, tpdOf(before)) : null,
+          wow_change: before ? relativeChange(now, tpdOf(before)) : null,
         };
       })
       .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model));
@@ -168,7 +167,7 @@ export function toEfficiency(
         tokens: t,
         cost_usd: calls > 0 ? c : null,
         tokens_per_dollar: tpd(t, c),
-        wow_change: change(tpd(t, c), tpd(tb, cb)),
+        wow_change: relativeChange(tpd(t, c), tpd(tb, cb)),
         requests: now.reduce((s, m) => s + m.requests, 0),
       };
     };

@@ -1,23 +1,18 @@
 import type { Row } from '../db/database.js';
 import type { FactRows } from '../prices/costs.js';
-import { toEfficiency, type Efficiency } from './efficiency.js';
-import { toFindings, type Finding, type PriceEvent } from './findings.js';
-import { evaluateGate, GATE_NAMES, normalizeGateThresholds, overallStatus, type Gate, type GateInput, type GateName, type GateStatus } from './gates.js';
+import type { Efficiency } from './efficiency.js';
+import type { PriceEvent } from './findings.js';
+import type { GateStatus } from './gates.js';
 import { num } from './runner.js';
-import { toVersions, type Versions } from './versions.js';
+import type { Versions } from './versions.js';
 
 /**
  * The headline: what a person reads first. Spend and requests of the window against the window before (the week
  * before, by default), the worst tokens-per-dollar drop of a model family, and the health gates (gates.ts).
  *
- * Two sections share this module because sections are built in order but rendered by position:
- * - `headlineSection` is first in SECTIONS and renders at the top; it builds nothing;
- * - `verdictSection` is last: it reads every other section's result from the report, computes `headline`,
- *   `gates` and `findings`, and renders the findings ("what it cost") at the end.
- *
- * Tokens per dollar and version changes compare each week with the week before; the sections see only the
- * window, so a one-week window has no week-over-week change of its own. The verdict re-runs the cost facts
- * (costs.ts) over the window plus the two weeks before it and keeps the weeks that overlap the window.
+ * The pure pieces of the verdict (sections/verdict.ts), which computes `headline`, `gates` and `findings` from the
+ * other sections' results. Tokens per dollar and version changes come from the efficiency and versions sections,
+ * whose weekly series cover the trend weeks, so a one-week window keeps its week-over-week change.
  */
 export interface WindowNumbers {
   requests: number;
@@ -59,11 +54,6 @@ export interface Headline {
 }
 
 const DAY_MS = 86_400_000;
-/** How far back the week-over-week facts reach: the week before the window's first week, whatever the week start. */
-const LOOKBACK_MS = 14 * DAY_MS;
-
-const change = (now: number | null, before: number | null | undefined): number | null =>
-  now !== null && before !== null && before !== undefined && before > 0 ? now / before - 1 : null;
 
 /** Requests, known spend and cost per request of a window, from the cost fact rows. Pure. */
 export function windowNumbers(rows: Pick<FactRows, 'modelWeeks' | 'totals'>): WindowNumbers {

@@ -1,6 +1,5 @@
 import { membersOf, mergeModelWeeks, modelWeekFromRow, spendEffects, type ModelWeek } from '../prices/attribution.js';
 import type { FactRows } from '../prices/costs.js';
-import { num } from './runner.js';
 
 /**
  * Spend vs traffic (the write-up's "bill +47% while traffic −3%"): weekly requests, known spend and cost per

@@ -1,18 +1,12 @@
 import { classifierAnalysis, classifierParams, SCORE_RANGES, type ClassifierInputs, type ClassifierResult } from '../analyses/classifier.js';
 import { num, runAnalysis } from '../analyses/runner.js';
 import { inferThresholds } from '../routing/policy.js';
-import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
+import { cell, heading, warn, type Block, type Cell } from '../render/blocks.js';
 import { int, pct, usd } from '../render/format.js';
 import { cut } from '../render/terminal.js';
 import type { Section } from './section.js';
 
 /** Classifier cost and score jitter: the analysis (analyses/classifier.ts) and its blocks. */
-
-const rate = (x: number | null): Cell => cell(x === null ? '—' : pct(x), x);
-const money = (x: number | null): Cell => (x === null ? cell('unknown', null, 'warn') : cell(usd(x), x));
-const interval = (ci: [number, number] | null): string => (ci ? `95% CI ${pct(ci[0])}–${pct(ci[1])}` : '');
-/** The deviation target the post-mortem names (under 5%). */
-const TARGET = 0.05;
 
 export const classifierSection: Section = {
   name: 'classifier',

@@ -1,4 +1,4 @@
-import { deviationAnalysis, deviationParams, type Deviation, type DeviationExample, type DeviationInputs } from '../analyses/deviation.js';
+import { DEVIATION_TARGET, deviationAnalysis, deviationParams, type Deviation, type DeviationExample, type DeviationInputs } from '../analyses/deviation.js';
 import { runAnalysis } from '../analyses/runner.js';
 import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { int, pct, usd } from '../render/format.js';
@@ -10,8 +10,6 @@ import type { Section } from './section.js';
 const rate = (x: number | null): Cell => cell(x === null ? '—' : pct(x), x);
 const money = (x: number | null): Cell => (x === null ? cell('unknown', null, 'warn') : cell(usd(x), x));
 const interval = (ci: [number, number] | null): string => (ci ? `95% CI ${pct(ci[0])}–${pct(ci[1])}` : '');
-/** The deviation target the post-mortem names (under 5%). */
-const TARGET = 0.05;
 
 export const deviationSection: Section = {
   name: 'deviation',
@@ -40,7 +38,7 @@ export function deviationBlocks(d: Deviation): Block[] {
   } else {
     out.push(info(d.note));
     const rows: Cell[][] = [
-      ['deviation', rate(d.rate), `${interval(d.ci95)}; target under ${pct(TARGET, 0)}`],
+      ['deviation', rate(d.rate), `${interval(d.ci95)}; target under ${pct(DEVIATION_TARGET, 0)}`],
       ['over-routed', rate(d.over_rate), `${int(d.over_routed)} served on a dearer tier than needed`],
       ['under-routed', rate(d.under_rate), `${int(d.under_routed)} served on a cheaper tier than needed`],
       [
@@ -91,7 +89,7 @@ export function deviationBlocks(d: Deviation): Block[] {
       x: d.by_week.map((x) => x.week),
       series: [{ name: 'deviation', values: d.by_week.map((x) => x.rate), low: band.map((b) => b?.[0] ?? null), high: band.map((b) => b?.[1] ?? null) }],
       format: 'pct',
-      threshold: { value: TARGET, label: `target ${pct(TARGET, 0)}` },
+      threshold: { value: DEVIATION_TARGET, label: `target ${pct(DEVIATION_TARGET, 0)}` },
       caption: 'Share of requests routed off their ideal tier (over + under); the band is the 95% Wilson interval of each week.',
     });
   }

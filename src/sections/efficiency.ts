@@ -1,7 +1,7 @@
 import { toEfficiency, type Efficiency, type EfficiencyAlert } from '../analyses/efficiency.js';
 import { weekOverlaps } from '../analyses/headline.js';
 import { cell, fail, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
-import { compact, int, pct, shortOrigin, signedPct, usd, when } from '../render/format.js';
+import { compact, int, pct, shortOrigin, signedPct } from '../render/format.js';
 import type { Section } from './section.js';
 
 /**

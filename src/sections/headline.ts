@@ -1,4 +1,4 @@
-import { cell, heading, info, warn, type Block, type Cell, type Tone } from '../render/blocks.js';
+import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { int, pct, usd, when } from '../render/format.js';
 import type { Report } from '../report/report.js';
 import { isoWeekLabel } from '../window.js';

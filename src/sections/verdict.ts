@@ -5,6 +5,7 @@ import { evaluateGate, GATE_NAMES, overallStatus, type GateInput, type GateName 
 import { cell, heading, info, type Block } from '../render/blocks.js';
 import { usd } from '../render/format.js';
 import type { Report } from '../report/report.js';
+import { relativeChange } from '../stats.js';
 import type { Section, SectionContext } from './section.js';
 
 /**
@@ -98,9 +99,9 @@ export const verdictSection: Section = {
     const headline: Headline = {
       current: now,
       previous: before,
-      request_change: before ? change(now.requests, before.requests) : null,
-      spend_change: before ? change(now.spend_usd, before.spend_usd) : null,
-      cost_per_request_change: before ? change(now.cost_per_request, before.cost_per_request) : null,
+      request_change: before ? relativeChange(now.requests, before.requests) : null,
+      spend_change: before ? relativeChange(now.spend_usd, before.spend_usd) : null,
+      cost_per_request_change: before ? relativeChange(now.cost_per_request, before.cost_per_request) : null,
       tokens_per_dollar: tpd,
       price_events: events,
       status: overallStatus(gates),
@@ -113,8 +114,6 @@ export const verdictSection: Section = {
 };
 
 const DAY_MS = 86_400_000;
-const change = (now: number | null, before: number | null | undefined): number | null =>
-  now !== null && before !== null && before !== undefined && before > 0 ? now / before - 1 : null;
 
 /** The window's length in days: its bounds when both are set, else the span of its requests; null when empty. */
 function windowDays(ctx: SectionContext, totals: Row | undefined): number | null {

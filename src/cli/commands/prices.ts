@@ -4,7 +4,6 @@ import { addOptions, normalizeOptions, type CommonOptions, type RawOptions } fro
 import { UsageError } from '../../errors.js';
 import type { PeriodJson, PriceCheck, PriceShow } from '../../prices/views.js';
 import type { PricePeriod } from '../../prices/catalog.js';
-import type { ModelIdentity } from '../../prices/identity.js';
 
 /** `prices show`'s own flags. */
 export interface ShowFlags {
