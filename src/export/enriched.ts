@@ -99,13 +99,13 @@ export interface ExportContext {
   params: { from: string | null; to: string | null };
   settings: RunSettings;
   effects: RunEffects;
-  /** Runs the classifier replay for the window (the report's replay section), when --classifier is given. */
-  replay?: () => Promise<void>;
+  /** Runs the classifier replay for the window (sections/replay.ts); it does nothing without --classifier. */
+  replay: () => Promise<void>;
 }
 
 export async function buildExportTable(ctx: ExportContext): Promise<ExportPrep> {
   const { db, settings } = ctx;
-  if (ctx.replay) await ctx.replay();
+  await ctx.replay();
   const routing = await prepareRouting(db, ctx.params, { routing: settings.routing, weekStart: settings.pricing.weekStart });
   await preparePricing(db, ctx.params, settings.pricing);
 

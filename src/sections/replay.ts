@@ -4,7 +4,9 @@ import { DEFAULT_TIERS } from '../classify/types.js';
 import type { Block } from '../render/blocks.js';
 import { int } from '../render/format.js';
 import { tierOfLabel, type RoutingPolicy } from '../routing/policy.js';
-import type { Section } from './section.js';
+import type { Database } from '../db/database.js';
+import type { RunSettings } from '../settings.js';
+import type { RunEffects, Section } from './section.js';
 
 /** How the tiers a classifier may answer with are checked: the policy's tiers, else simple/medium/hard. */
 export function tierResolver(policy: Pick<RoutingPolicy, 'tiers'>): { resolveTier: (label: string) => string | null; tierNames: string } {
@@ -28,26 +30,40 @@ export function tierResolver(policy: Pick<RoutingPolicy, 'tiers'>): { resolveTie
 export const replaySection: Section = {
   name: 'replay',
   async build(ctx) {
-    const spec = ctx.settings.classifier;
-    if (spec === null) return {};
-    const tiers = tierResolver(ctx.settings.routing);
-    const classifier = await createClassifier(spec, { embedder: ctx.settings.embedder });
-    const progress = ctx.effects.progress(`replay through ${spec.kind}:`, { minTotal: 500 });
-    let result: ReplayResult;
-    try {
-      result = await replay(ctx.db, classifier, { params: ctx.params, ...tiers, progress: progress.update });
-    } finally {
-      progress.done();
-      await classifier.close?.();
-    }
-    const failed = Object.values(result.errors).reduce((s, n) => s + n, 0);
-    if (failed > 0) ctx.effects.log(`replay: ${int(failed)} inputs got no answer from ${result.classifier} (${describeErrors(result.errors)}); they have no replayed ideal tier`);
-    return { replay: result };
+    const result = await replayWindow(ctx.db, ctx.params, ctx.settings, ctx.effects);
+    return result ? { replay: result } : {};
   },
   blocks(report) {
     return replayBlocks(report.replay);
   },
 };
+
+/**
+ * Replays the window's inputs through the `--classifier` of the settings (null without one). The report's replay
+ * section and `export` both call it: it needs the window, the settings and the effects, nothing of the report.
+ */
+export async function replayWindow(
+  db: Database,
+  params: { from: string | null; to: string | null },
+  settings: Pick<RunSettings, 'classifier' | 'routing' | 'embedder'>,
+  effects: RunEffects,
+): Promise<ReplayResult | null> {
+  const spec = settings.classifier;
+  if (spec === null) return null;
+  const tiers = tierResolver(settings.routing);
+  const classifier = await createClassifier(spec, { embedder: settings.embedder });
+  const progress = effects.progress(`replay through ${spec.kind}:`, { minTotal: 500 });
+  let result: ReplayResult;
+  try {
+    result = await replay(db, classifier, { params, ...tiers, progress: progress.update });
+  } finally {
+    progress.done();
+    await classifier.close?.();
+  }
+  const failed = Object.values(result.errors).reduce((s, n) => s + n, 0);
+  if (failed > 0) effects.log(`replay: ${int(failed)} inputs got no answer from ${result.classifier} (${describeErrors(result.errors)}); they have no replayed ideal tier`);
+  return result;
+}
 
 /** Pure: the replay part of the report → blocks (a heading, a key/value table, a note when inputs failed). */
 export function replayBlocks(r: ReplayResult | undefined): Block[] {

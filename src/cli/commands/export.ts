@@ -3,8 +3,7 @@ import { UsageError } from '../../errors.js';
 import { buildExportTable, dropExportTables } from '../../export/enriched.js';
 import { EXPORT_FORMATS, exportFormatOf, writeExport, type ExportFormat } from '../../export/write.js';
 import { int } from '../../render/format.js';
-import type { Report } from '../../report/report.js';
-import type { RunShared } from '../../sections/section.js';
+import { replayWindow } from '../../sections/replay.js';
 import { resolveReportWindow } from '../../window.js';
 import { runEffects } from '../effects.js';
 import type { Io } from '../io.js';
@@ -42,19 +41,10 @@ export async function exportCommand(
     const { window } = resolveReportWindow(spec, { first: range?.first ?? null, last: range?.last ?? null });
     const params = { from: window.from?.toISOString() ?? null, to: window.to?.toISOString() ?? null };
     const effects = runEffects(io, options);
-    // The replay section reads nothing of the report; it needs only the window and the settings.
-    const replay = options.classifier
-      ? async (): Promise<void> => {
-          const { replaySection } = await import('../../sections/replay.js');
-          const none = { from: null, to: null };
-          await replaySection.build(
-            { db, window, params, previous: null, previousParams: null, trend: none, trendParams: none, settings: options, effects, shared: unused },
-            {} as Report,
-          );
-        }
-      : undefined;
+    // With --classifier, the replayed ideal routes are exported too (the report's replay, on the export window).
+    const replay = async (): Promise<void> => void (await replayWindow(db, params, options, effects));
     try {
-      const prep = await buildExportTable({ db, params, settings: options, effects, ...(replay ? { replay } : {}) });
+      const prep = await buildExportTable({ db, params, settings: options, effects, replay });
       await writeExport(db, out, chosen);
       effects.log(`wrote ${out}: ${int(prep.rows)} requests (${chosen})`);
     } finally {
@@ -63,9 +53,3 @@ export async function exportCommand(
     return 0;
   });
 }
-
-/** The replay section needs no shared preparation; anything that asks for it here is a bug. */
-const unused: RunShared = {
-  routing: () => Promise.reject(new Error('export: the replay section asked for the routing tables')),
-  costs: () => Promise.reject(new Error('export: the replay section asked for cost facts')),
-};
