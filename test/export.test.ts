@@ -94,6 +94,18 @@ describe('export of the demo data', () => {
 });
 
 describe('export options', () => {
+  it('exports the ideal routes a --classifier replay finds, as the report does', async () => {
+    const file = join(tmp(), 'replayed.parquet');
+    // The records' own ideal routes mapped away: every ideal tier must come from the replay.
+    const r = await runCli(['export', 'fixtures/routing/requests.jsonl', '--map', 'ideal=none', '--classifier', 'rules', '--quiet', '--out', file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rows = await query(`SELECT ideal_source, count(*) AS n, count(ideal_tier) AS with_tier FROM read_parquet($f) GROUP BY ALL`, { f: file });
+    const replayed = rows.find((x) => x['ideal_source'] === 'replay');
+    expect(Number(replayed?.['n'])).toBeGreaterThan(0);
+    expect(Number(replayed?.['with_tier'])).toBe(Number(replayed?.['n']));
+    expect(rows.filter((x) => x['ideal_source'] !== 'replay' && x['ideal_source'] !== null)).toEqual([]);
+  });
   it('picks the format from the extension', () => {
     expect(exportFormatOf('a/b.parquet')).toBe('parquet');
     expect(exportFormatOf('x.CSV')).toBe('csv');
