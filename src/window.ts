@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { WEEK_DAYS, type WeekStart } from './prices/settings.js';
 
 /** A bound as the user wrote it: an instant, or a duration back from the end of the data. */
 export type Bound = { kind: 'instant'; at: Date } | { kind: 'ago'; ms: number };
@@ -178,13 +179,12 @@ function weekWindow(from: Date, basis: 'week' | 'last_complete_week'): ReportWin
 }
 
 const DAY = 86_400_000;
-const WEEK_DAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 /** The start (UTC midnight) of the report week holding `d`, for weeks that start on `weekStart`. */
-export function weekFloor(d: Date, weekStart: (typeof WEEK_DAY_NAMES)[number] = 'monday'): Date {
+export function weekFloor(d: Date, weekStart: WeekStart = 'monday'): Date {
   const midnight = Math.floor(d.getTime() / DAY) * DAY;
   const monday0 = (new Date(midnight).getUTCDay() + 6) % 7;
-  const offset = (monday0 - WEEK_DAY_NAMES.indexOf(weekStart) + 7) % 7;
+  const offset = (monday0 - WEEK_DAYS.indexOf(weekStart) + 7) % 7;
   return new Date(midnight - offset * DAY);
 }
 
@@ -197,7 +197,7 @@ export function trendRange(
   window: { from: Date | null; to: Date | null },
   previous: { from: Date | null; to: Date | null } | null,
   weeks: number,
-  weekStart: (typeof WEEK_DAY_NAMES)[number],
+  weekStart: WeekStart,
   dataLast: Date | null,
 ): { from: Date | null; to: Date | null; weeks: number | null } {
   const end = window.to ?? (dataLast ? new Date(dataLast.getTime() + 1) : null);

@@ -73,6 +73,11 @@ export function weekOverlaps(week: string, from: Date | null, to: Date | null): 
   return (from === null || start + 7 * DAY_MS > from.getTime()) && (to === null || start < to.getTime());
 }
 
+/** Is the instant `ts` (ISO text) inside [from, to)? A missing bound is open; a missing time is in no window. */
+export function instantIn(ts: string | null, from: Date | null, to: Date | null): boolean {
+  return ts !== null && (from === null || Date.parse(ts) >= from.getTime()) && (to === null || Date.parse(ts) < to.getTime());
+}
+
 /** Family tokens-per-dollar changes of the weeks that overlap the window, worst first. Pure. */
 export function familyChanges(eff: Efficiency, window: { from: Date | null; to: Date | null }): FamilyChange[] {
   if (!eff.available) return [];
@@ -107,13 +112,11 @@ export function priceEvents(
 ): PriceEvent[] {
   const spendOf = (model: string): number =>
     windowModelWeeks.filter((r) => String(r['model'] ?? '') === model).reduce((s, r) => s + num(r['spend']), 0);
-  const inWindow = (ts: string | null): boolean =>
-    ts !== null && (window.from === null || Date.parse(ts) >= window.from.getTime()) && (window.to === null || Date.parse(ts) < window.to.getTime());
   const extra = (spend: number, p: number): number => (spend * p) / (1 + p);
   const out: PriceEvent[] = [];
   if (versions.available) {
     for (const c of versions.changes) {
-      if (c.unit_price_change === null || !inWindow(c.first_seen)) continue;
+      if (c.unit_price_change === null || !instantIn(c.first_seen, window.from, window.to)) continue;
       const spend = spendOf(c.to);
       out.push({
         kind: 'version_change', family: c.family, model: c.to, from: c.from, since: c.first_seen,

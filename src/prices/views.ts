@@ -1,3 +1,4 @@
+import type { PricePeriod } from './catalog.js';
 import type { ModelIdentity } from './identity.js';
 
 /**
@@ -49,18 +50,8 @@ export interface PriceShow {
   price_file: string | null;
 }
 
-export interface PeriodJson {
-  from: string | null;
-  to: string | null;
-  above_input_tokens: number | null;
-  upto_input_tokens: number | null;
-  input_per_mtok: number;
-  output_per_mtok: number;
-  cached_input_per_mtok: number | null;
-  source: 'user' | 'catalog';
-  origin: string;
-  note: string | null;
-}
+/** A price period (catalog.ts) as JSON: the same fields, its bounds as ISO text. */
+export type PeriodJson = Omit<PricePeriod, 'from' | 'to'> & { from: string | null; to: string | null };
 
 export interface PriceCheck {
   window: { from: string | null; to: string | null };

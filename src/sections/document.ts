@@ -1,4 +1,5 @@
 import { checkIds, type DocumentPart } from '../render/blocks.js';
+import { when } from '../render/format.js';
 import type { Report } from '../report/report.js';
 import { SECTIONS } from './index.js';
 import type { Section } from './section.js';
@@ -24,6 +25,5 @@ export function reportDocument(report: Report, sections: readonly Section[] = SE
 
 /** The HTML page's title. */
 export function reportTitle(report: Pick<Report, 'window'>): string {
-  const when = (t: string | null): string => (t ? t.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC') : '—');
   return `routecheck report ${when(report.window.from)} → ${when(report.window.to)}`;
 }

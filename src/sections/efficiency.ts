@@ -25,7 +25,7 @@ export const efficiencySection: Section = {
     const trend = (await ctx.shared.costs('trend'))!;
     const overTrend = toEfficiency(trend.rows, trend.pricing.models, settings, ctx.window.to);
     if (!overTrend.available) return { efficiency: inWindow };
-    const shown = overTrend.weeks.filter((w) => ctx.trend.from === null || Date.parse(`${w.week}T00:00:00Z`) >= ctx.trend.from.getTime());
+    const shown = overTrend.weeks.filter((w) => weekOverlaps(w.week, ctx.trend.from, ctx.trend.to));
     const efficiency: Efficiency = {
       ...inWindow,
       weeks: shown.map((w) => ({ ...w, in_window: weekOverlaps(w.week, ctx.window.from, ctx.window.to) })),

@@ -1,5 +1,5 @@
 import { toVersions, type Versions } from '../analyses/versions.js';
-import { weekOverlaps } from '../analyses/headline.js';
+import { instantIn, weekOverlaps } from '../analyses/headline.js';
 import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { int, pct, signedPct, when } from '../render/format.js';
 import type { Section } from './section.js';
@@ -14,16 +14,14 @@ export const versionsSection: Section = {
     const versions = toVersions(facts.rows);
     if (!versions.available) return { versions };
     const from = ctx.previous?.from ?? ctx.window.from;
-    const started = (ts: string | null): boolean =>
-      ts !== null && (from === null || Date.parse(ts) >= from.getTime()) && (ctx.window.to === null || Date.parse(ts) < ctx.window.to.getTime());
-    const shown = (week: string): boolean => ctx.trend.from === null || weekOverlaps(week, ctx.trend.from, ctx.trend.to);
+    const shown = (week: string): boolean => weekOverlaps(week, ctx.trend.from, ctx.trend.to);
     return {
       versions: {
         ...versions,
         families: versions.families
           .map((f) => ({ ...f, versions: f.versions.filter((v) => v.weeks.some((w) => shown(w.week))).map((v) => ({ ...v, weeks: v.weeks.filter((w) => shown(w.week)) })) }))
           .filter((f) => f.versions.length > 0),
-        changes: versions.changes.filter((c) => started(c.first_seen)),
+        changes: versions.changes.filter((c) => instantIn(c.first_seen, from, ctx.window.to)),
       },
     };
   },
