@@ -119,9 +119,12 @@ export function sectionContext(
     return () => (made ??= make());
   };
   const routing = once<RoutingRun>(() => prepareRouting(db, params, { routing: settings.routing, weekStart: settings.pricing.weekStart }));
+  const windowCosts = once<CostFacts | null>(() => loadCostFacts(db, params, settings.pricing));
+  const sameRange = trendFactParams.from === params.from && trendFactParams.to === params.to;
   const costs = {
-    window: once<CostFacts | null>(() => loadCostFacts(db, params, settings.pricing)),
-    trend: once<CostFacts | null>(() => loadCostFacts(db, trendFactParams, settings.pricing)),
+    window: windowCosts,
+    // --all: the trend is the whole data, as the window is; its facts are read once.
+    trend: sameRange ? windowCosts : once<CostFacts | null>(() => loadCostFacts(db, trendFactParams, settings.pricing)),
     previous: once<CostFacts | null>(() => (previousParams ? loadCostFacts(db, previousParams, settings.pricing) : Promise.resolve(null))),
   };
   return {

@@ -91,9 +91,10 @@ export const verdictSection: Section = {
     };
     const now = windowNumbers(current.rows);
     const before = previous ? windowNumbers(previous.rows) : null;
+    const inputs = gateInputs(report, tpd);
     const gates = GATE_NAMES.flatMap((name) => {
       const max = thresholds.max[name];
-      return max === null ? [] : [evaluateGate(name, gateInputs(report, tpd)[name], max, thresholds.gate_on)];
+      return max === null ? [] : [evaluateGate(name, inputs[name], max, thresholds.gate_on)];
     });
     const events = eff && report.versions ? priceEvents(report.versions, eff, current.rows.modelWeeks, ctx.window) : [];
     const headline: Headline = {
