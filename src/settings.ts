@@ -109,9 +109,10 @@ export function normalizeRunSettings(raw: RawFlags, config: Config, terminal: { 
   if (pricing.priceFile !== null) readable(pricing.priceFile, raw['prices'] !== undefined ? '--prices' : `${config.file ?? 'config'}: "prices"`);
   const classifier = raw['classifier'] === undefined ? null : parseClassifierSpec(raw['classifier']);
 
+  const window = windowSpec(raw);
   const settings: RunSettings = {
     config,
-    window: windowSpec(raw),
+    window,
     quiet: raw['quiet'] === true,
     debug: raw['debug'] === true,
     color: raw['color'] !== false && !terminal.env['NO_COLOR'] && terminal.isTTY && out === undefined,
@@ -126,8 +127,9 @@ export function normalizeRunSettings(raw: RawFlags, config: Config, terminal: { 
   };
   const db = optionalText(raw['db'], '--db') ?? config.db;
   if (db !== undefined) settings.db = db;
-  if (raw['since'] !== undefined) settings.since = parseBound(String(raw['since']), '--since');
-  if (raw['until'] !== undefined) settings.until = parseBound(String(raw['until']), '--until');
+  // --since/--until exclude the other window flags (windowSpec), so they are the range's bounds.
+  if (window.kind === 'range' && window.since) settings.since = window.since;
+  if (window.kind === 'range' && window.until) settings.until = window.until;
   if (format) settings.format = format;
   if (out !== undefined) settings.out = out;
   if (inputFormat) settings.inputFormat = inputFormat;
