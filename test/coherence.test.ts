@@ -107,6 +107,35 @@ function expectOneStory(r: Report): void {
     }
   }
 
+  // The weekly series (deviation, cache dilution) cover the trend weeks, and the window's week shows the window's figures.
+  const d = r.deviation!;
+  const c = r.cache!;
+  const weeks = [...(d.available ? d.by_week.map((w) => w.week) : []), ...(c.available ? c.by_week.map((w) => w.week) : [])];
+  for (const week of weeks) {
+    if (r.trend_window.from) expect(Date.parse(`${week}T00:00:00Z`)).toBeGreaterThanOrEqual(Date.parse(r.trend_window.from));
+    if (r.trend_window.to) expect(Date.parse(`${week}T00:00:00Z`)).toBeLessThan(Date.parse(r.trend_window.to));
+  }
+  const span = Date.parse(r.window.to) - Date.parse(r.window.from);
+  const oneWeek = r.previous_window !== null && span === 7 * 86_400_000 && /^\d{4}-W\d\d$/.test(r.window_label ?? '');
+  if (oneWeek) {
+    const week = r.window.from.slice(0, 10);
+    if (d.available) {
+      const w = d.by_week.find((x) => x.week === week)!;
+      expect(w.in_window).toBe(true);
+      expect(d.by_week.filter((x) => x.in_window)).toHaveLength(1);
+      expect([w.evaluated, w.rate, w.ci95]).toEqual([d.evaluated, d.rate, d.ci95]);
+    }
+    if (c.available) {
+      const w = c.by_week.find((x) => x.week === week)!;
+      expect([w.requests, w.entries, w.semantic_clusters, w.dilution_factor]).toEqual([c.requests, c.entries, c.semantic_clusters, c.dilution_factor]);
+    }
+  }
+  if (r.trend_window.from === null) {
+    // --all: the weeks partition the window.
+    if (d.available) expect(d.by_week.reduce((s, w) => s + w.evaluated, 0)).toBe(d.evaluated);
+    if (c.available) expect(c.by_week.reduce((s, w) => s + w.requests, 0)).toBe(c.requests);
+  }
+
   // Each price event of the headline is a change the versions section lists, or an alert the efficiency section shows.
   for (const e of r.headline?.price_events ?? []) {
     if (e.kind === 'version_change') {
@@ -142,6 +171,12 @@ describe('gates and findings quote their sections', () => {
     if (!v.available) throw new Error('versions not available');
     expect(v.changes.map((c) => c.to)).toContain('claude-3-5-haiku-20250317');
     expect(weekly.findings!.map((f) => f.id)).toContain('version_change');
+    // Deviation and dilution by week reach back over the trend weeks, not only the window's one week.
+    const d = weekly.deviation!;
+    const c = weekly.cache!;
+    if (!d.available || !c.available) throw new Error('deviation or cache not available');
+    expect(d.by_week.map((w) => w.week)).toEqual(e.weeks.map((w) => w.week));
+    expect(c.by_week.map((w) => w.week)).toEqual(e.weeks.map((w) => w.week));
   });
 
   it('draws the same figures in the table', async () => {

@@ -3,6 +3,8 @@ import type { ClusterSummary } from '../embed/pipeline.js';
 import type { Embedder } from '../embed/types.js';
 import { DEFAULT_TTL_SECONDS, inferTtl, type CacheSettings } from './cache-settings.js';
 import { IN_WINDOW, num, numOrNull, paramsUsedBy, runAnalysis, type Analysis } from './runner.js';
+import { dayLabel, weekOf } from './weeks.js';
+import { plural } from '../words.js';
 
 /**
  * Cache dilution (failure mode #3 of the write-up): the gateway's response-cache key included the model, so
@@ -51,6 +53,19 @@ export interface TopCluster {
 
 export type TtlSource = 'flag' | 'config' | 'inferred' | 'default';
 
+/** One report week of the trend: its keyed requests with an input, and their dilution. */
+export interface CacheWeek {
+  week: string;
+  /** Whether the week overlaps the report window (set by the section). */
+  in_window: boolean;
+  requests: number;
+  entries: number | null;
+  distinct_inputs: number;
+  semantic_clusters: number;
+  dilution_factor: number | null;
+  hit_rate: number | null;
+}
+
 export interface CacheSimulation {
   ttl_seconds: number;
   /** --cache-ttl, the config's cache.ttl_hours, inferred from the log, or the 24 h default. */
@@ -91,6 +106,11 @@ export interface CacheResult {
   lost_savings_requests: number | null;
   lost_savings_unpriced: number | null;
   top_clusters: TopCluster[];
+  /**
+   * Dilution by report week over the trend weeks (the clusters are the window's and the trend's inputs clustered
+   * together, so a cluster keeps its id across weeks); with --all, every week of the data.
+   */
+  by_week: CacheWeek[];
   /** What these logs do not allow, and why. */
   not_computed: string[];
 }
@@ -122,11 +142,28 @@ const WARM_SCOPE = `(CAST($from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($from AS T
   AND (CAST($to AS TIMESTAMPTZ) IS NULL OR ts < CAST($to AS TIMESTAMPTZ))
   AND input IS NOT NULL AND (NOT $keyed OR cache_key IS NOT NULL)`;
 
-/** Distinct raw inputs, numbered; JS reads them, normalizes, embeds and clusters. */
+/**
+ * The trend weeks ($trend_from, $trend_to): the weekly dilution series counts their requests, so their inputs are
+ * clustered with the window's (one clustering, the same cluster ids in every week).
+ */
+const TREND_SCOPE = `(CAST($trend_from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($trend_from AS TIMESTAMPTZ))
+  AND (CAST($trend_to AS TIMESTAMPTZ) IS NULL OR ts < CAST($trend_to AS TIMESTAMPTZ))
+  AND input IS NOT NULL AND (NOT $keyed OR cache_key IS NOT NULL)`;
+
+/** Distinct raw inputs of the window (with its warm-up) and the trend weeks, numbered; JS normalizes, embeds and clusters them. */
 export const TEXTS_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_texts AS
   SELECT CAST(row_number() OVER (ORDER BY input) - 1 AS INTEGER) AS id, input
-  FROM (SELECT DISTINCT input FROM requests WHERE ${WARM_SCOPE})`;
+  FROM (SELECT DISTINCT input FROM requests WHERE (${WARM_SCOPE}) OR (${TREND_SCOPE}))`;
+
+/** Dilution by report week over the trend weeks: entries, distinct contents and clusters among each week's requests. */
+export const WEEKS_SQL = `
+  SELECT ${weekOf('r.ts')} AS week, count(*) AS requests, count(DISTINCT r.cache_key) AS entries,
+    count(DISTINCT m.content) AS contents, count(DISTINCT m.cluster) AS clusters,
+    count(r.cache_hit) AS hit_logged, count(*) FILTER (WHERE r.cache_hit) AS hits
+  FROM (SELECT ts, input, cache_key, cache_hit FROM requests WHERE ${TREND_SCOPE}) r
+  JOIN rc_cache_texts t ON t.input = r.input JOIN rc_cache_map m ON m.id = t.id
+  GROUP BY ALL ORDER BY week`;
 
 export const MAP_CREATE_SQL = `CREATE OR REPLACE TEMP TABLE rc_cache_map (id INTEGER, content VARCHAR, cluster VARCHAR)`;
 export const MAP_INSERT_SQL = `
@@ -249,6 +286,7 @@ export const CACHE_QUERIES = {
     WHERE a.copies > 1 OR (a.copies = 0 AND a.inputs > 1)
     ORDER BY a.lost_usd DESC NULLS LAST, a.copies DESC, a.inputs DESC, a.requests DESC, a.cluster
     LIMIT ${TOP_CLUSTERS}`,
+  weeks: WEEKS_SQL,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -330,6 +368,20 @@ export function toCache(rows: Record<string, Row[]>, meta: CacheMeta): CacheResu
       keys: listOf(r['keys']).slice(0, KEYS_PER_CLUSTER),
       lost_savings_usd: numOrNull(r['lost_usd']),
     })),
+    by_week: (rows['weeks'] ?? []).map((r) => {
+      const weekEntries = meta.keyed ? num(r['entries']) : null;
+      const weekClusters = num(r['clusters']);
+      return {
+        week: dayLabel(r['week']),
+        in_window: true,
+        requests: num(r['requests']),
+        entries: weekEntries,
+        distinct_inputs: num(r['contents']),
+        semantic_clusters: weekClusters,
+        dilution_factor: weekEntries !== null ? ratio(weekEntries, weekClusters) : null,
+        hit_rate: num(r['hit_logged']) > 0 ? num(r['hits']) / num(r['hit_logged']) : null,
+      };
+    }),
     not_computed: notComputed,
   };
 }
@@ -373,6 +425,16 @@ async function resolveTtl(
   return inferred !== null ? { seconds: inferred, source: 'inferred', observedGap } : { seconds: DEFAULT_TTL_SECONDS, source: 'default', observedGap };
 }
 
+/** The inputs to cluster: the window's (with a warm-up of `warm_us` before it) and the trend weeks'. */
+export type ClusterScope = {
+  from: string | null;
+  to: string | null;
+  keyed: boolean;
+  warm_us: bigint;
+  trend_from: string | null;
+  trend_to: string | null;
+};
+
 export interface CacheRun {
   settings: CacheSettings;
   /** Creates the embedder only when the window has inputs to embed (loading a model takes seconds). */
@@ -380,14 +442,22 @@ export interface CacheRun {
   /** Embeds and clusters the window's inputs (embed/pipeline.ts), filling rc_cache_map. */
   cluster: (
     db: Database,
-    scope: { from: string | null; to: string | null; keyed: boolean; warm_us: bigint },
+    scope: ClusterScope,
     embed: { embedder: Embedder; threshold: number },
   ) => Promise<ClusterSummary>;
   log: (message: string) => void;
 }
 
-/** Runs the cache analysis over the window `params`: probe, TTL, clusters, the three replays, then the mapper. */
-export async function runCache(db: Database, params: { from: string | null; to: string | null }, run: CacheRun): Promise<Cache> {
+/**
+ * Runs the cache analysis over the window `params`: probe, TTL, clusters, the three replays, then the mapper; the
+ * weekly series covers `trend` (the window when not given), in report weeks shifted by `weekShift` days.
+ */
+export async function runCache(
+  db: Database,
+  params: { from: string | null; to: string | null },
+  run: CacheRun,
+  trend: { from: string | null; to: string | null; weekShift: number } = { ...params, weekShift: 0 },
+): Promise<Cache> {
   const { settings } = run;
   const ctx = { db, params };
   const probe = (await ctx.db.one(PROBE_SQL, ctx.params)) ?? {};
@@ -401,7 +471,7 @@ export async function runCache(db: Database, params: { from: string | null; to: 
   try {
     const ttl = await resolveTtl(ctx.db, settings, { ...ctx.params, keyed });
     const ttlUs = BigInt(Math.round(ttl.seconds * 1e6));
-    const scope = { ...ctx.params, keyed, warm_us: ttlUs };
+    const scope = { ...ctx.params, keyed, warm_us: ttlUs, trend_from: trend.from, trend_to: trend.to };
     const summary = await run.cluster(ctx.db, scope, { embedder, threshold });
     await ctx.db.run(POP_SQL, paramsUsedBy(POP_SQL, scope));
     for (const key of ['cache_key', 'content', 'cluster'] as const) {
@@ -413,10 +483,10 @@ export async function runCache(db: Database, params: { from: string | null; to: 
       queries: CACHE_QUERIES,
       toResult: (rows) => toCache(rows, { embedder: embedder.id, embedderNote: reason, threshold, ttl, keyed }),
     };
-    const result = await runAnalysis(ctx.db, analysis, {});
+    const result = await runAnalysis(ctx.db, analysis, { trend_from: trend.from, trend_to: trend.to, keyed, week_shift: trend.weekShift });
     run.log(
       `cache: ${summary.contents.toLocaleString('en-US')} distinct inputs (${summary.embedded.toLocaleString('en-US')} embedded, ` +
-        `${summary.cached.toLocaleString('en-US')} from the embedding cache) → ${summary.clusters.toLocaleString('en-US')} clusters ` +
+        `${summary.cached.toLocaleString('en-US')} from the embedding cache) → ${plural(summary.clusters, 'cluster')} ` +
         `with ${embedder.id} at similarity ≥ ${threshold}`,
     );
     return result;

@@ -4,6 +4,7 @@ import { repriced } from '../routing/prepare.js';
 import { iso, num, numOrNull, type Analysis } from './runner.js';
 import { dayLabel } from './weeks.js';
 import { MONTH_DAYS, wilson } from '../stats.js';
+import { plural } from '../words.js';
 
 /**
  * Routing deviation (failure mode #1 of the post-mortem, its health check #1):
@@ -37,6 +38,8 @@ export type IdealSourceName = 'record' | 'labels' | 'replay';
 
 export interface DeviationWeek {
   week: string;
+  /** Whether the week has requests inside the report window (the series covers the trend weeks). */
+  in_window: boolean;
   evaluated: number;
   rate: number | null;
   /** The week's own 95% Wilson interval of `rate`; null when nothing was evaluated. */
@@ -166,8 +169,9 @@ const under = `r.ideal_rank > r.actual_rank`;
 const evaluated = `r.ideal_rank IS NOT NULL AND r.actual_rank IS NOT NULL`;
 const excess = repriced('r.ideal_rank');
 /** Per-request excess (over-routed only) and cost flags; every money query reads this. */
-const MONEY = `(SELECT r.*, CASE WHEN ${over} THEN r.cost_usd - (${excess.expr}) END AS excess
-  FROM rc_routed r ${excess.joins})`;
+const money = (table: string): string => `(SELECT r.*, CASE WHEN ${over} THEN r.cost_usd - (${excess.expr}) END AS excess
+  FROM ${table} r ${excess.joins})`;
+const MONEY = money('rc_routed');
 const LAST_DAYS = `(SELECT max(ts) - INTERVAL 7 DAY FROM rc_routed)`;
 
 export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> {
@@ -195,6 +199,7 @@ export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> 
           coalesce(sum(r.cost_usd) FILTER (WHERE r.is_retry AND r.ts > ${LAST_DAYS}), 0) AS retry_cost_last,
           least(7.0, epoch(max(r.ts) - min(r.ts)) / 86400.0) AS basis_days
         FROM ${MONEY} r`,
+      // By week over the trend weeks (rc_routed_all), so the series reaches back past a one-week window.
       weeks: `
         SELECT r.week, count(*) FILTER (WHERE r.actual_rank IS NOT NULL) AS routed, count(*) FILTER (WHERE ${evaluated}) AS evaluated,
           count(*) FILTER (WHERE ${evaluated} AND ${over}) AS over_routed,
@@ -203,7 +208,7 @@ export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> 
           count(*) FILTER (WHERE ${evaluated} AND ${over} AND r.excess IS NULL) AS excess_unpriced,
           count(*) FILTER (WHERE r.is_retry) AS retries,
           coalesce(sum(r.cost_usd) FILTER (WHERE r.is_retry), 0) AS retry_cost
-        FROM ${MONEY} r GROUP BY r.week ORDER BY r.week`,
+        FROM ${money('rc_routed_all')} r GROUP BY r.week ORDER BY r.week`,
       lengths: `
         SELECT ${bucketCase('r.chars')} AS bucket, count(*) AS requests, count(*) FILTER (WHERE ${evaluated}) AS evaluated,
           count(*) FILTER (WHERE ${evaluated} AND ${over}) AS over_routed,
@@ -340,15 +345,17 @@ export function toDeviation(rows: Record<string, Row[]>, inputs: DeviationInputs
       const n = num(r['evaluated']);
       return {
         week: dayLabel(r['week']),
+        // The section marks the weeks that overlap the window (weekOverlaps, the one rule for that).
+        in_window: true,
         evaluated: n,
         rate: ratio(num(r['over_routed']) + num(r['under_routed']), n),
         // Each week's 95% interval from its own sample: wide when few requests have an ideal route (a label sample).
         ci95: n > 0 ? wilson(num(r['over_routed']) + num(r['under_routed']), n) : null,
         over_rate: ratio(num(r['over_routed']), n),
         under_rate: ratio(num(r['under_routed']), n),
-        // Unknown (null) when every over-routed request of the week is unpriced, never $0.
+        // Unknown (null) when nothing was evaluated or every over-routed request of the week is unpriced, never $0.
         excess_cost_usd:
-          num(r['over_routed']) > 0 && num(r['excess_unpriced']) === num(r['over_routed'])
+          n === 0 || (num(r['over_routed']) > 0 && num(r['excess_unpriced']) === num(r['over_routed']))
             ? null
             : num(r['excess']) * (estimate ? scale(num(r['routed']), n) : 1),
         retries: num(r['retries']),
@@ -488,7 +495,7 @@ function deviationFindings(d: Deviation, restEvaluated: number, inputs: Deviatio
       id: 'under_routing_retries',
       severity: 'warning',
       message:
-        `${d.retries.count.toLocaleString('en-US')} retries on a dearer tier (${d.retries.linked.toLocaleString('en-US')} with retry_of, ` +
+        `${plural(d.retries.count, 'retry', 'retries')} on a dearer tier (${d.retries.linked.toLocaleString('en-US')} with retry_of, ` +
         `${d.retries.detected.toLocaleString('en-US')} found as re-sends within ${d.retries.window_minutes} min) cost $${d.retries.cost_usd.toFixed(2)}: ` +
         'under-routed requests answered badly and sent again',
     });
@@ -507,7 +514,7 @@ function deviationFindings(d: Deviation, restEvaluated: number, inputs: Deviatio
     out.push({
       id: 'unmapped_models',
       severity: 'info',
-      message: `${unmapped.toLocaleString('en-US')} requests ran on models no tier claims (${d.unmapped_models.map((m) => m.model).slice(0, 3).join(', ')}): they are not evaluated; add them to "tiers" if the router sends traffic there`,
+      message: `${plural(unmapped, 'request')} ran on models no tier claims (${d.unmapped_models.map((m) => m.model).slice(0, 3).join(', ')}): they are not evaluated; add them to "tiers" if the router sends traffic there`,
     });
   }
   return out;

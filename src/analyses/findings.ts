@@ -1,5 +1,6 @@
 import type { Report } from '../report/report.js';
 import { perMonth } from '../stats.js';
+import { plural } from '../words.js';
 
 /**
  * "What it cost": the report's findings in dollars per month, largest first, each with the fix the write-up
@@ -63,7 +64,7 @@ export function toFindings(report: Report, events: readonly PriceEvent[], window
   if (d && d.retries.count > 0) {
     out.push({
       id: 'retries',
-      title: `Under-routing: ${int(d.retries.count)} retries on a dearer tier after a weak answer`,
+      title: `Under-routing: ${plural(d.retries.count, 'retry', 'retries')} on a dearer tier after a weak answer`,
       monthly_usd: d.monthly_projection?.retry_cost_usd ?? null,
       window_usd: d.retries.cost_usd,
       fix: 'Send hard prompts (multi-step reasoning, long-form, code) to the strong tier first: a retry pays for the weak answer and then the strong one.',
@@ -101,7 +102,7 @@ export function toFindings(report: Report, events: readonly PriceEvent[], window
     const saves = k.trivial.monthly_savings_usd;
     out.push({
       id: 'classifier',
-      title: `Classifier: ${int(k.calls)} calls at ${usd(k.cost_per_call_usd)}${k.cost_per_call_source === 'default' ? ' (assumed)' : ''} each, ${usd(k.cost_usd)} in the window`,
+      title: `Classifier: ${plural(k.calls, 'call')} at ${usd(k.cost_per_call_usd)}${k.cost_per_call_source === 'default' ? ' (assumed)' : ''} each, ${usd(k.cost_usd)} in the window`,
       monthly_usd: k.monthly_projection_usd,
       window_usd: k.cost_usd,
       fix: `Trivial mode: skip the classifier for inputs under ${k.trivial.max_chars} characters${saves !== null ? ` (saves about ${usd(saves)}/month)` : ''}; a classifier cheaper than the tiers it chooses between is the rest of the fix.`,

@@ -6,6 +6,7 @@ import { int } from '../render/format.js';
 import type { Io } from './io.js';
 import type { CommonOptions } from './options.js';
 import { progressSink, statusLine } from './progress.js';
+import { plural } from '../words.js';
 
 /** Loads every input into the database, printing one summary line per file on stderr (unless --quiet). */
 export async function loadInputs(db: Database, inputs: string[], options: CommonOptions, io: Io): Promise<FileSummary[]> {
@@ -45,5 +46,5 @@ export function summaryLine(s: FileSummary): string {
   const parts = [`${int(s.loaded)} loaded`, `${int(s.rejected)} rejected`];
   if (s.duplicates > 0) parts.push(`${int(s.duplicates)} already loaded`);
   if (s.skipped > 0) parts.push(`${int(s.skipped)} skipped (not LLM calls)`);
-  return `${s.file}: ${s.format}, ${int(s.records)} records: ${parts.join(', ')}`;
+  return `${s.file}: ${s.format}, ${plural(s.records, 'record')}: ${parts.join(', ')}`;
 }

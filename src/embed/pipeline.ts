@@ -1,7 +1,7 @@
 import { listValue } from '@duckdb/node-api';
 import type { Database } from '../db/database.js';
 import { paramsUsedBy } from '../analyses/runner.js';
-import { MAP_CREATE_SQL, MAP_INSERT_SQL, TEXTS_SQL } from '../analyses/cache.js';
+import { MAP_CREATE_SQL, MAP_INSERT_SQL, TEXTS_SQL, type ClusterScope } from '../analyses/cache.js';
 import { embedCachedDetailed } from './cache.js';
 import { clusterVectors } from './cluster.js';
 import { normalizeText, sha256Hex } from './normalize.js';
@@ -32,7 +32,7 @@ export interface ClusterSummary {
  */
 export async function clusterInputs(
   db: Database,
-  params: { from: string | null; to: string | null; keyed: boolean; warm_us: bigint },
+  params: ClusterScope,
   embed: { embedder: Embedder; threshold: number; progress?: ProgressLine },
 ): Promise<ClusterSummary> {
   await db.run(TEXTS_SQL, paramsUsedBy(TEXTS_SQL, params));

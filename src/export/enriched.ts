@@ -114,7 +114,7 @@ export async function buildExportTable(ctx: ExportContext): Promise<ExportPrep> 
   if (withInput > 0) {
     const selected = await createEmbedder(settings.embedder);
     embedder = selected.embedder.id;
-    await clusterInputs(db, { ...ctx.params, keyed: false, warm_us: 0n }, {
+    await clusterInputs(db, { ...ctx.params, keyed: false, warm_us: 0n, trend_from: ctx.params.from, trend_to: ctx.params.to }, {
       embedder: selected.embedder,
       threshold: settings.cache.similarity ?? selected.embedder.defaultThreshold,
       progress: ctx.effects.progress(`export: embedding with ${selected.embedder.id}`),

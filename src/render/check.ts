@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import { int } from './format.js';
 import type { RenderOptions } from './options.js';
+import { plural } from '../words.js';
 
 /** What `routecheck check` prints: a line per gate, GitHub Actions annotations, JUnit XML. Pure. */
 
@@ -33,7 +34,7 @@ export interface CheckView {
 export function renderCheck(view: CheckView, options: RenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const paint = (s: CheckStatus, text: string): string => (s === 'fail' ? c.red.bold(text) : s === 'pass' ? c.green(text) : c.yellow(text));
-  const out = [`routecheck check: ${paint(view.status, view.status.toUpperCase())}, ${view.window}, ${int(view.requests)} requests`];
+  const out = [`routecheck check: ${paint(view.status, view.status.toUpperCase())}, ${view.window}, ${plural(view.requests, 'request')}`];
   if (view.gates.length === 0) out.push('no gate is on (every threshold is off).');
   const label = Math.max(...view.gates.map((g) => g.label.length), 0);
   for (const g of view.gates) {

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { PriceCheck, PriceShow } from '../prices/views.js';
 import { int, pct, shortOrigin, signedPct, truncate, wrap } from './format.js';
 import type { RenderOptions } from './options.js';
+import { plural } from '../words.js';
 
 
 /** Renderers of `routecheck prices show` and `prices check`. Pure. */
@@ -75,12 +76,12 @@ export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string 
   }
   out.push(t.toString());
   if (r.unpriced.requests > 0) {
-    out.push(c.yellow(wrap(`! ${int(r.unpriced.requests)} requests (${pct(r.unpriced.share)}) have no logged cost and no price: ` +
+    out.push(c.yellow(wrap(`! ${plural(r.unpriced.requests, 'request')} (${pct(r.unpriced.share)}) ${r.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price: ` +
       r.unpriced.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ') +
       '. Add them to a price file (--prices FILE).', options.width)));
   }
   for (const d of r.discrepancies) {
-    out.push(c.yellow(wrap(`! ${d.model}: logged cost ${signedPct(d.logged_vs_catalog)} vs the list price since ${d.since} (${int(d.requests)} requests; ${d.price ?? 'catalog'})`, options.width)));
+    out.push(c.yellow(wrap(`! ${d.model}: logged cost ${signedPct(d.logged_vs_catalog)} vs the list price since ${d.since} (${plural(d.requests, 'request')}; ${d.price ?? 'catalog'})`, options.width)));
   }
   if (r.unpriced.requests === 0 && r.discrepancies.length === 0) out.push('every request is priced and logged costs match the list prices.');
   return out.join('\n') + '\n';

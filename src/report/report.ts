@@ -118,7 +118,7 @@ export function sectionContext(
     let made: Promise<T> | null = null;
     return () => (made ??= make());
   };
-  const routing = once<RoutingRun>(() => prepareRouting(db, params, { routing: settings.routing, weekStart: settings.pricing.weekStart }));
+  const routing = once<RoutingRun>(() => prepareRouting(db, params, { routing: settings.routing, weekStart: settings.pricing.weekStart }, trendParams));
   const windowCosts = once<CostFacts | null>(() => loadCostFacts(db, params, settings.pricing));
   const sameRange = trendFactParams.from === params.from && trendFactParams.to === params.to;
   const costs = {

@@ -14,9 +14,11 @@ import { tierOfLabel, tierOfModel } from './tier-match.js';
  *
  *   rc_route_tier(kind, label, rank)   'model' → tier of a served model; 'label' → tier an ideal/route/answer names
  *   rc_labels(…)                       the --labels rows (labels.ts)
- *   rc_routed(…)                       one row per request in the window: actual and ideal tier ranks, where the
- *                                      ideal came from, the normalized-input key, the retry flag
- *   rc_tier_price(week, rank, …)       each tier's per-token input and output price as the log itself shows it
+ *   rc_routed_all(…)                   one row per request of the trend weeks: actual and ideal tier ranks, where the
+ *                                      ideal came from, the normalized-input key, the retry flag, in_window
+ *   rc_routed                          a view: the rows of rc_routed_all in the window (what the sections read)
+ *   rc_tier_price(week, rank, …)       each tier's per-token input and output price as the log itself shows it,
+ *                                      per trend week and over the window (week NULL)
  *
  * JS maps only the distinct model and label strings to tiers (the policy's matching rules live in one place,
  * policy.ts); every per-request step is SQL.
@@ -28,9 +30,11 @@ export interface RoutingRun {
   replayAvailable: boolean;
 }
 
-/** The window, reaching back one retry window before its start so that a retry's original is seen. */
-const LOOKBACK_WINDOW = `(CAST($from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($from AS TIMESTAMPTZ) - to_milliseconds(CAST($window_ms AS BIGINT)))
-  AND (CAST($to AS TIMESTAMPTZ) IS NULL OR ts < CAST($to AS TIMESTAMPTZ))`;
+/** The range (trend weeks), reaching back one retry window before its start so that a retry's original is seen. */
+const LOOKBACK_RANGE = `(CAST($range_from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($range_from AS TIMESTAMPTZ) - to_milliseconds(CAST($window_ms AS BIGINT)))
+  AND (CAST($range_to AS TIMESTAMPTZ) IS NULL OR ts < CAST($range_to AS TIMESTAMPTZ))`;
+const IN = (from: string, to: string): string =>
+  `(CAST(${from} AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST(${from} AS TIMESTAMPTZ)) AND (CAST(${to} AS TIMESTAMPTZ) IS NULL OR r.ts < CAST(${to} AS TIMESTAMPTZ))`;
 
 
 export interface RoutingSettings {
@@ -39,11 +43,14 @@ export interface RoutingSettings {
   weekStart: WeekStart;
 }
 
+type Range = { from: string | null; to: string | null };
+
 /**
- * Builds the routing tables for the window. The report builds them once per run and hands the same promise to
- * both routing sections (report.ts); a second call rebuilds them.
+ * Builds the routing tables for the window and, for the deviation's weekly series, the trend weeks around it
+ * (`range`, which contains the window; the window itself when not given). The report builds them once per run and
+ * hands the same promise to both routing sections (report.ts); a second call rebuilds them.
  */
-export async function prepareRouting(db: Database, window: { from: string | null; to: string | null }, settings: RoutingSettings): Promise<RoutingRun> {
+export async function prepareRouting(db: Database, window: Range, settings: RoutingSettings, range: Range = window): Promise<RoutingRun> {
   const ctx = { db, params: window };
   let policy = settings.routing;
   if (policy.tiers.length === 0) {
@@ -81,18 +88,19 @@ export async function prepareRouting(db: Database, window: { from: string | null
     : `(SELECT NULL::VARCHAR AS input, NULL::VARCHAR AS tier WHERE false)`;
 
   const windowMs = Math.round(policy.retries.windowMs);
-  const params = { from: ctx.params.from, to: ctx.params.to, week_shift: weekShift(settings.weekStart), window_ms: windowMs };
-  await db.run(`DROP TABLE IF EXISTS rc_routed_base; DROP TABLE IF EXISTS rc_routed; DROP TABLE IF EXISTS rc_input_key`);
+  const lookback = { range_from: range.from, range_to: range.to, window_ms: windowMs };
+  const params = { ...lookback, from: ctx.params.from, to: ctx.params.to, week_shift: weekShift(settings.weekStart) };
+  await db.run(`DROP VIEW IF EXISTS rc_routed; DROP TABLE IF EXISTS rc_routed_base; DROP TABLE IF EXISTS rc_routed_all; DROP TABLE IF EXISTS rc_input_key`);
   // Inputs repeat (greetings, popular questions): normalize each distinct text once.
   await db.run(
     `CREATE TEMP TABLE rc_input_key AS
      SELECT input, hash(${normalizedLowerSql('t')}) AS norm_key
-     FROM (SELECT input, lower(input) AS t FROM (SELECT DISTINCT input FROM requests WHERE input IS NOT NULL AND ${LOOKBACK_WINDOW}))`,
-    { from: params.from, to: params.to, window_ms: windowMs },
+     FROM (SELECT input, lower(input) AS t FROM (SELECT DISTINCT input FROM requests WHERE input IS NOT NULL AND ${LOOKBACK_RANGE}))`,
+    lookback,
   );
   await db.run(
     `CREATE TEMP TABLE rc_routed_base AS
-     SELECT r.record_key, r.ts, ${weekOf('r.ts')} AS week, (CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ)) AS in_window,
+     SELECT r.record_key, r.ts, ${weekOf('r.ts')} AS week, ${IN('$from', '$to')} AS in_window, ${IN('$range_from', '$range_to')} AS in_range,
        r.request_id, r.session_id, k.norm_key, CASE WHEN r.session_id IS NOT NULL AND k.norm_key IS NOT NULL THEN hash(r.session_id, k.norm_key) END AS resend_key,
        length(r.input) AS chars, r.model, r.route, r.score, r.cost_usd, r.input_tokens, r.output_tokens,
        r.retry_of,
@@ -103,7 +111,7 @@ export async function prepareRouting(db: Database, window: { from: string | null
             WHEN rpt.rank IS NOT NULL THEN 'replay' END AS ideal_source,
        CASE WHEN it.rank IS NOT NULL THEN r.ideal WHEN lid.rank IS NOT NULL THEN lid.ideal WHEN lin.rank IS NOT NULL THEN lin.ideal
             WHEN rpt.rank IS NOT NULL THEN rp.tier ELSE r.ideal END AS ideal_label
-     FROM (SELECT * FROM requests WHERE ${LOOKBACK_WINDOW}) r
+     FROM (SELECT * FROM requests WHERE ${LOOKBACK_RANGE}) r
      LEFT JOIN rc_input_key k ON k.input = r.input
      LEFT JOIN rc_route_tier mt ON mt.kind = 'model' AND mt.label = r.model
      LEFT JOIN rc_route_tier rt ON rt.kind = 'label' AND rt.label = r.route
@@ -119,24 +127,25 @@ export async function prepareRouting(db: Database, window: { from: string | null
   // A retry: it says so (retry_of), or the same session sent the same normalized input within the window
   // before, on a cheaper tier (the cheap answer was not good enough).
   await db.run(
-    `CREATE TEMP TABLE rc_routed AS
-     SELECT b.* EXCLUDE (in_window, resend_key), (b.retry_of IS NOT NULL OR u.record_key IS NOT NULL) AS is_retry
+    `CREATE TEMP TABLE rc_routed_all AS
+     SELECT b.* EXCLUDE (in_range, resend_key), (b.retry_of IS NOT NULL OR u.record_key IS NOT NULL) AS is_retry
      FROM rc_routed_base b
      LEFT JOIN (
        SELECT DISTINCT b.record_key FROM rc_routed_base b JOIN rc_routed_base p ON p.resend_key = b.resend_key
-       WHERE b.in_window AND b.retry_of IS NULL AND p.ts < b.ts AND b.ts <= p.ts + to_milliseconds(CAST($window_ms AS BIGINT))
+       WHERE b.in_range AND b.retry_of IS NULL AND p.ts < b.ts AND b.ts <= p.ts + to_milliseconds(CAST($window_ms AS BIGINT))
          AND b.actual_rank > p.actual_rank
      ) u ON u.record_key = b.record_key
-     WHERE b.in_window`,
+     WHERE b.in_range`,
     { window_ms: windowMs },
   );
   await db.run(`DROP TABLE rc_routed_base; DROP TABLE rc_input_key`);
+  await db.run(`CREATE TEMP VIEW rc_routed AS SELECT * EXCLUDE (in_window) FROM rc_routed_all WHERE in_window`);
   await buildTierPrices(db);
   return { policy, labels, replayAvailable };
 }
 
 /**
- * Each tier's unit prices as the log shows them, per week and over the window (week NULL): USD per input and per
+ * Each tier's unit prices as the log shows them, per trend week and over the window (week NULL): USD per input and per
  * output token fitted by least squares (no intercept) to the logged costs of the tier's priced, uncached calls.
  * Exact when the log's costs are tokens × list price; where the fit is degenerate (too few calls, every call with
  * the same input/output mix, a negative price) the tier's median cost per token stands for both.
@@ -145,14 +154,18 @@ async function buildTierPrices(db: Database): Promise<void> {
   await db.run(`DROP TABLE IF EXISTS rc_tier_price`);
   await db.run(`CREATE TEMP TABLE rc_tier_price AS
     WITH calls AS (
-      SELECT week, actual_rank AS rank, CAST(input_tokens AS DOUBLE) AS x, CAST(output_tokens AS DOUBLE) AS y, cost_usd AS c
-      FROM rc_routed
+      SELECT week, in_window, actual_rank AS rank, CAST(input_tokens AS DOUBLE) AS x, CAST(output_tokens AS DOUBLE) AS y, cost_usd AS c
+      FROM rc_routed_all
       WHERE cost_usd > 0 AND actual_rank IS NOT NULL AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
         AND input_tokens + output_tokens > 0
+    ), grouped AS (
+      SELECT week, rank, x, y, c FROM calls
+      UNION ALL
+      SELECT NULL AS week, rank, x, y, c FROM calls WHERE in_window
     ), sums AS (
       SELECT week, rank, count(*) AS n, sum(x * x) AS sxx, sum(x * y) AS sxy, sum(y * y) AS syy, sum(x * c) AS sxc,
         sum(y * c) AS syc, median(c / (x + y)) AS per_token
-      FROM calls GROUP BY GROUPING SETS ((week, rank), (rank))
+      FROM grouped GROUP BY week, rank
     ), fit AS (
       SELECT *, sxx * syy - sxy * sxy AS det FROM sums
     ), solved AS (

@@ -1,9 +1,12 @@
-import { DILUTION_WARNING, runCache, type Cache, type TtlSource } from '../analyses/cache.js';
+import { DILUTION_WARNING, runCache, type Cache, type CacheResult, type TtlSource } from '../analyses/cache.js';
 import { clusterInputs } from '../embed/pipeline.js';
 import { createEmbedder } from '../embed/select.js';
 import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { duration, int, pct, usd } from '../render/format.js';
 import type { Section } from './section.js';
+import { weekOverlaps } from '../analyses/headline.js';
+import { weekShift } from '../analyses/weeks.js';
+import { plural } from '../words.js';
 
 /**
  * Cache dilution: the analysis (analyses/cache.ts, with the embed-and-cluster pipeline of embed/pipeline.ts) and
@@ -12,14 +15,20 @@ import type { Section } from './section.js';
 export const cacheSection: Section = {
   name: 'cache',
   async build(ctx) {
-    const cache = await runCache(ctx.db, ctx.params, {
-      settings: ctx.settings.cache,
-      embedder: () => createEmbedder(ctx.settings.embedder),
-      cluster: (db, scope, embed) =>
-        clusterInputs(db, scope, { ...embed, progress: ctx.effects.progress(`cache: embedding with ${embed.embedder.id}`) }),
-      log: ctx.effects.log,
-    });
-    return { cache };
+    const cache = await runCache(
+      ctx.db,
+      ctx.params,
+      {
+        settings: ctx.settings.cache,
+        embedder: () => createEmbedder(ctx.settings.embedder),
+        cluster: (db, scope, embed) =>
+          clusterInputs(db, scope, { ...embed, progress: ctx.effects.progress(`cache: embedding with ${embed.embedder.id}`) }),
+        log: ctx.effects.log,
+      },
+      { ...ctx.trendParams, weekShift: weekShift(ctx.settings.pricing.weekStart) },
+    );
+    if (!cache.available) return { cache };
+    return { cache: { ...cache, by_week: cache.by_week.map((w) => ({ ...w, in_window: weekOverlaps(w.week, ctx.window.from, ctx.window.to) })) } };
   },
   blocks(report) {
     return report.cache ? cacheBlocks(report.cache) : [];
@@ -49,7 +58,7 @@ export function cacheBlocks(cache: Cache): Block[] {
   const s = cache.simulated;
   blocks.push(
     info(`clusters: ${cache.embedder} at cosine similarity ≥ ${cache.threshold} (${cache.embedder_note})`),
-    info(`replay TTL ${duration(s.ttl_seconds)} (${TTL_SOURCE[s.ttl_source]}); ${int(cache.requests)} requests analysed`),
+    info(`replay TTL ${duration(s.ttl_seconds)} (${TTL_SOURCE[s.ttl_source]}); ${plural(cache.requests, 'request')} analysed`),
   );
 
   const rows: Cell[][] = [];
@@ -70,7 +79,7 @@ export function cacheBlocks(cache: Cache): Block[] {
     rows.push([
       'cache key includes the model',
       cell(cache.key_includes_model ? 'yes' : 'no', cache.key_includes_model, cache.key_includes_model ? 'fail' : 'ok'),
-      `${pct(cache.key_includes_model_share)} of ${int(cache.key_includes_model_clusters ?? 0)} clusters served by 2+ models`,
+      `${pct(cache.key_includes_model_share)} of ${plural(cache.key_includes_model_clusters ?? 0, 'cluster')} served by 2+ models`,
     ]);
   }
   rows.push(['hit rate, logged', rate(cache.hit_rate), '']);
@@ -112,6 +121,46 @@ export function cacheBlocks(cache: Cache): Block[] {
       fit: { flex: 4, wrap: true, maxLines: 2 },
     });
   }
+  blocks.push(...cacheWeekBlocks(cache));
   for (const note of cache.not_computed) blocks.push(warn(`not computed: ${note}`));
   return blocks;
+}
+
+/** Dilution by week over the trend weeks: a table, and a chart with the 1.2 warning line when there are 2+ weeks. */
+function cacheWeekBlocks(cache: CacheResult): Block[] {
+  const weeks = cache.by_week;
+  if (weeks.length === 0) return [];
+  const keyed = cache.entries !== null;
+  const factor = (x: number | null): Cell =>
+    x === null ? cell('—', null) : cell(x.toFixed(2), x, x > DILUTION_WARNING ? 'fail' : undefined);
+  const out: Block[] = [
+    {
+      kind: 'table',
+      id: 'cache-weeks',
+      head: ['week', 'requests', ...(keyed ? ['entries'] : []), 'distinct inputs', 'clusters', ...(keyed ? ['dilution'] : []), 'hit rate'],
+      columns: ['week', 'requests', ...(keyed ? ['entries'] : []), 'distinct_inputs', 'semantic_clusters', ...(keyed ? ['dilution_factor'] : []), 'hit_rate'],
+      rows: weeks.map((w) => [
+        w.week,
+        cell(int(w.requests), w.requests),
+        ...(keyed ? [cell(int(w.entries ?? 0), w.entries)] : []),
+        cell(int(w.distinct_inputs), w.distinct_inputs),
+        cell(int(w.semantic_clusters), w.semantic_clusters),
+        ...(keyed ? [factor(w.dilution_factor)] : []),
+        rate(w.hit_rate),
+      ]),
+    },
+  ];
+  if (keyed && weeks.length >= 2) {
+    out.push({
+      kind: 'chart',
+      id: 'cache-weeks',
+      title: 'Cache dilution, weekly (cache entries per semantic cluster)',
+      x: weeks.map((w) => w.week),
+      series: [{ name: 'dilution', values: weeks.map((w) => w.dilution_factor) }],
+      format: 'number',
+      threshold: { value: DILUTION_WARNING, label: `warning ${DILUTION_WARNING}` },
+      caption: 'Each week counts its own requests: distinct cache keys over the semantic clusters of their inputs (1.0 ideal).',
+    });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import { cell, heading, warn, type Block, type Cell } from '../render/blocks.js'
 import { int, pct, usd } from '../render/format.js';
 import { cut } from '../render/terminal.js';
 import type { Section } from './section.js';
+import { plural } from '../words.js';
 
 /** Classifier cost and score jitter: the analysis (analyses/classifier.ts) and its blocks. */
 
@@ -49,12 +50,12 @@ export function classifierBlocks(k: ClassifierResult): Block[] {
       'current volume',
       k.daily_calls === null
         ? cell('less than a day of data', null)
-        : cell(`${int(k.daily_calls)} calls a day → ${k.monthly_projection_usd === null ? 'unknown' : usd(k.monthly_projection_usd)} / month`, k.monthly_projection_usd),
+        : cell(`${plural(k.daily_calls, 'call')} a day → ${k.monthly_projection_usd === null ? 'unknown' : usd(k.monthly_projection_usd)} / month`, k.monthly_projection_usd),
     ],
     [
       `trivial (< ${t.max_chars} chars)`,
       cell(
-        `${int(t.requests)} requests → ${t.tier ?? 'the cheapest tier'}: saves ${usd(t.classifier_savings_usd)} in calls` +
+        `${plural(t.requests, 'request')} → ${t.tier ?? 'the cheapest tier'}: saves ${usd(t.classifier_savings_usd)} in calls` +
           (t.routing_savings_usd !== null ? ` + ${usd(t.routing_savings_usd)} over-routing = ${usd(t.savings_usd!)}` : '') +
           (t.monthly_savings_usd !== null ? ` (${usd(t.monthly_savings_usd)} / month)` : ''),
         t.savings_usd,

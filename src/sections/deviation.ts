@@ -1,9 +1,11 @@
 import { DEVIATION_TARGET, deviationAnalysis, deviationParams, type Deviation, type DeviationExample, type DeviationInputs } from '../analyses/deviation.js';
 import { runAnalysis } from '../analyses/runner.js';
+import { weekOverlaps } from '../analyses/headline.js';
 import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { int, pct, usd } from '../render/format.js';
 import { cut } from '../render/terminal.js';
 import type { Section } from './section.js';
+import { plural } from '../words.js';
 
 /** Routing deviation: the analysis (analyses/deviation.ts) and its blocks. Unknown money is `unknown`, never $0. */
 
@@ -24,7 +26,8 @@ export const deviationSection: Section = {
       trivialTier: p.trivial.tier,
     };
     const result = await runAnalysis(ctx.db, deviationAnalysis(inputs), deviationParams(inputs));
-    return { deviation: { ...result, labels: run.labels, replay_available: run.replayAvailable } };
+    const by_week = result.by_week.map((w) => ({ ...w, in_window: weekOverlaps(w.week, ctx.window.from, ctx.window.to) }));
+    return { deviation: { ...result, by_week, labels: run.labels, replay_available: run.replayAvailable } };
   },
   blocks(report) {
     return report.deviation ? deviationBlocks(report.deviation) : [];
@@ -63,7 +66,7 @@ export function deviationBlocks(d: Deviation): Block[] {
     const l = d.labels;
     const bad = l.bad.reduce((s, b) => s + b.count, 0);
     out.push(info(
-      `labels ${l.file}: ${int(l.rows)} rows, ${int(l.usable)} used (${int(l.by_request_id)} by request_id, ${int(l.by_input)} by input)` +
+      `labels ${l.file}: ${plural(l.rows, 'row')}, ${int(l.usable)} used (${int(l.by_request_id)} by request_id, ${int(l.by_input)} by input)` +
         (l.unmatched > 0 ? `, ${int(l.unmatched)} match no logged request` : '') +
         (bad > 0 ? `; ${int(bad)} bad: ${l.bad.map((b) => `${b.reason} (${int(b.count)})`).join(', ')}` : ''),
     ));
@@ -81,6 +84,9 @@ export function deviationBlocks(d: Deviation): Block[] {
         cell(int(x.retries), x.retries), cell(usd(x.retry_cost_usd), x.retry_cost_usd),
       ]),
     });
+    if (d.replay_available && d.by_week.some((x) => !x.in_window)) {
+      out.push(info('weeks outside the window have ideal routes from records and labels only: the classifier replay covers the window.'));
+    }
     const band = d.by_week.map((x) => x.ci95);
     out.push({
       kind: 'chart',

@@ -3,6 +3,7 @@ import { weekOverlaps } from '../analyses/headline.js';
 import { cell, fail, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { compact, int, pct, shortOrigin, signedPct } from '../render/format.js';
 import type { Section } from './section.js';
+import { plural } from '../words.js';
 
 /**
  * Tokens per dollar: the analysis (analyses/efficiency.ts) over the trend weeks, and its blocks.
@@ -17,7 +18,7 @@ export const efficiencySection: Section = {
     const u = inWindow.unpriced;
     if (u.requests > 0) {
       const names = u.models.map((m) => m.model || '(no model)').slice(0, 5).join(', ');
-      ctx.effects.log(`warning: ${u.requests.toLocaleString('en-US')} requests (${(u.share * 100).toFixed(1)}%) have no logged cost and no price: ${names} — ${unpricedAdvice(u.models)}`);
+      ctx.effects.log(`warning: ${plural(u.requests, 'request')} (${(u.share * 100).toFixed(1)}%) ${u.requests === 1 ? 'has' : 'have'} no logged cost and no price: ${names} — ${unpricedAdvice(u.models)}`);
     }
     if (!inWindow.available) return { efficiency: inWindow };
     // The weekly series comes from the trend weeks (and the week before them, for the first one's change), so a
@@ -144,14 +145,14 @@ export function efficiencyBlocks(e: Efficiency): Block[] {
     for (const a of e.alerts) out.push(fail(alertText(a).replace(/^! /, '')));
     for (const d of e.discrepancies) {
       out.push(warn(`logged cost vs list price: ${d.model} ${signedPct(d.logged_vs_catalog)} since ${d.since}` +
-        ` (${int(d.requests)} requests; list price from ${d.price ? shortOrigin(d.price) : 'the catalog'})`));
+        ` (${plural(d.requests, 'request')}; list price from ${d.price ? shortOrigin(d.price) : 'the catalog'})`));
     }
   }
   const u = e.unpriced;
   if (u.requests > 0) {
     const models = u.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ');
-    out.push(warn(`${int(u.requests)} requests (${pct(u.share)}) have no logged cost and no price — their spend is unknown` +
-      ` and in no total: ${models}. Add them to a price file (--prices FILE).`));
+    out.push(warn(`${plural(u.requests, 'request')} (${pct(u.share)}) ${u.requests === 1 ? 'has' : 'have'} no logged cost and no price — their spend is unknown` +
+      ` and in no total: ${models}. To fix: ${unpricedAdvice(u.models)}.`));
   }
   const bySource = { user: 0, catalog: 0, none: 0 };
   for (const p of e.prices) bySource[p.source ?? 'none']++;

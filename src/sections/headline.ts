@@ -5,6 +5,7 @@ import { isoWeekLabel } from '../window.js';
 import { trendTable } from './history.js';
 import { GATE_LABELS, gateThreshold, gateValue, statusTone, windowName } from './gate-text.js';
 import type { Section } from './section.js';
+import { plural } from '../words.js';
 
 /**
  * The headline: what a person reads first. It is first in SECTIONS and drawn at the top, but builds nothing:
@@ -53,7 +54,7 @@ export function headlineBlocks(report: Report): Block[] {
   if (!p) out.push(info('no previous window to compare with (the data holds no complete week, or --all).'));
   else if (p.requests === 0) out.push(info('the previous window holds no requests: nothing to compare with.'));
   if (h.current.unpriced_requests > 0) {
-    out.push(warn(`${int(h.current.unpriced_requests)} requests have no logged cost and no price: they are not in the spend.`));
+    out.push(warn(`${plural(h.current.unpriced_requests, 'request has', 'requests have')} no logged cost and no price: they are not in the spend.`));
   }
   const gates = report.gates ?? [];
   if (gates.length > 0) {

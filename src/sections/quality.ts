@@ -2,6 +2,8 @@ import { toQuality } from '../analyses/quality.js';
 import { cell, heading, info, warn, type Block } from '../render/blocks.js';
 import { int, pct } from '../render/format.js';
 import type { Report } from '../report/report.js';
+import { unpricedAdvice } from './efficiency.js';
+import { plural } from '../words.js';
 import type { Section } from './section.js';
 
 /** Data quality's "prices and tiers" part: what the money and deviation figures could not use. */
@@ -20,7 +22,7 @@ export function qualityBlocks(report: Report): Block[] {
   if (!q) return [];
   const out: Block[] = [];
   if (q.unpriced && q.unpriced.requests > 0) {
-    out.push(warn(`${int(q.unpriced.requests)} requests (${pct(q.unpriced.share)}) have no logged cost and no price: add their models to a price file (--prices).`));
+    out.push(warn(`${plural(q.unpriced.requests, 'request')} (${pct(q.unpriced.share)}) ${q.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price: ${unpricedAdvice(q.unpriced.models)}.`));
     out.push({
       kind: 'table',
       id: 'unpriced-models',

@@ -7,6 +7,7 @@ import { tierOfLabel, type RoutingPolicy } from '../routing/policy.js';
 import type { Database } from '../db/database.js';
 import type { RunSettings } from '../settings.js';
 import type { RunEffects, Section } from './section.js';
+import { plural } from '../words.js';
 
 /** How the tiers a classifier may answer with are checked: the policy's tiers, else simple/medium/hard. */
 export function tierResolver(policy: Pick<RoutingPolicy, 'tiers'>): { resolveTier: (label: string) => string | null; tierNames: string } {
@@ -61,7 +62,7 @@ export async function replayWindow(
     await classifier.close?.();
   }
   const failed = Object.values(result.errors).reduce((s, n) => s + n, 0);
-  if (failed > 0) effects.log(`replay: ${int(failed)} inputs got no answer from ${result.classifier} (${describeErrors(result.errors)}); they have no replayed ideal tier`);
+  if (failed > 0) effects.log(`replay: ${plural(failed, 'input')} got no answer from ${result.classifier} (${describeErrors(result.errors)}); they have no replayed ideal tier`);
   return result;
 }
 
@@ -92,7 +93,7 @@ export function replayBlocks(r: ReplayResult | undefined): Block[] {
     blocks.push({
       kind: 'note',
       level: 'warn',
-      text: `${int(failed)} inputs got no answer (${describeErrors(r.errors)}): they have no replayed ideal tier, and the next run asks again. First error: ${r.error_examples[0] ?? '—'}`,
+      text: `${plural(failed, 'input')} got no answer (${describeErrors(r.errors)}): they have no replayed ideal tier, and the next run asks again. First error: ${r.error_examples[0] ?? '—'}`,
     });
   }
   return blocks;

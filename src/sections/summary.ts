@@ -1,6 +1,7 @@
 import { cell, fail, heading, info, warn, type Block, type DocumentPart } from '../render/blocks.js';
 import { int, pct, usd, when } from '../render/format.js';
 import type { Report } from '../report/report.js';
+import { plural } from '../words.js';
 
 /** The report's title, its summary (requests, inputs) and the rejected-records part of data quality, as blocks. */
 
@@ -30,7 +31,7 @@ export function summaryParts(report: Report): DocumentPart[] {
     },
   ];
   if (r.without_cost > 0) {
-    summary.push(warn(`${int(r.without_cost)} requests (${pct(r.without_cost / Math.max(r.total, 1))}) have no logged cost: their spend is NOT in the total above.`));
+    summary.push(warn(`${plural(r.without_cost, 'request')} (${pct(r.without_cost / Math.max(r.total, 1))}) ${r.without_cost === 1 ? 'has' : 'have'} no logged cost: their spend is NOT in the total above.`));
   }
   if (r.total === 0) summary.push(warn('no requests in the window.'));
   const parts: DocumentPart[] = [{ section: 'summary', blocks: summary }];

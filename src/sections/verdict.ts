@@ -7,6 +7,7 @@ import { usd } from '../render/format.js';
 import type { Report } from '../report/report.js';
 import { relativeChange } from '../stats.js';
 import type { Section, SectionContext } from './section.js';
+import { plural } from '../words.js';
 
 /**
  * The verdict, last in SECTIONS: reads every other section's result from the report and computes `headline`,
@@ -26,7 +27,7 @@ export function gateInputs(report: Report, tpd: Headline['tokens_per_dollar']): 
       : {
           value: d.rate,
           interval: d.ci95,
-          detail: `${pct(d.rate)} of ${int(d.evaluated)} requests with an ideal route (${pct(d.over_rate ?? 0)} over, ${pct(d.under_rate ?? 0)} under)${d.estimate ? ', estimated from a labelled sample' : ''}`,
+          detail: `${pct(d.rate)} of ${plural(d.evaluated, 'request')} with an ideal route (${pct(d.over_rate ?? 0)} over, ${pct(d.under_rate ?? 0)} under)${d.estimate ? ', estimated from a labelled sample' : ''}`,
         };
 
   const c = report.cache;
@@ -60,7 +61,7 @@ export function gateInputs(report: Report, tpd: Headline['tokens_per_dollar']): 
           detail:
             e.unpriced.requests === 0
               ? `every request of ${int(total)} has a logged cost or a price`
-              : `${int(e.unpriced.requests)} of ${int(total)} requests have no logged cost and no price (${e.unpriced.models
+              : `${int(e.unpriced.requests)} of ${plural(total, 'request')} ${e.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price (${e.unpriced.models
                   .slice(0, 3)
                   .map((m) => m.model || '(no model)')
                   .join(', ')})`,

@@ -2,6 +2,7 @@ import { writeDemo } from '../../demo/write.js';
 import { UsageError } from '../../errors.js';
 import { int } from '../../render/format.js';
 import type { Io } from '../io.js';
+import { plural } from '../../words.js';
 
 export interface DemoCommandOptions {
   out: string;
@@ -24,7 +25,7 @@ export async function demoCommand(raw: DemoCommandOptions, io: Io): Promise<numb
   }
   const { files, truth } = await writeDemo(raw.out, { days, seed, start: raw.start, scale, healthy: Boolean(raw.healthy) });
   if (!raw.quiet) {
-    io.stderr(`wrote ${files.length} files to ${raw.out}: ${int(truth.requests)} requests${raw.healthy ? ' (healthy)' : ''}\n`);
+    io.stderr(`wrote ${plural(files.length, 'file')} to ${raw.out}: ${plural(truth.requests, 'request')}${raw.healthy ? ' (healthy)' : ''}\n`);
   }
   return 0;
 }

@@ -9,6 +9,7 @@ import { runEffects } from '../effects.js';
 import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
 import type { CommonOptions } from '../options.js';
+import { plural } from '../../words.js';
 
 /**
  * `routecheck export [FILES…] [--db FILE] --out FILE`: the enriched per-request table (export/enriched.ts) as
@@ -46,7 +47,7 @@ export async function exportCommand(
     try {
       const prep = await buildExportTable({ db, params, settings: options, effects, replay });
       await writeExport(db, out, chosen);
-      effects.log(`wrote ${out}: ${int(prep.rows)} requests (${chosen})`);
+      effects.log(`wrote ${out}: ${plural(prep.rows, 'request')} (${chosen})`);
     } finally {
       await dropExportTables(db);
     }

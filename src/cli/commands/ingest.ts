@@ -4,6 +4,7 @@ import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
 import type { CommonOptions } from '../options.js';
 import { writeOutput } from '../output.js';
+import { plural } from '../../words.js';
 
 export const DEFAULT_DB = '.routecheck/routecheck.duckdb';
 
@@ -18,7 +19,7 @@ export async function ingestCommand(inputs: string[], options: CommonOptions, io
     if (options.format === 'json') {
       writeOutput(JSON.stringify({ database: path, files: summaries, loaded, rejected, total_requests: total }, null, 2) + '\n', options, io);
     } else if (!options.quiet) {
-      io.stderr(`${path}: ${int(loaded)} new requests from ${summaries.length} files, ${int(rejected)} rejected; ${int(total ?? 0)} requests in the database\n`);
+      io.stderr(`${path}: ${plural(loaded, 'new request')} from ${plural(summaries.length, 'file')}, ${int(rejected)} rejected; ${plural(total ?? 0, 'request')} in the database\n`);
     }
     return 0;
   });
