@@ -165,13 +165,14 @@ describe('LSH parameters', () => {
   it('sizes buckets so a pair at the threshold meets in some table with probability ≥ 0.95', () => {
     for (const [threshold, tables] of [[0.95, 16], [0.9, 16], [0.8, 16], [0.95, 4]] as const) {
       const agree = 1 - Math.acos(threshold) / Math.PI;
-      const bits = chooseBucketBits(agree, tables, 1e9);
+      const bits = chooseBucketBits(agree, tables);
       expect(1 - (1 - agree ** bits) ** tables).toBeGreaterThanOrEqual(0.95);
       // One more bit would miss the target (the choice is the largest that meets it), unless capped.
       if (bits < 32) expect(1 - (1 - agree ** (bits + 1)) ** tables).toBeLessThan(0.95);
     }
-    // Small inputs need no more than log2(n) + 4 bits.
-    expect(chooseBucketBits(0.99, 16, 100)).toBe(11);
+    // Never fewer than 4 bits, never more than 32, whatever the number of items (the buckets are persisted).
+    expect(chooseBucketBits(0.3, 16)).toBe(4);
+    expect(chooseBucketBits(1, 16)).toBe(32);
   });
 
   it('bounds the signature distance of a pair at the threshold by mean + 3.5 sd', () => {

@@ -165,9 +165,6 @@ export const WEEKS_SQL = `
   JOIN rc_cache_texts t ON t.input = r.input JOIN rc_cache_map m ON m.id = t.id
   GROUP BY ALL ORDER BY week`;
 
-export const MAP_CREATE_SQL = `CREATE OR REPLACE TEMP TABLE rc_cache_map (id INTEGER, content VARCHAR, cluster VARCHAR)`;
-export const MAP_INSERT_SQL = `
-  INSERT INTO rc_cache_map SELECT CAST(unnest($ids) AS INTEGER), unnest($contents), unnest($clusters)`;
 
 /**
  * One row per replayed request (the warm-up included), numbered in time order (rid), with its content hash and
@@ -240,7 +237,7 @@ export const SIM_SQL = `
     LEFT JOIN rc_cache_miss_cluster sk ON sk.rid = p.rid
     WHERE p.counted)`;
 
-export const DROP_SQL = ['rc_cache_texts', 'rc_cache_map', 'rc_cache_pop', 'rc_cache_ev', 'rc_cache_miss_cache_key', 'rc_cache_miss_content', 'rc_cache_miss_cluster', 'rc_cache_sim']
+export const DROP_SQL = ['rc_cache_texts', 'rc_cache_content', 'rc_cache_map', 'rc_cache_pop', 'rc_cache_ev', 'rc_cache_miss_cache_key', 'rc_cache_miss_content', 'rc_cache_miss_cluster', 'rc_cache_sim']
   .map((t) => `DROP TABLE IF EXISTS ${t}`);
 
 /** The queries over rc_cache_sim that the pure mapper reads. */
@@ -485,8 +482,8 @@ export async function runCache(
     };
     const result = await runAnalysis(ctx.db, analysis, { trend_from: trend.from, trend_to: trend.to, keyed, week_shift: trend.weekShift });
     run.log(
-      `cache: ${summary.contents.toLocaleString('en-US')} distinct inputs (${summary.embedded.toLocaleString('en-US')} embedded, ` +
-        `${summary.cached.toLocaleString('en-US')} from the embedding cache) → ${plural(summary.clusters, 'cluster')} ` +
+      `cache: ${plural(summary.contents, 'distinct input')} (${summary.added.toLocaleString('en-US')} new to the cluster store: ` +
+        `${summary.embedded.toLocaleString('en-US')} embedded, ${summary.cached.toLocaleString('en-US')} from the embedding cache) → ${plural(summary.clusters, 'cluster')} ` +
         `with ${embedder.id} at similarity ≥ ${threshold}`,
     );
     return result;

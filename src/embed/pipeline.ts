@@ -1,69 +1,65 @@
 import { listValue } from '@duckdb/node-api';
 import type { Database } from '../db/database.js';
 import { paramsUsedBy } from '../analyses/runner.js';
-import { MAP_CREATE_SQL, MAP_INSERT_SQL, TEXTS_SQL, type ClusterScope } from '../analyses/cache.js';
-import { embedCachedDetailed } from './cache.js';
-import { clusterVectors } from './cluster.js';
+import { TEXTS_SQL, type ClusterScope } from '../analyses/cache.js';
+import { clusterIntoStore, MEMBERS_TABLE, spaceId } from './cluster-store.js';
+import { lshSpace } from './lsh.js';
 import { normalizeText, sha256Hex } from './normalize.js';
 import type { ProgressLine } from './progress.js';
 import type { Embedder } from './types.js';
 
 /**
- * The embed-and-cluster pipeline behind the cache section: DuckDB lists the distinct raw inputs; JS normalizes,
- * hashes, embeds (distinct normalized texts only, through the persistent embedding cache) and clusters them;
- * (input → content hash, cluster id) goes back into a temp table for the SQL replays.
+ * The embed-and-cluster pipeline behind the cache section and export: DuckDB lists the distinct raw inputs of the
+ * scope; JS normalizes and hashes them page by page (rc_cache_content: id → content hash, normalized text); the
+ * persistent store (cluster-store.ts) clusters the contents it has not seen; rc_cache_map (input id → content,
+ * cluster) is a join, for the SQL replays.
  */
 
-/** Rows per INSERT when the (input → content, cluster) map goes back to DuckDB. */
-const WRITE_PAGE = 20_000;
+/** Raw inputs normalized and written back per page: bounds the JS memory whatever the number of inputs. */
+const PAGE = 50_000;
 
 export interface ClusterSummary {
-  /** Distinct raw inputs, distinct normalized inputs, and of those: embedded now / read from the cache. */
+  /** Distinct raw inputs, distinct normalized inputs, and of the contents new to the store: embedded now / cached. */
   rawInputs: number;
   contents: number;
   embedded: number;
   cached: number;
+  /** Contents new to the store this run (the rest had their clusters from earlier runs). */
+  added: number;
   clusters: number;
 }
 
-/**
- * Fills rc_cache_texts / rc_cache_map: every distinct raw input with its content hash and cluster id. Exact
- * normalized duplicates collapse before embedding; only distinct normalized texts are embedded and clustered.
- */
+/** Fills rc_cache_texts / rc_cache_content / rc_cache_map: every distinct raw input with its content hash and cluster id. */
 export async function clusterInputs(
   db: Database,
   params: ClusterScope,
   embed: { embedder: Embedder; threshold: number; progress?: ProgressLine },
 ): Promise<ClusterSummary> {
   await db.run(TEXTS_SQL, paramsUsedBy(TEXTS_SQL, params));
-  const texts = await db.all<{ id: number; input: string }>('SELECT id, input FROM rc_cache_texts ORDER BY id');
-  const contentOf = new Array<string>(texts.length);
-  const position = new Map<string, number>();
-  const normalized: string[] = [];
-  const hashes: string[] = [];
-  for (let i = 0; i < texts.length; i++) {
-    const text = normalizeText(texts[i]!.input);
-    const hash = sha256Hex(text);
-    contentOf[i] = hash;
-    if (!position.has(hash)) {
-      position.set(hash, normalized.length);
-      normalized.push(text);
-      hashes.push(hash);
-    }
-  }
-  const progress = embed.progress;
-  const embedded = await embedCachedDetailed(db, embed.embedder, normalized, progress ? { progress: progress.update } : {});
-  progress?.done();
-  const clustering = clusterVectors(hashes, embedded.rows, { threshold: embed.threshold });
-  await db.run(MAP_CREATE_SQL);
-  for (let start = 0; start < texts.length; start += WRITE_PAGE) {
-    const page = texts.slice(start, start + WRITE_PAGE);
-    await db.run(MAP_INSERT_SQL, {
+  const rawInputs = (await db.scalar('SELECT count(*) FROM rc_cache_texts')) ?? 0;
+  await db.run('CREATE OR REPLACE TEMP TABLE rc_cache_content (id INTEGER, content VARCHAR, text VARCHAR)');
+  for (let start = 0; start < rawInputs; start += PAGE) {
+    const page = await db.all<{ id: number; input: string }>(
+      'SELECT id, input FROM rc_cache_texts WHERE id >= $lo AND id < $hi ORDER BY id',
+      { lo: start, hi: start + PAGE },
+    );
+    const texts = page.map((t) => normalizeText(t.input));
+    await db.run('INSERT INTO rc_cache_content SELECT CAST(unnest($ids) AS INTEGER), unnest($contents), unnest($texts)', {
       ids: listValue(page.map((t) => t.id)),
-      contents: listValue(page.map((_, k) => contentOf[start + k]!)),
-      clusters: listValue(page.map((_, k) => clustering.clusterOf[position.get(contentOf[start + k]!)!]!)),
+      contents: listValue(texts.map(sha256Hex)),
+      texts: listValue(texts),
     });
   }
-  return { rawInputs: texts.length, contents: normalized.length, embedded: embedded.embedded, cached: embedded.cached, clusters: clustering.clusters };
+  const progress = embed.progress;
+  const stored = await clusterIntoStore(db, 'rc_cache_content', { embedder: embed.embedder, threshold: embed.threshold, ...(progress ? { progress: progress.update } : {}) });
+  progress?.done();
+  const space = spaceId(embed.embedder, lshSpace(embed.embedder.dim, { threshold: embed.threshold }));
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE rc_cache_map AS
+     SELECT c.id, c.content, m.cluster FROM rc_cache_content c
+     JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.content = c.content`,
+    { space },
+  );
+  const clusters = (await db.scalar('SELECT count(DISTINCT cluster) FROM rc_cache_map')) ?? 0;
+  return { rawInputs, contents: stored.contents, embedded: stored.embedded, cached: stored.cached, added: stored.added, clusters };
 }
-

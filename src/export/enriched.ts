@@ -148,5 +148,5 @@ export async function buildExportTable(ctx: ExportContext): Promise<ExportPrep> 
 
 /** Drops what buildExportTable made (a persistent database keeps none of it). */
 export async function dropExportTables(db: Database): Promise<void> {
-  for (const t of ['rc_export', 'rc_export_tiers', 'rc_cache_texts', 'rc_cache_map']) await db.run(`DROP TABLE IF EXISTS ${t}`);
+  for (const t of ['rc_export', 'rc_export_tiers', 'rc_cache_texts', 'rc_cache_content', 'rc_cache_map']) await db.run(`DROP TABLE IF EXISTS ${t}`);
 }
