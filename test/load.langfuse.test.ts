@@ -135,8 +135,9 @@ describe('Langfuse observations', () => {
     for (const file of ['fixtures/formats/langfuse-v2.jsonl', 'fixtures/formats/langfuse-blob.jsonl']) {
       expect(langfuse.detect({ framing: 'jsonl', lines: [], objects: objects(file) })).toBe(0.9);
     }
-    const envelope = JSON.parse(readFileSync('fixtures/formats/langfuse-v1.json', 'utf8')) as Record<string, unknown>;
-    expect(langfuse.detect({ framing: 'json', lines: [], objects: [envelope] })).toBe(0.9);
+    // An API page is unwrapped before detection (load/envelope.ts): detection sees its observations.
+    const envelope = JSON.parse(readFileSync('fixtures/formats/langfuse-v1.json', 'utf8')) as { data: Record<string, unknown>[] };
+    expect(langfuse.detect({ framing: 'json', lines: [], objects: envelope.data })).toBe(0.9);
     expect(langfuse.detect({ framing: 'jsonl', lines: [], objects: objects('fixtures/formats/native.jsonl') })).toBe(0);
     expect(langfuse.detect({ framing: 'jsonl', lines: [], objects: objects('fixtures/formats/helicone.jsonl') })).toBe(0);
     // A native record with a `type` column, trace_id, start_time and model is not an observation.
