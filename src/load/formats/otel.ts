@@ -85,7 +85,8 @@ const eventAttributes = (name: string): string => `list_filter(span.events, e ->
  * - `oi_prompt`: OpenInference's last user message, `llm.input_messages.N.message.content`, or its text parts
  *   `llm.input_messages.N.message.contents.M.message_content.text` joined;
  * - `traceloop_prompt`: the last `gen_ai.prompt.N` whose role is user (OpenLLMetry's flattened messages), its
- *   `.content`, or its parts `gen_ai.prompt.N.content.M.text` joined (Strands' content blocks, flattened);
+ *   `.content`, or its parts `gen_ai.prompt.N.content.M.text` joined (Strands' content blocks, flattened); else
+ *   the last user `llm.prompts.N.content` (OpenLLMetry before it moved to gen_ai.*);
  * - `event_prompt`: the `gen_ai.prompt` attribute of a `gen_ai.content.prompt` span event (OpenLIT and the 2024
  *   semconv put the prompt there rather than on the span);
  * - `event_user`: the `content` of the last `gen_ai.user.message` span event (the event-based semconv form,
@@ -108,7 +109,8 @@ WITH req AS (
 ), idx AS (
   SELECT *,
     ${lastUserIndex('span.attributes', `'llm.input_messages.'`, `'.message.role'`)} AS oi_user,
-    ${lastUserIndex('span.attributes', `'gen_ai.prompt.'`, `'.role'`)} AS tl_user
+    ${lastUserIndex('span.attributes', `'gen_ai.prompt.'`, `'.role'`)} AS tl_user,
+    ${lastUserIndex('span.attributes', `'llm.prompts.'`, `'.role'`)} AS lp_user
   FROM sp
 )
 SELECT line, CAST(json_object(
@@ -125,7 +127,8 @@ SELECT line, CAST(json_object(
       ${joinedParts('span.attributes', `'llm.input_messages.' || oi_user || '.message.contents.'`, `'.message_content.text'`)}),
     'traceloop_prompt', coalesce(
       ${attributeText('span.attributes', `'gen_ai.prompt.' || tl_user || '.content'`)},
-      ${joinedParts('span.attributes', `'gen_ai.prompt.' || tl_user || '.content.'`, `'.text'`)}),
+      ${joinedParts('span.attributes', `'gen_ai.prompt.' || tl_user || '.content.'`, `'.text'`)},
+      ${attributeText('span.attributes', `'llm.prompts.' || lp_user || '.content'`)}),
     'event_prompt', ${attributeText(eventAttributes('gen_ai.content.prompt'), `'gen_ai.prompt'`)},
     'event_user', ${attributeText(eventAttributes('gen_ai.user.message'), `'content'`)},
     'event_input_messages', ${attributeText(eventAttributes('gen_ai.client.inference.operation.details'), `'gen_ai.input.messages'`)}
@@ -161,12 +164,12 @@ const contentText = (t: string): string => `CASE WHEN ${isJson(t, 'ARRAY')} THEN
 /**
  * OpenLIT writes the prompt as one text, each message as `role: content` on its own line(s)
  * (`system: Be terse.\nuser: Hello`); a list content becomes `text: …, image_url: …`. The last user turn, up to
- * the next line that opens another role, without the prefix.
+ * the next line that opens another role, without the prefix (and for a list content, its text before any image).
  */
 const OPENLIT_ROLES = '(system|assistant|developer|tool|function)';
 const openlitPrompt = (t: string): string => `CASE
     WHEN starts_with(${t}, 'user: ') OR contains(${t}, chr(10) || 'user: ') THEN regexp_replace(regexp_replace(
-      string_split(chr(10) || ${t}, chr(10) || 'user: ')[-1], '(?s)\\n${OPENLIT_ROLES}: .*$', ''), '^text: ', '')
+      string_split(chr(10) || ${t}, chr(10) || 'user: ')[-1], '(?s)\\n${OPENLIT_ROLES}: .*$', ''), '(?s)^text: (.*?)(, image_url: .*)?$', '\\1')
     WHEN regexp_matches(${t}, '^${OPENLIT_ROLES}: ') THEN NULL
     ELSE ${t} END`;
 const IS_OPENLIT = `(starts_with(coalesce({$.scope.name}, ''), 'openlit') OR ${attr('telemetry.sdk.name')} = 'openlit')`;
@@ -247,7 +250,7 @@ export const otel: LogFormat = {
     model: `coalesce(${MODEL_ATTRS.map(attr).join(', ')})`,
     requested_model: `coalesce(${attr('gen_ai.request.model')}, ${jsonAttr('llm.invocation_parameters', '$.model')}, ${attr('llm.request.model')})`,
     provider: `coalesce(${notAFramework(attr('gen_ai.provider.name'))}, ${notAFramework(attr('gen_ai.system'))},
-      ${attr('llm.provider')}, ${attr('llm.system')})`,
+      ${attr('llm.provider')}, ${attr('llm.system')}, ${attr('llm.vendor')})`,
     input_tokens: `coalesce(${attr('gen_ai.usage.input_tokens')}, ${attr('gen_ai.usage.prompt_tokens')},
       ${attr('llm.token_count.prompt')}, ${attr('llm.usage.prompt_tokens')})`,
     output_tokens: `coalesce(${attr('gen_ai.usage.output_tokens')}, ${attr('gen_ai.usage.completion_tokens')},
