@@ -60,30 +60,29 @@ describe('API envelopes {"data": [...], paging keys}', () => {
     }
   });
 
-  it('leaves a record that merely holds a `data` list alone', async () => {
+  /** Loads `text` written to a temp file named `name`. */
+  const loadText = async (name: string, text: string) => {
     const dir = mkdtempSync(join(tmpdir(), 'rc-envelope-'));
     try {
-      const path = join(dir, 'own.jsonl');
-      writeFileSync(path, JSON.stringify({ ts: '2025-03-17T09:00:00Z', request_id: 'r1', model: 'gpt-4o-mini', data: [{ a: 1 }, { a: 2 }] }) + '\n');
-      const { summary, rows } = await loadFile(path);
-      expect(summary).toMatchObject({ format: 'native', records: 1, loaded: 1 });
-      expect(rows[0]).toMatchObject({ request_id: 'r1', model: 'gpt-4o-mini' });
+      writeFileSync(join(dir, name), text);
+      return await loadFile(join(dir, name));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+
+  it('leaves a record that merely holds a `data` list alone', async () => {
+    const record = { ts: '2025-03-17T09:00:00Z', request_id: 'r1', model: 'gpt-4o-mini', data: [{ a: 1 }, { a: 2 }] };
+    const { summary, rows } = await loadText('own.jsonl', JSON.stringify(record) + '\n');
+    expect(summary).toMatchObject({ format: 'native', records: 1, loaded: 1 });
+    expect(rows[0]).toMatchObject({ request_id: 'r1', model: 'gpt-4o-mini' });
   });
 
   it('loads an empty page as no records', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rc-envelope-'));
-    try {
-      const path = join(dir, 'empty.json');
-      writeFileSync(path, JSON.stringify({ data: [], total: 0, page: 3, page_size: 50, total_pages: 2 }));
-      const { summary, rows, rejects } = await loadFile(path);
-      expect(rows).toEqual([]);
-      expect(rejects).toEqual([]);
-      expect(summary).toMatchObject({ records: 0, loaded: 0, rejected: 0 });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const page = { data: [], total: 0, page: 3, page_size: 50, total_pages: 2 };
+    const { summary, rows, rejects } = await loadText('empty.json', JSON.stringify(page));
+    expect(rows).toEqual([]);
+    expect(rejects).toEqual([]);
+    expect(summary).toMatchObject({ records: 0, loaded: 0, rejected: 0 });
   });
 });
