@@ -57,6 +57,13 @@ describe('bin/routecheck.js, spawned', () => {
     expect(r.code).toBe(1);
   });
 
+  it('a saved LiteLLM /spend/logs/ui page: its rows, detected without --input-format', async () => {
+    const r = await routecheck(['report', 'fixtures/formats/litellm-spendlogs-ui.json', '--all', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('fixtures/formats/litellm-spendlogs-ui.json: litellm-spendlogs, 3 records: 3 loaded, 0 rejected\n');
+    expect(JSON.parse(r.stdout).requests).toMatchObject({ total: 3, by_format: { 'litellm-spendlogs': 3 } });
+  });
+
   it('a usage error: exit 2 and one line on stderr, nothing on stdout', async () => {
     const r = await routecheck(['report']);
     expect(r.code).toBe(2);

@@ -89,6 +89,63 @@ describe('Helicone request export', () => {
     expect(rows[1]).toMatchObject({ source_line: 2n, request_id: '22bb33cc-44dd-45ee-86ff-770088990011', input: 'thanks!', route: 'simple' });
   });
 
+  it("reads the export tool's CSV: twice-escaped JSON cells, response_id as the id, latency from the two times", async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/helicone-export.csv');
+    expect(rejects).toEqual([]);
+    expect(summary).toMatchObject({ format: 'helicone', records: 3, loaded: 3, rejected: 0, skipped: 0, duplicates: 0 });
+    const [a, b, c] = rows;
+    expect(a).toMatchObject({
+      ts_ms: BigInt(Date.UTC(2025, 2, 26, 11, 30, 0, 731)),
+      request_id: 'e3b1c9a7-2d4f-4a6b-8c0d-1e2f3a4b5c6d', // the CSV has no request_id column
+      session_id: 'sess-77b2', // Helicone-Session-Id in request_properties
+      user_id: 'cust-3107',
+      input: 'Why is my invoice "pending"?', // request_body messages, quotes restored
+      model: 'gpt-4o-mini-2024-07-18',
+      requested_model: 'gpt-4o-mini', // request_body.model
+      route: 'simple',
+      input_tokens: 211n,
+      output_tokens: 22n,
+      cached_tokens: null,
+      cost_usd: 0.0000448,
+      cache_hit: null,
+      cache_key: null,
+      status: '200',
+      latency_ms: 1373, // the latency column is empty: response_created_at − request_created_at
+      provider: null,
+      score: null,
+      ideal: null,
+      retry_of: null,
+      source_line: 2n,
+      format: 'helicone',
+    });
+    // Body kept in object storage (exported without --include-body): no prompt; no user.
+    expect(b).toMatchObject({ request_id: 'f4c2d0b8-3e5a-4b7c-9d1e-2f3a4b5c6d7e', input: null, user_id: null, session_id: null,
+      model: 'claude-3-5-haiku-20241022', input_tokens: 1210n, output_tokens: 300n, cost_usd: 0.002168, latency_ms: 2630 });
+    // A rate-limited call: empty token and cost cells are NULL, not 0.
+    expect(c).toMatchObject({ request_id: 'a5d3e1c9-4f6b-4c8d-8e2f-3a4b5c6d7e8f', status: '429', input: 'Draft a reply to ticket #5521.',
+      input_tokens: null, output_tokens: null, cost_usd: null, latency_ms: 83, session_id: 'sess-77b2' });
+  });
+
+  it("reads the export tool's JSON array (full HeliconeRequest rows) with the same calls", async () => {
+    const csv = await loadFile('fixtures/formats/helicone-export.csv');
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/helicone-export.json');
+    expect(rejects).toEqual([]);
+    expect(summary).toMatchObject({ format: 'helicone', records: 3, loaded: 3, rejected: 0 });
+    expect(rows[0]).toMatchObject({
+      request_id: '5f6e7d8c-9b0a-4c1d-8e2f-3a4b5c6d7e8f', // the row's own request_id
+      provider: 'openai',
+      cached_tokens: 0n,
+      cache_hit: false,
+      requested_model: 'gpt-4o-mini', // request_model
+      source_line: 1n,
+    });
+    expect(rows[1]).toMatchObject({ requested_model: 'claude-3-5-haiku-latest', provider: 'anthropic' });
+    // Every field both files carry agrees.
+    const shared = ['ts_ms', 'session_id', 'user_id', 'input', 'model', 'route', 'input_tokens', 'output_tokens', 'cost_usd', 'status', 'latency_ms'];
+    const pick = (r: Record<string, unknown>) => Object.fromEntries(shared.map((k) => [k, r[k]]));
+    expect(rows.map(pick)).toEqual(csv.rows.map(pick));
+  });
+
   it('rejects bad records with their line and reason', async () => {
     const { summary, rows, rejects } = await loadFile('fixtures/formats/helicone.bad.jsonl');
     expect(summary).toMatchObject({ format: 'helicone', records: 5, loaded: 1, rejected: 4 });
@@ -110,5 +167,11 @@ describe('Helicone request export', () => {
     // A native record that happens to use request_created_at, request_id and provider is not Helicone's.
     const nativeLike = { request_created_at: '2025-03-17 09:00:00', request_id: 'r1', provider: 'openai', model: 'gpt-4o', prompt_tokens: 5 };
     expect(helicone.detect({ framing: 'jsonl', lines: [], objects: [nativeLike] })).toBe(0);
+    // The export CSV's columns, as read_csv gives them (every value text).
+    const exportRow = { response_id: 'x', response_created_at: '2025-03-26 11:30:02', response_status: '200', request_created_at: '2025-03-26 11:30:00',
+      request_body: '{}', request_properties: '{}', request_user_id: null, model: 'gpt-4o', prompt_tokens: '1', completion_tokens: '1', latency: null, cost: '0' };
+    expect(helicone.detect({ framing: 'csv', lines: [], objects: [exportRow] })).toBe(0.9);
+    const { response_created_at: _dropped, ...withoutResponseTime } = exportRow;
+    expect(helicone.detect({ framing: 'csv', lines: [], objects: [withoutResponseTime] })).toBe(0);
   });
 });

@@ -117,6 +117,56 @@ describe('Langfuse observations', () => {
     });
   });
 
+  it('maps an API v2 page with a cursor {"data":[...],"meta":{"cursor":…}}', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/langfuse-v2-page.json');
+    expect(rejects).toEqual([]);
+    expect(summary).toMatchObject({ format: 'langfuse', records: 2, loaded: 1, skipped: 1 });
+    expect(rows[0]).toMatchObject({
+      ts_ms: BigInt(Date.UTC(2025, 2, 28, 9, 12, 3, 200)),
+      request_id: '7c1e5a9b3d2f4e60',
+      session_id: 'thread-0092',
+      user_id: 'u-511',
+      input: 'Summarise the meeting notes in three bullets.', // input as a JSON string (v2 returns raw strings)
+      model: 'gemini-2.0-flash',
+      input_tokens: 1450n,
+      output_tokens: 92n,
+      cost_usd: 0.0001818,
+      latency_ms: 850,
+      source_line: 1n,
+    });
+  });
+
+  it('loads a single trace (GET /traces/{id}) as its GENERATIONs, with the trace\'s user and session', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/langfuse-trace.json');
+    expect(rejects).toEqual([]);
+    // A SPAN and two GENERATIONs; the scores are not observations.
+    expect(summary).toMatchObject({ format: 'langfuse', records: 3, loaded: 2, skipped: 1, rejected: 0 });
+    expect(rows[0]).toMatchObject({
+      ts_ms: BigInt(Date.UTC(2025, 2, 27, 14, 5, 0, 50)),
+      request_id: 'gen-8c41f2d0-classify',
+      session_id: 'chat-session-415', // the trace's sessionId (v1 observations carry none)
+      user_id: 'user-2290', // the trace's userId
+      input: 'Can I change the delivery address of order 7781?',
+      model: 'gpt-4o-mini-2024-07-18',
+      route: 'simple',
+      input_tokens: 210n,
+      output_tokens: 3n,
+      cost_usd: 0.0000333,
+      status: 'success',
+      latency_ms: 462,
+      source_line: 1n,
+    });
+    expect(rows[1]).toMatchObject({ request_id: 'gen-8c41f2d0-answer', session_id: 'chat-session-415', user_id: 'user-2290',
+      model: 'gpt-4o-2024-08-06', route: 'complex', input_tokens: 318n, output_tokens: 29n, cost_usd: 0.001085, latency_ms: 2780 });
+  });
+
+  it('counts a trace list page (GET /traces: observations by id only, no model or tokens) as skipped, not as calls', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/langfuse-traces.json');
+    expect(rejects).toEqual([]);
+    expect(rows).toEqual([]);
+    expect(summary).toMatchObject({ format: 'langfuse', records: 2, loaded: 0, skipped: 2, rejected: 0 });
+  });
+
   it('rejects bad GENERATIONs with their line and reason, and skips other observations', async () => {
     const { summary, rows, rejects } = await loadFile('fixtures/formats/langfuse.bad.jsonl');
     expect(summary).toMatchObject({ format: 'langfuse', records: 6, loaded: 1, rejected: 4, skipped: 1 });
@@ -135,9 +185,14 @@ describe('Langfuse observations', () => {
     for (const file of ['fixtures/formats/langfuse-v2.jsonl', 'fixtures/formats/langfuse-blob.jsonl']) {
       expect(langfuse.detect({ framing: 'jsonl', lines: [], objects: objects(file) })).toBe(0.9);
     }
-    const envelope = JSON.parse(readFileSync('fixtures/formats/langfuse-v1.json', 'utf8')) as Record<string, unknown>;
-    expect(langfuse.detect({ framing: 'json', lines: [], objects: [envelope] })).toBe(0.9);
+    // An API page is unwrapped before detection (load/envelope.ts): detection sees its observations.
+    const envelope = JSON.parse(readFileSync('fixtures/formats/langfuse-v1.json', 'utf8')) as { data: Record<string, unknown>[] };
+    expect(langfuse.detect({ framing: 'json', lines: [], objects: envelope.data })).toBe(0.9);
     expect(langfuse.detect({ framing: 'jsonl', lines: [], objects: objects('fixtures/formats/native.jsonl') })).toBe(0);
+    const trace = JSON.parse(readFileSync('fixtures/formats/langfuse-trace.json', 'utf8')) as Record<string, unknown>;
+    expect(langfuse.detect({ framing: 'json', lines: [], objects: [trace] })).toBe(0.9);
+    const traces = JSON.parse(readFileSync('fixtures/formats/langfuse-traces.json', 'utf8')) as { data: Record<string, unknown>[] };
+    expect(langfuse.detect({ framing: 'json', lines: [], objects: traces.data })).toBe(0.9);
     expect(langfuse.detect({ framing: 'jsonl', lines: [], objects: objects('fixtures/formats/helicone.jsonl') })).toBe(0);
     // A native record with a `type` column, trace_id, start_time and model is not an observation.
     const nativeLike = { type: 'chat', trace_id: 't1', start_time: '2025-03-17T09:00:00Z', model: 'gpt-4o' };

@@ -127,6 +127,104 @@ describe('LiteLLM spend logs', () => {
   });
 });
 
+describe('LiteLLM /spend/logs/ui and /spend/logs/v2 pages', () => {
+  it('loads a saved /spend/logs/ui page as its rows: JSON columns as objects, ISO times with +00:00', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/litellm-spendlogs-ui.json');
+    expect(rejects).toEqual([]);
+    // The envelope's total/page/page_size/total_pages are not records: 3 rows, numbered by their index in `data`.
+    expect(summary).toMatchObject({ format: 'litellm-spendlogs', records: 3, loaded: 3, rejected: 0, skipped: 0, duplicates: 0 });
+    const [a, b, c] = rows;
+    expect(a).toMatchObject({
+      ts_ms: BigInt(Date.UTC(2025, 2, 24, 10, 15, 2, 418)),
+      request_id: 'chatcmpl-3f1d9a2e-7b4c-4e0a-9d51-6c8e2b7a0f13',
+      session_id: 'sess-9c21',
+      user_id: 'cust-4410', // end_user
+      input: 'How do I reset my password?', // proxy_server_request as an object
+      model: 'gpt-4o-mini',
+      requested_model: 'router-auto',
+      route: 'simple', // metadata (an object here).routing_decision
+      score: 0.21,
+      ideal: null,
+      input_tokens: 1850n,
+      output_tokens: 55n,
+      cached_tokens: 1536n, // metadata.usage_object.prompt_tokens_details.cached_tokens
+      cost_usd: 0.00031575,
+      cache_key: null,
+      cache_hit: false,
+      retry_of: null,
+      status: 'success',
+      latency_ms: 1484,
+      provider: 'openai',
+      source_line: 1n,
+      format: 'litellm-spendlogs',
+    });
+    expect(b).toMatchObject({
+      request_id: 'chatcmpl-a8e0c4b7-1d2f-4f6e-8b9a-0c3d5e7f9a21_cache_hit1742811343.12',
+      input: null, // proxy_server_request {}
+      cache_hit: true,
+      cache_key: 'b3a8f1c94e7d2a60c5e9f8d1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5',
+      cost_usd: 0,
+      cached_tokens: null,
+      latency_ms: 11,
+      source_line: 2n,
+    });
+    expect(c).toMatchObject({
+      request_id: 'a4c1e9d2-5b7f-4c3a-8e6d-2f0b9a1c7e55',
+      user_id: null, // end_user and user both ""
+      model: 'claude-3-5-sonnet-20241022',
+      status: 'failure',
+      cache_hit: null, // "None"
+      latency_ms: 30002,
+      provider: 'anthropic',
+      source_line: 3n,
+    });
+  });
+
+  it('loads JSONL of /spend/logs/v2 pages (a page per line; a page\'s rows share its line) and skips MCP calls', async () => {
+    const { summary, rows, rejects } = await loadFile('fixtures/formats/litellm-spendlogs-v2.jsonl');
+    expect(rejects).toEqual([]);
+    expect(summary).toMatchObject({ format: 'litellm-spendlogs', records: 3, loaded: 2, skipped: 1, rejected: 0 });
+    expect(rows[0]).toMatchObject({
+      request_id: 'resp_67e1a0c2f3d88190b9a7c6d5e4f3a2b1',
+      ts_ms: BigInt(Date.UTC(2025, 2, 25, 8, 0, 10, 500)),
+      input: 'Compare three vector databases for a 50M-row corpus.', // Responses-API `input` with content parts
+      model: 'gpt-4.1',
+      route: 'complex', // metadata.spend_logs_metadata
+      score: 0.87,
+      user_id: 'internal-user-2', // end_user "" falls back to user
+      input_tokens: 260n,
+      output_tokens: 1000n,
+      cached_tokens: 0n,
+      cost_usd: 0.0042,
+      latency_ms: 11250,
+      source_line: 1n,
+    });
+    expect(rows[1]).toMatchObject({
+      request_id: 'chatcmpl-c9d8e7f6-a5b4-4c3d-9e2f-1a0b9c8d7e6f',
+      input: 'Thanks — summarise that in one line.',
+      ideal: 'simple',
+      user_id: 'cust-88',
+      source_line: 2n,
+    });
+  });
+
+  it('unwraps the page with --input-format litellm-spendlogs too', async () => {
+    const { summary, rows } = await loadFile('fixtures/formats/litellm-spendlogs-ui.json', { inputFormat: litellmSpendLogs });
+    expect(summary).toMatchObject({ format: 'litellm-spendlogs', records: 3, loaded: 3, rejected: 0 });
+    expect(rows.map((r) => r['request_id'])).toEqual([
+      'chatcmpl-3f1d9a2e-7b4c-4e0a-9d51-6c8e2b7a0f13',
+      'chatcmpl-a8e0c4b7-1d2f-4f6e-8b9a-0c3d5e7f9a21_cache_hit1742811343.12',
+      'a4c1e9d2-5b7f-4c3a-8e6d-2f0b9a1c7e55',
+    ]);
+  });
+
+  it('detects a spend-log row by spend and startTime with any one of its own columns', () => {
+    expect(litellmSpendLogs.detect(sample({ spend: 0.1, startTime: '2025-03-24T10:15:02+00:00', request_id: 'r' }))).toBe(0.9);
+    expect(litellmSpendLogs.detect(sample({ spend: 0.1, startTime: '2025-03-24T10:15:02+00:00', model: 'x' }))).toBe(0);
+    expect(litellmSpendLogs.detect(sample({ spend: 0.1, request_id: 'r', call_type: 'acompletion' }))).toBe(0);
+  });
+});
+
 describe('LiteLLM StandardLoggingPayload', () => {
   it('maps logging-callback payloads and skips batch bookkeeping', async () => {
     const { summary, rows, rejects } = await loadFile('fixtures/formats/litellm-payload.jsonl');

@@ -154,7 +154,8 @@ async function frameJsonDocument(db: Database, path: string): Promise<FramedFile
 /** Temp objects of one file's load; dropped before the next file and after the last. */
 export async function dropFrameTables(db: Database): Promise<void> {
   await db.run(`DROP VIEW IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows;
-    DROP TABLE IF EXISTS rc_csv_errors; DROP TABLE IF EXISTS rc_csv_scans; DROP TABLE IF EXISTS rc_mapped`);
+    DROP TABLE IF EXISTS rc_csv_errors; DROP TABLE IF EXISTS rc_csv_scans; DROP TABLE IF EXISTS rc_mapped;
+    DROP TABLE IF EXISTS rc_unwrapped`);
 }
 
 async function readerErrors(db: Database): Promise<FramedFile['frameErrors']> {

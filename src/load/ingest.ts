@@ -6,6 +6,7 @@ import { native } from './formats/native.js';
 import type { LogFormat } from './formats/types.js';
 import { dropFrameTables, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, sampleKeys } from './frame.js';
 import { compileMapping } from './mapping.js';
+import { isEnvelopeSample, unwrapEnvelopes } from './envelope.js';
 
 export interface IngestOptions {
   /** A format name to use instead of detection. */
@@ -37,6 +38,12 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   let sample = await sampleFile(db, path, framing);
   const framed = await frameFile(db, path, framing);
   if (sample.objects.length === 0 && sample.lines.length === 0) sample = await sampleFramed(db, framing);
+  // An API page ({"data": [...], "total": …}) loads as its records, which detection then sees.
+  const enveloped = isEnvelopeSample(sample);
+  if (enveloped) {
+    await unwrapEnvelopes(db);
+    sample = await sampleFramed(db, framing);
+  }
   const format = options.inputFormat ?? detectFormat(sample) ?? native;
 
   const source = format.explode ? `(${format.explode})` : 'rc_framed';
@@ -44,7 +51,8 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   const mapping = compileMapping(format, source, { overrides: options.map, sampleKeys: keys });
   // Without explode, a record's line identifies it in rc_framed, so the mapped table leaves the raw text out and
   // the inserts join it back: the text is then copied once (into requests), not twice, which halves peak memory.
-  const joinRaw = !format.explode;
+  // The records of JSONL pages share their page's line, so those keep their text.
+  const joinRaw = !format.explode && !enveloped;
   await db.run(`CREATE TEMP TABLE rc_mapped AS SELECT * ${joinRaw ? 'EXCLUDE (raw)' : ''} FROM (${mapping})`);
   const from = joinRaw ? 'rc_mapped m JOIN rc_framed f ON f.line = m.line' : 'rc_mapped m';
   const raw = joinRaw ? 'f.raw' : 'm.raw';

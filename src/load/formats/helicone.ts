@@ -1,17 +1,23 @@
 import { quoteLiteral } from '../../db/sql.js';
-import { envelopeRecords, explodeDataEnvelope } from './envelope.js';
 import type { LogFormat, Sample } from './types.js';
 
 /**
  * Helicone request exports: the `HeliconeRequest` rows returned by Jawn's
- * `POST /v1/request/query-clickhouse` (as `{"data":[...],"error":null}`), or written one per line /
- * as an array by Helicone's export tool (`@helicone/export`, formats jsonl/json).
+ * `POST /v1/request/query-clickhouse` (as `{"data":[...],"error":null}`, unwrapped before detection), and what
+ * Helicone's export tool (`examples/export/typescript`, `@helicone/export`) writes from them: every row as JSONL
+ * or a JSON array, or a CSV of twelve columns (`response_id, response_created_at, response_status,
+ * request_created_at, request_body, request_properties, request_user_id, model, prompt_tokens,
+ * completion_tokens, latency, cost`; older versions `cost_usd`).
  *
  * Quirks handled:
  * - ClickHouse-backed rows use `""` rather than null for absent text (e.g. `model_override`);
  * - `request_created_at` is `YYYY-MM-DD HH:MM:SS[.fff]` without zone (UTC) or ISO with `Z`;
  * - `request_body` is an object or a JSON string; a body kept in object storage shows only a
  *   placeholder `{"helicone_message": "..."}` (no prompt available → input NULL);
+ * - the export tool's CSV escapes the quotes of object columns (`request_body`, `request_properties`) twice,
+ *   so a cell reads `{""model"":""gpt-4o""}` once CSV-decoded: such text is un-doubled before it is parsed;
+ * - the CSV has no `request_id`: `response_id` (one per request) is the request id there; its `latency`
+ *   column is not a `HeliconeRequest` field and comes out empty, so latency is response minus request time;
  * - `prompt_tokens` excludes prompt-cache reads/writes (Helicone subtracts OpenAI's `cached_tokens`,
  *   and Anthropic reports them apart), so input_tokens adds them back;
  * - `cost` is USD (older rows: `costUSD`); a gateway cache hit has a `cache_reference_id` other than
@@ -42,12 +48,30 @@ function isHeliconeRequest(rec: Record<string, unknown>): boolean {
   return HELICONE_KEYS.some((k) => k in rec);
 }
 
+/** A row of the export tool's CSV (or a JSON record cut down to its columns): response and request times. */
+function isExportRow(rec: Record<string, unknown>): boolean {
+  return ['response_id', 'response_created_at', 'request_created_at'].every((k) => k in rec) &&
+    ['request_body', 'request_properties', 'request_user_id'].some((k) => k in rec);
+}
+
 /** Text of a ClickHouse-ish column: '' means absent. */
 const t = (path: string): string => `nullif({$.${path}}, '')`;
 
+/**
+ * JSON text of an object column: the object itself (json_extract_string gives its text), a JSON string, or
+ * the export CSV's twice-escaped text with its doubled quotes restored. NULL when none of these parse.
+ */
+function jsonColumn(path: string): string {
+  const v = `{$.${path}}`;
+  return `CASE WHEN json_valid(${v}) THEN ${v} WHEN json_valid(replace(${v}, '""', '"')) THEN replace(${v}, '""', '"') END`;
+}
+
+const BODY = jsonColumn('request_body');
+
 /** A custom property, in `properties` (newer rows) or `request_properties`. */
 function property(...names: string[]): string {
-  const paths = names.flatMap((n) => [`nullif({$.properties."${n}"}, '')`, `nullif({$.request_properties."${n}"}, '')`]);
+  const columns = [jsonColumn('properties'), jsonColumn('request_properties')];
+  const paths = names.flatMap((n) => columns.map((c) => `nullif(json_extract_string(${c}, ${quoteLiteral(`$."${n}"`)}), '')`));
   return `coalesce(${paths.join(', ')})`;
 }
 
@@ -56,7 +80,7 @@ function property(...names: string[]): string {
  * last user message of `messages`, else a completion `prompt`, else a Responses-API `input`.
  */
 function promptFromBody(): string {
-  const body = '{$.request_body}';
+  const body = BODY;
   const parsed = `CAST(${body} AS JSON)`;
   const input = `json_extract(${parsed}, '$.input')`;
   return `CASE
@@ -69,6 +93,10 @@ function promptFromBody(): string {
     END`;
 }
 
+/** Milliseconds: `delay_ms`, else the export's `latency`, else response minus request time. */
+const LATENCY = `coalesce(${t('delay_ms')}, ${t('latency')},
+  CAST(epoch_ms(rc_ts(${t('response_created_at')})) - epoch_ms(rc_ts(${t('request_created_at')})) AS VARCHAR))`;
+
 /** prompt_tokens plus cache reads and writes; a non-numeric prompt_tokens passes through to be rejected. */
 function inputTokens(): string {
   const p = '{$.prompt_tokens}';
@@ -79,29 +107,28 @@ function inputTokens(): string {
 
 export const helicone: LogFormat = {
   name: 'helicone',
-  description: 'Helicone request export (HeliconeRequest rows: API response, JSONL or JSON array)',
-  framings: ['jsonl', 'json'],
+  description: 'Helicone request export (HeliconeRequest rows: API response, export tool JSONL, JSON array or CSV)',
+  framings: ['jsonl', 'json', 'csv'],
   detect(sample: Sample): number {
-    const recs = sample.objects.slice(0, 20).flatMap(envelopeRecords);
-    return recs.some(isHeliconeRequest) ? 0.9 : 0;
+    const recs = sample.objects.slice(0, 20);
+    return recs.some((r) => isHeliconeRequest(r) || isExportRow(r)) ? 0.9 : 0;
   },
-  explode: explodeDataEnvelope(),
   fields: {
     ts: '{$.request_created_at}',
-    request_id: t('request_id'),
+    request_id: `coalesce(${t('request_id')}, ${t('response_id')})`,
     session_id: property('Helicone-Session-Id', 'helicone-session-id'),
     user_id: t('request_user_id'),
     input: promptFromBody(),
     model: `coalesce(${t('model_override')}, ${t('response_model')}, ${t('model')}, ${t('request_model')})`,
-    requested_model: `coalesce(${t('request_model')}, CASE WHEN json_valid({$.request_body}) AND json_type(CAST({$.request_body} AS JSON)) = 'OBJECT' THEN nullif(json_extract_string({$.request_body}, '$.model'), '') END)`,
+    requested_model: `coalesce(${t('request_model')}, CASE WHEN json_type(CAST(${BODY} AS JSON)) = 'OBJECT' THEN nullif(json_extract_string(${BODY}, '$.model'), '') END)`,
     route: property('route', 'Route'),
     input_tokens: inputTokens(),
     output_tokens: '{$.completion_tokens}',
     cached_tokens: '{$.prompt_cache_read_tokens}',
-    cost_usd: 'coalesce({$.cost}, {$.costUSD})',
+    cost_usd: `coalesce(${t('cost')}, ${t('costUSD')}, ${t('cost_usd')})`,
     cache_hit: `CASE WHEN ${t('cache_reference_id')} IS NULL THEN NULL WHEN {$.cache_reference_id} = ${quoteLiteral(ZERO_UUID)} THEN 'false' ELSE 'true' END`,
     status: '{$.response_status}',
-    latency_ms: '{$.delay_ms}',
+    latency_ms: LATENCY,
     provider: `lower(${t('provider')})`,
   },
 };

@@ -1,5 +1,4 @@
 import type { LogFormat, Sample } from './types.js';
-import { envelopeRecords, explodeDataEnvelope } from './envelope.js';
 
 /**
  * Langfuse observations, in the three shapes Langfuse hands them out:
@@ -11,7 +10,14 @@ import { envelopeRecords, explodeDataEnvelope } from './envelope.js';
  *   `provided_model_name`, `usage_details`, `cost_details`, `total_cost`, `user_id`, `session_id`),
  *   times `YYYY-MM-DD HH:MM:SS.ffffff` UTC, no latency column.
  * One format reads all three with coalesce: the key sets do not collide, and one name is simpler for users.
- * API responses `{"data":[...],"meta":{...}}` are unnested. Only GENERATION observations are kept.
+ * API responses `{"data":[...],"meta":{...}}` are unwrapped before detection (load/envelope.ts). Only
+ * GENERATION observations are kept.
+ *
+ * Traces: a single trace (`GET /api/public/traces/{id}`, `TraceWithFullDetails`) carries its observations as
+ * objects; they load as observations, with the trace's `userId` and `sessionId` (v1 observations have neither).
+ * A trace list (`GET /api/public/traces`, `TraceWithDetails`) names its observations by id only and holds no
+ * model or token counts: its traces are counted as skipped, not loaded as calls of unknown model (their
+ * `totalCost` is the sum of their generations', which an observations export carries call by call).
  *
  * Token counts follow Langfuse's own inputUsage/outputUsage: the sum of every usage-details key containing
  * `input` (resp. `output`), since Langfuse's `input` key excludes cache reads (`input_cached_tokens`,
@@ -26,6 +32,31 @@ const MODEL_KEYS = [
   'model', 'providedModelName', 'provided_model_name', 'usageDetails', 'usage_details', 'internalModelId', 'internal_model_id',
 ];
 
+
+/** A trace of the public API: its id and timestamp, and observations (ids in a list, objects in a single trace). */
+function isTrace(rec: Record<string, unknown>): boolean {
+  return typeof rec['id'] === 'string' && 'timestamp' in rec && Array.isArray(rec['observations']) &&
+    ('htmlPath' in rec || 'totalCost' in rec || Array.isArray(rec['scores']));
+}
+
+/**
+ * Unnests the observations of traces that carry them as objects, adding the trace's ids as `trace`
+ * ({id, userId, sessionId}); other records pass through (a trace list's traces are then skipped by `keep`).
+ * A trace's observations share its line.
+ */
+// CASE, not AND: DuckDB does not short-circuit AND, and json_type throws on text that is not JSON.
+const HOLDS_OBSERVATIONS = `CASE WHEN strpos(raw, '"observations"') > 0 AND json_valid(raw)
+  THEN coalesce(json_type(raw, '$.observations[0]') = 'OBJECT', false) ELSE false END`;
+const EXPLODE = `
+SELECT line, raw FROM rc_framed
+WHERE NOT (${HOLDS_OBSERVATIONS})
+UNION ALL
+SELECT line, CAST(json_merge_patch(obs, json_object('trace', json_object('id', json_extract_string(raw, '$.id'),
+    'userId', json_extract_string(raw, '$.userId'), 'sessionId', json_extract_string(raw, '$.sessionId')))) AS VARCHAR) AS raw
+FROM (
+  SELECT line, raw, unnest(json_extract(raw, '$.observations[*]')) AS obs FROM rc_framed
+  WHERE ${HOLDS_OBSERVATIONS}
+)`;
 
 function isObservation(rec: Record<string, unknown>): boolean {
   const type = rec['type'];
@@ -93,19 +124,19 @@ function latencyMs(): string {
 
 export const langfuse: LogFormat = {
   name: 'langfuse',
-  description: 'Langfuse observations (public API v1/v2 responses or items, blob storage export); GENERATIONs only',
+  description: 'Langfuse observations (public API v1/v2 pages or items, traces, blob storage export); GENERATIONs only',
   framings: ['json', 'jsonl'],
   detect(sample: Sample): number {
-    const recs = sample.objects.slice(0, 20).flatMap(envelopeRecords);
-    return recs.some(isObservation) ? 0.9 : 0;
+    const recs = sample.objects.slice(0, 20);
+    return recs.some((r) => isObservation(r) || isTrace(r)) ? 0.9 : 0;
   },
-  explode: explodeDataEnvelope(),
+  explode: EXPLODE,
   keep: `upper({$.type}) = 'GENERATION'`,
   fields: {
     ts: 'coalesce({$.startTime}, {$.start_time})',
     request_id: '{$.id}',
-    session_id: `coalesce(nullif({$.sessionId}, ''), nullif({$.session_id}, ''), {$.traceId}, {$.trace_id})`,
-    user_id: `coalesce(nullif({$.userId}, ''), nullif({$.user_id}, ''))`,
+    session_id: `coalesce(nullif({$.sessionId}, ''), nullif({$.session_id}, ''), nullif({$.trace.sessionId}, ''), {$.traceId}, {$.trace_id})`,
+    user_id: `coalesce(nullif({$.userId}, ''), nullif({$.user_id}, ''), nullif({$.trace.userId}, ''))`,
     input: promptText('{$.input}'),
     model: `coalesce(nullif({$.providedModelName}, ''), nullif({$.provided_model_name}, ''), nullif({$.model}, ''))`,
     route: '{$.metadata.route}',

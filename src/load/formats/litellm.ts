@@ -72,15 +72,23 @@ function routingFields(meta: (path: string) => FieldTemplate): Partial<Record<'r
 
 const has = (o: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
-/** Rows of the `LiteLLM_SpendLogs` table. */
+/** Columns only spend-log rows carry beside `spend` and `startTime`. */
+const SPEND_LOG_KEYS = ['call_type', 'request_id', 'api_key', 'model_group', 'cache_hit'];
+
+/**
+ * Rows of the `LiteLLM_SpendLogs` table: a database export, `/spend/logs` (a JSON array), or the paginated
+ * `/spend/logs/ui` and `/spend/logs/v2` answers (`{data, total, page, page_size, total_pages}`, unwrapped
+ * before detection). The API serializes the Prisma rows: JSON columns are objects rather than JSON strings,
+ * and times are ISO 8601 with `+00:00`; the templates read both spellings.
+ */
 export const litellmSpendLogs: LogFormat = {
   name: 'litellm-spendlogs',
-  description: 'LiteLLM proxy spend logs (LiteLLM_SpendLogs rows: JSONL, CSV, or the /spend/logs JSON array)',
+  description: 'LiteLLM proxy spend logs (LiteLLM_SpendLogs rows: JSONL, CSV, /spend/logs array, /spend/logs/ui and /v2 pages)',
   framings: ['jsonl', 'csv', 'json'],
   detect(sample: Sample): number {
     const first = sample.objects[0];
     if (!first) return 0;
-    return has(first, 'spend') && has(first, 'startTime') && has(first, 'call_type') ? 0.9 : 0;
+    return has(first, 'spend') && has(first, 'startTime') && SPEND_LOG_KEYS.some((k) => has(first, k)) ? 0.9 : 0;
   },
   keep: keepModelCalls,
   fields: {
