@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Database } from '../db/database.js';
 import { CANONICAL_FIELDS } from './canonical.js';
 import { quoteIdent } from '../db/sql.js';
@@ -26,6 +27,8 @@ export interface FileSummary {
 }
 
 const COLUMNS_OF_M = CANONICAL_FIELDS.map((f) => 'm.' + quoteIdent(f.name)).join(', ');
+/** The inserted columns by name: a --db from an older version has newer canonical columns at the end. */
+const REQUEST_COLUMNS = [...CANONICAL_FIELDS.map((f) => quoteIdent(f.name)), 'source_file', 'source_line', 'format', 'raw', 'record_key', 'ingested_at'].join(', ');
 
 /**
  * Loads one file into `requests`, sending every record that cannot be used to `rejects` with its line,
@@ -45,7 +48,10 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   // Without explode, a record's line identifies it in rc_framed, so the mapped table leaves the raw text out and
   // the inserts join it back: the text is then copied once (into requests), not twice, which halves peak memory.
   const joinRaw = !format.explode;
-  await db.run(`CREATE TEMP TABLE rc_mapped AS SELECT * ${joinRaw ? 'EXCLUDE (raw)' : ''} FROM (${mapping})`);
+  await db.run(
+    `CREATE TEMP TABLE rc_mapped AS SELECT * ${joinRaw ? 'EXCLUDE (raw)' : ''} FROM (${mapping})`,
+    mapping.includes('$file_time') ? { file_time: fileTime(path) } : undefined,
+  );
   const from = joinRaw ? 'rc_mapped m JOIN rc_framed f ON f.line = m.line' : 'rc_mapped m';
   const raw = joinRaw ? 'f.raw' : 'm.raw';
 
@@ -68,7 +74,7 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   // The window that keeps the first of repeated keys is costly on millions of rows: only when needed.
   const repeats = await db.scalar(`SELECT count(*) - count(DISTINCT record_key) FROM rc_mapped WHERE keep AND reason IS NULL`);
   await db.run(
-    `INSERT INTO requests
+    `INSERT INTO requests (${REQUEST_COLUMNS})
      SELECT ${COLUMNS_OF_M}, $file, m.line, $format, ${raw}, m.record_key, now() FROM ${from}
      WHERE m.keep AND m.reason IS NULL
        AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.record_key = m.record_key)
@@ -103,6 +109,15 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   });
   await dropFrameTables(db);
   return summary;
+}
+
+/** The file's modification time (ISO), for formats whose records carry no time (stdin: when it was read). */
+function fileTime(path: string): string {
+  try {
+    return statSync(path).mtime.toISOString();
+  } catch {
+    return new Date().toISOString();
+  }
 }
 
 export { formatByName };

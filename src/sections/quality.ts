@@ -1,14 +1,15 @@
 import { toQuality } from '../analyses/quality.js';
 import { cell, heading, info, warn, type Block } from '../render/blocks.js';
-import { int, pct } from '../render/format.js';
+import { int, pct, usd } from '../render/format.js';
 import type { Report } from '../report/report.js';
 import type { Section } from './section.js';
 
 /** Data quality's "prices and tiers" part: what the money and deviation figures could not use. */
 export const qualitySection: Section = {
   name: 'quality',
-  async build(_ctx, report) {
-    return { quality: toQuality(report) };
+  async build(ctx, report) {
+    const facts = await ctx.shared.costs('window');
+    return { quality: toQuality(report, facts ? facts.rows.loggedZeros : null) };
   },
   blocks(report) {
     return qualityBlocks(report);
@@ -27,6 +28,25 @@ export function qualityBlocks(report: Report): Block[] {
       head: ['unpriced model', 'provider', 'requests'],
       rows: q.unpriced.models.map((m) => [m.model || '(no model)', m.provider ?? '—', cell(int(m.requests), m.requests)]),
       align: ['left', 'left', 'right'],
+      fit: { flex: 0 },
+    });
+  }
+  const z = q.logged_zeros;
+  if (z && (z.repriced > 0 || z.kept > 0)) {
+    if (z.repriced > 0) {
+      out.push(warn(`${int(z.repriced)} requests logged a cost of $0 by a gateway that writes 0 when it cannot price a call:` +
+        ` priced from the price list instead (${usd(z.repriced_usd)}, cost basis logged_zero_repriced).`));
+    }
+    if (z.kept > 0) {
+      out.push(warn(`${int(z.kept)} requests logged a cost of $0 on models the price list charges for (${usd(z.kept_list_usd)} at list` +
+        ' price, not in the spend): kept as logged. Check the gateway\'s pricing of these models.'));
+    }
+    out.push({
+      kind: 'table',
+      id: 'logged-zeros',
+      head: ['model logging $0', 'provider', 'format', 'repriced', 'kept at $0'],
+      rows: z.models.map((m) => [m.model || '(no model)', m.provider ?? '—', m.format, cell(int(m.repriced), m.repriced), cell(int(m.kept), m.kept, m.kept > 0 ? 'warn' : undefined)]),
+      align: ['left', 'left', 'left', 'right', 'right'],
       fit: { flex: 0 },
     });
   }

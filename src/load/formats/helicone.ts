@@ -1,6 +1,7 @@
 import { quoteLiteral } from '../../db/sql.js';
 import { envelopeRecords, explodeDataEnvelope } from './envelope.js';
 import type { LogFormat, Sample } from './types.js';
+import { promptTotal } from './usage.js';
 
 /**
  * Helicone request exports: the `HeliconeRequest` rows returned by Jawn's
@@ -69,18 +70,18 @@ function promptFromBody(): string {
     END`;
 }
 
-/** prompt_tokens plus cache reads and writes; a non-numeric prompt_tokens passes through to be rejected. */
-function inputTokens(): string {
-  const p = '{$.prompt_tokens}';
-  return `CASE WHEN rc_count(${p}) IS NULL THEN ${p}
-    ELSE CAST(rc_count(${p}) + coalesce(rc_count({$.prompt_cache_read_tokens}), 0)
-      + coalesce(rc_count({$.prompt_cache_write_tokens}), 0) AS VARCHAR) END`;
-}
+
+/** A value at `path` in JSON text (an object, or a JSON string holding one); NULL when it is not JSON. */
+const jsonText = (expr: string, path: string): string =>
+  `CASE WHEN json_valid(${expr}) THEN json_extract_string(CASE WHEN json_type(CAST(${expr} AS JSON)) = 'VARCHAR' THEN json_extract_string(${expr}, '$') ELSE ${expr} END, ${quoteLiteral(path)}) END`;
 
 export const helicone: LogFormat = {
   name: 'helicone',
   description: 'Helicone request export (HeliconeRequest rows: API response, JSONL or JSON array)',
   framings: ['jsonl', 'json'],
+  // ClickHouse `cost Nullable(UInt64) DEFAULT 0` (Helicone clickhouse/migrations/schema_52): a model Helicone
+  // cannot price is stored with cost 0.
+  zeroCostIsDefault: 'Helicone stores cost 0 for a model it cannot price (ClickHouse column DEFAULT 0)',
   detect(sample: Sample): number {
     const recs = sample.objects.slice(0, 20).flatMap(envelopeRecords);
     return recs.some(isHeliconeRequest) ? 0.9 : 0;
@@ -95,9 +96,12 @@ export const helicone: LogFormat = {
     model: `coalesce(${t('model_override')}, ${t('response_model')}, ${t('model')}, ${t('request_model')})`,
     requested_model: `coalesce(${t('request_model')}, CASE WHEN json_valid({$.request_body}) AND json_type(CAST({$.request_body} AS JSON)) = 'OBJECT' THEN nullif(json_extract_string({$.request_body}, '$.model'), '') END)`,
     route: property('route', 'Route'),
-    input_tokens: inputTokens(),
+    input_tokens: promptTotal('{$.prompt_tokens}', '{$.prompt_cache_read_tokens}', '{$.prompt_cache_write_tokens}'),
     output_tokens: '{$.completion_tokens}',
     cached_tokens: '{$.prompt_cache_read_tokens}',
+    cache_write_tokens: '{$.prompt_cache_write_tokens}',
+    // The response's own service_tier (OpenAI) or usage.service_tier (Anthropic), when the body was kept.
+    service_tier: `coalesce(${jsonText('{$.response_body}', '$.service_tier')}, ${jsonText('{$.response_body}', '$.usage.service_tier')})`,
     cost_usd: 'coalesce({$.cost}, {$.costUSD})',
     cache_hit: `CASE WHEN ${t('cache_reference_id')} IS NULL THEN NULL WHEN {$.cache_reference_id} = ${quoteLiteral(ZERO_UUID)} THEN 'false' ELSE 'true' END`,
     status: '{$.response_status}',

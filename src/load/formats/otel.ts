@@ -165,6 +165,11 @@ export const otel: LogFormat = {
     input_tokens: `coalesce(${attr('gen_ai.usage.input_tokens')}, ${attr('gen_ai.usage.prompt_tokens')})`,
     output_tokens: `coalesce(${attr('gen_ai.usage.output_tokens')}, ${attr('gen_ai.usage.completion_tokens')})`,
     cached_tokens: `coalesce(${attr('gen_ai.usage.cache_read.input_tokens')}, ${attr('gen_ai.usage.cache_read_input_tokens')})`,
+    // Semconv: gen_ai.usage.input_tokens includes cache reads and writes. OpenTelemetry's util-genai writes
+    // cache_write.input_tokens, OpenLLMetry cache_creation_input_tokens.
+    cache_write_tokens: `coalesce(${attr('gen_ai.usage.cache_creation.input_tokens')}, ${attr('gen_ai.usage.cache_write.input_tokens')},
+      ${attr('gen_ai.usage.cache_creation_input_tokens')})`,
+    service_tier: `coalesce(${attr('openai.response.service_tier')}, ${attr('gen_ai.openai.response.service_tier')})`,
     cost_usd: attr('gen_ai.usage.cost'),
     status: `CASE WHEN {$.span.status.code} IN ('2', 'STATUS_CODE_ERROR') OR ${attr('error.type')} IS NOT NULL
       THEN 'error' ELSE 'success' END`,
