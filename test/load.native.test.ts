@@ -2,6 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { withDatabase } from '../src/db/database.js';
+import { ingestFile } from '../src/load/ingest.js';
 import { loadFile } from './helpers.js';
 
 describe('native JSONL', () => {
@@ -72,6 +75,36 @@ describe('native JSONL: provider usage objects and service tiers', () => {
     writeFileSync(file, JSON.stringify({ ts: '2025-03-17T09:00:00Z', model: 'm', usage: { input_tokens: 'many', cache_read_input_tokens: 5 } }) + '\n');
     const { rejects } = await loadFile(file);
     expect(rejects.map((r) => r['reason'])).toEqual(['input_tokens is not a whole number: many']);
+  });
+});
+
+describe('a --db made before cache_write_tokens and service_tier', () => {
+  it('gets the new columns, keeps its rows, and loads new ones by column name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routecheck-old-db-'));
+    const path = join(dir, 'old.duckdb');
+    // The requests table as routecheck made it before the two columns (canonical columns, then the bookkeeping).
+    const instance = await DuckDBInstance.create(path);
+    const c = await instance.connect();
+    await c.run(`CREATE TABLE requests (ts TIMESTAMPTZ, request_id VARCHAR, session_id VARCHAR, user_id VARCHAR, input VARCHAR,
+      model VARCHAR, requested_model VARCHAR, route VARCHAR, score DOUBLE, ideal VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
+      cached_tokens BIGINT, cost_usd DOUBLE, cache_key VARCHAR, cache_hit BOOLEAN, retry_of VARCHAR, status VARCHAR, latency_ms DOUBLE,
+      provider VARCHAR, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL, format VARCHAR NOT NULL, raw VARCHAR NOT NULL,
+      record_key UHUGEINT NOT NULL, ingested_at TIMESTAMPTZ NOT NULL);
+      INSERT INTO requests (ts, request_id, model, input_tokens, source_file, source_line, format, raw, record_key, ingested_at)
+      VALUES ('2025-03-17 09:00:00+00', 'old-1', 'gpt-4o-mini', 10, 'old.jsonl', 1, 'native', '{}', 1, now());`);
+    c.closeSync();
+    instance.closeSync();
+
+    const file = join(dir, 'new.jsonl');
+    writeFileSync(file, JSON.stringify({ ts: '2025-03-18T09:00:00Z', request_id: 'new-1', model: 'claude-3-5-haiku-20241022', input_tokens: 100, cache_write_tokens: 40, service_tier: 'batch' }) + '\n');
+    const rows = await withDatabase({ path }, async (db) => {
+      await ingestFile(db, file, file, {});
+      return db.all(`SELECT request_id, model, input_tokens, cache_write_tokens, service_tier, source_file FROM requests ORDER BY ts`);
+    });
+    expect(rows).toEqual([
+      { request_id: 'old-1', model: 'gpt-4o-mini', input_tokens: 10n, cache_write_tokens: null, service_tier: null, source_file: 'old.jsonl' },
+      { request_id: 'new-1', model: 'claude-3-5-haiku-20241022', input_tokens: 100n, cache_write_tokens: 40n, service_tier: 'batch', source_file: file },
+    ]);
   });
 });
 
