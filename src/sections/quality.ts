@@ -3,6 +3,7 @@ import { cell, heading, info, warn, type Block } from '../render/blocks.js';
 import { int, pct, usd } from '../render/format.js';
 import type { Report } from '../report/report.js';
 import type { Section } from './section.js';
+import { unpricedAdvice } from './efficiency.js';
 
 /** Data quality's "prices and tiers" part: what the money and deviation figures could not use. */
 export const qualitySection: Section = {
@@ -21,7 +22,9 @@ export function qualityBlocks(report: Report): Block[] {
   if (!q) return [];
   const out: Block[] = [];
   if (q.unpriced && q.unpriced.requests > 0) {
-    out.push(warn(`${int(q.unpriced.requests)} requests (${pct(q.unpriced.share)}) have no logged cost and no price: add their models to a price file (--prices).`));
+    // The efficiency section's own list says why each model is unpriced (no price, no tokens, a tier with no rate).
+    const advice = report.efficiency ? unpricedAdvice(report.efficiency.unpriced.models) : 'add their models to a price file (--prices)';
+    out.push(warn(`${int(q.unpriced.requests)} requests (${pct(q.unpriced.share)}) have no logged cost and no price: ${advice}.`));
     out.push({
       kind: 'table',
       id: 'unpriced-models',
