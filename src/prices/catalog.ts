@@ -62,8 +62,11 @@ interface CatalogEntry {
 }
 
 interface CatalogModel {
+  /** The provider that bills the call (its service-tier rules apply). */
   providerId: string;
   modelId: string;
+  /** `provider/model` for origins; names the other provider when genai-prices prices it by a fallback. */
+  label: string;
   entries: CatalogEntry[];
   note: string | null;
 }
@@ -195,7 +198,14 @@ export class PriceCatalog {
       // calcPrice is the library's own model matching (provider rules, date-suffix normalisation, fallbacks);
       // a zero usage makes it a lookup.
       const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, name, providerId ? { providerId } : {});
-      if (found) result = toCatalogModel(found.provider.id, found.model);
+      if (found) {
+        // genai-prices' own fallbacks (Azure bills OpenAI's prices, Vertex Anthropic's): the catalog says so, and
+        // calcPrice prices it so; the origin names both.
+        const owner = found.provider.models.includes(found.model)
+          ? null
+          : (found.provider.fallback_model_providers ?? []).find((id) => findProvider({ providerId: id })?.models.includes(found.model));
+        result = toCatalogModel(found.provider.id, found.model, owner ? `${found.provider.id}/${found.model.id} (${owner}'s price)` : null);
+      }
     }
     this.catalogCache.set(key, result);
     return result;
@@ -220,7 +230,7 @@ function utcSecond(time: string): number {
   return (((local - offset) % DAY_S) + DAY_S) % DAY_S;
 }
 
-function toCatalogModel(providerId: string, model: ModelInfo): CatalogModel {
+function toCatalogModel(providerId: string, model: ModelInfo, label: string | null): CatalogModel {
   const entries: CatalogEntry[] = [];
   const notes: string[] = [];
   if (!Array.isArray(model.prices)) {
@@ -235,7 +245,7 @@ function toCatalogModel(providerId: string, model: ModelInfo): CatalogModel {
   }
   const keys = new Set(entries.flatMap((e) => Object.keys(e.prices)));
   if (keys.has('requests_kcount')) notes.push('its per-request fee is not applied');
-  return { providerId, modelId: model.id, entries, note: notes.length > 0 ? notes.join('; ') : null };
+  return { providerId, modelId: model.id, label: label ?? `${providerId}/${model.id}`, entries, note: notes.length > 0 ? notes.join('; ') : null };
 }
 
 /**
@@ -330,7 +340,7 @@ function catalogPieces(catalog: CatalogModel, day: { index: number; from: number
       day_to_s: allDay ? null : day.to,
       service_tiers: tiers,
       source: 'catalog',
-      origin: `genai-prices ${catalog.providerId}/${catalog.modelId}`,
+      origin: `genai-prices ${catalog.label}`,
       note: notes.length > 0 ? notes.join('; ') : null,
       key: `catalog:${day.index}`,
     });
