@@ -47,6 +47,7 @@ describe('Helicone request export', () => {
       input_tokens: 1082n,
       output_tokens: 228n,
       cached_tokens: 0n,
+      cache_write_tokens: 1024n, // prompt_cache_write_tokens, also counted in input_tokens
       cost_usd: 0.007434,
       cache_hit: false,
       latency_ms: 3881,

@@ -64,6 +64,7 @@ describe('Langfuse observations', () => {
       input_tokens: 3042n,
       output_tokens: 310n,
       cached_tokens: 3000n, // cache_read_input_tokens
+      cache_write_tokens: 0n, // cache_creation_input_tokens
       cost_usd: 0.005676,
       status: 'success',
       latency_ms: 4020,

@@ -225,6 +225,19 @@ describe('LiteLLM /spend/logs/ui and /spend/logs/v2 pages', () => {
   });
 });
 
+describe('LiteLLM spend logs with spend 0', () => {
+  it('loads the logged 0 as is (pricing decides what it means) and the cache writes in prompt_tokens', async () => {
+    const { summary, rows } = await loadFile('fixtures/formats/litellm-spendlogs-zero-spend.jsonl');
+    expect(summary).toMatchObject({ format: 'litellm-spendlogs', records: 6, loaded: 6, rejected: 0 });
+    expect(rows.map((r) => [r['model'], r['provider'], r['cost_usd']])).toEqual([
+      ['azure/gpt-4o', 'azure', 0], ['anthropic.claude-3-haiku-20240307-v1:0', 'bedrock', 0], ['gemini-1.5-pro', 'vertex_ai', 0],
+      ['azure/prod-chat-eastus-2', 'azure', 0], ['gpt-4o-mini', 'openai', 0], ['claude-3-5-sonnet-20241022', 'anthropic', 0],
+    ]);
+    // LiteLLM's prompt_tokens already hold the Anthropic cache reads and writes.
+    expect(rows[5]).toMatchObject({ input_tokens: 3000n, cached_tokens: 800n, cache_write_tokens: 2000n, output_tokens: 420n, service_tier: null });
+  });
+});
+
 describe('LiteLLM StandardLoggingPayload', () => {
   it('maps logging-callback payloads and skips batch bookkeeping', async () => {
     const { summary, rows, rejects } = await loadFile('fixtures/formats/litellm-payload.jsonl');
@@ -245,6 +258,7 @@ describe('LiteLLM StandardLoggingPayload', () => {
       input_tokens: 1310n,
       output_tokens: 220n,
       cached_tokens: 1152n,
+      cache_write_tokens: 0n, // metadata.usage_object.cache_creation_input_tokens
       cost_usd: 0.00042,
       cache_key: null,
       cache_hit: null,

@@ -2,6 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { withDatabase } from '../src/db/database.js';
+import { ingestFile } from '../src/load/ingest.js';
 import { loadFile } from './helpers.js';
 
 describe('native JSONL', () => {
@@ -28,6 +31,80 @@ describe('native JSONL', () => {
       input_tokens: 30n, output_tokens: 400n, cached_tokens: 10n, cost_usd: 0.00405, source_line: 3n,
       ts_ms: 1742202010000n,
     });
+  });
+});
+
+describe('native JSONL: provider usage objects and service tiers', () => {
+  it('reads each provider usage object as the whole prompt with its cache reads and writes apart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routecheck-native-usage-'));
+    const file = join(dir, 'usage.jsonl');
+    const recs = [
+      // Anthropic Messages: input_tokens leaves cache reads and writes out; usage.service_tier.
+      { ts: '2025-03-17T09:00:00Z', id: 'u-1', model: 'claude-3-5-haiku-20241022',
+        usage: { input_tokens: 14, cache_creation_input_tokens: 2048, cache_read_input_tokens: 512, output_tokens: 31, service_tier: 'standard' } },
+      // Bedrock Converse: the same, in camelCase.
+      { ts: '2025-03-17T09:00:01Z', id: 'u-2', model: 'anthropic.claude-3-haiku-20240307-v1:0',
+        usage: { inputTokens: 20, cacheReadInputTokens: 300, cacheWriteInputTokens: 100, outputTokens: 5, totalTokens: 425 } },
+      // OpenAI Chat Completions: prompt_tokens is the whole prompt; a top-level service_tier.
+      { ts: '2025-03-17T09:00:02Z', id: 'u-3', model: 'gpt-4o-mini', service_tier: 'Flex',
+        usage: { prompt_tokens: 1320, completion_tokens: 18, prompt_tokens_details: { cached_tokens: 1152, cache_write_tokens: 64 } } },
+      // OpenAI Responses: input_tokens is the whole prompt (no cache_*_input_tokens keys to add).
+      { ts: '2025-03-17T09:00:03Z', id: 'u-4', model: 'gpt-4.1-nano', service_tier: 'priority',
+        usage: { input_tokens: 57, input_tokens_details: { cached_tokens: 32 }, output_tokens: 14 } },
+      // Flat canonical names and aliases.
+      { ts: '2025-03-17T09:00:04Z', id: 'u-5', model: 'm', input_tokens: 900, cache_read_input_tokens: 100, cacheWriteInputTokens: 200, output_tokens: 3, service_tier: 'scale' },
+      { ts: '2025-03-17T09:00:05Z', id: 'u-6', model: 'm', input_tokens: 900, cache_creation_tokens: 7, service_tier: 'auto' },
+    ];
+    writeFileSync(file, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const { rows, rejects } = await loadFile(file);
+    expect(rejects).toEqual([]);
+    const got = rows.map((r) => [r['request_id'], r['input_tokens'], r['cached_tokens'], r['cache_write_tokens'], r['output_tokens'], r['service_tier']]);
+    expect(got).toEqual([
+      ['u-1', 2574n, 512n, 2048n, 31n, 'default'],
+      ['u-2', 420n, 300n, 100n, 5n, null],
+      ['u-3', 1320n, 1152n, 64n, 18n, 'flex'],
+      ['u-4', 57n, 32n, null, 14n, 'priority'],
+      ['u-5', 900n, 100n, 200n, 3n, 'scale'],
+      ['u-6', 900n, null, 7n, null, 'default'],
+    ]);
+  });
+
+  it('rejects a usage object whose input count is not a number', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routecheck-native-usage-'));
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, JSON.stringify({ ts: '2025-03-17T09:00:00Z', model: 'm', usage: { input_tokens: 'many', cache_read_input_tokens: 5 } }) + '\n');
+    const { rejects } = await loadFile(file);
+    expect(rejects.map((r) => r['reason'])).toEqual(['input_tokens is not a whole number: many']);
+  });
+});
+
+describe('a --db made before cache_write_tokens and service_tier', () => {
+  it('gets the new columns, keeps its rows, and loads new ones by column name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routecheck-old-db-'));
+    const path = join(dir, 'old.duckdb');
+    // The requests table as routecheck made it before the two columns (canonical columns, then the bookkeeping).
+    const instance = await DuckDBInstance.create(path);
+    const c = await instance.connect();
+    await c.run(`CREATE TABLE requests (ts TIMESTAMPTZ, request_id VARCHAR, session_id VARCHAR, user_id VARCHAR, input VARCHAR,
+      model VARCHAR, requested_model VARCHAR, route VARCHAR, score DOUBLE, ideal VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
+      cached_tokens BIGINT, cost_usd DOUBLE, cache_key VARCHAR, cache_hit BOOLEAN, retry_of VARCHAR, status VARCHAR, latency_ms DOUBLE,
+      provider VARCHAR, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL, format VARCHAR NOT NULL, raw VARCHAR NOT NULL,
+      record_key UHUGEINT NOT NULL, ingested_at TIMESTAMPTZ NOT NULL);
+      INSERT INTO requests (ts, request_id, model, input_tokens, source_file, source_line, format, raw, record_key, ingested_at)
+      VALUES ('2025-03-17 09:00:00+00', 'old-1', 'gpt-4o-mini', 10, 'old.jsonl', 1, 'native', '{}', 1, now());`);
+    c.closeSync();
+    instance.closeSync();
+
+    const file = join(dir, 'new.jsonl');
+    writeFileSync(file, JSON.stringify({ ts: '2025-03-18T09:00:00Z', request_id: 'new-1', model: 'claude-3-5-haiku-20241022', input_tokens: 100, cache_write_tokens: 40, service_tier: 'batch' }) + '\n');
+    const rows = await withDatabase({ path }, async (db) => {
+      await ingestFile(db, file, file, {});
+      return db.all(`SELECT request_id, model, input_tokens, cache_write_tokens, service_tier, source_file FROM requests ORDER BY ts`);
+    });
+    expect(rows).toEqual([
+      { request_id: 'old-1', model: 'gpt-4o-mini', input_tokens: 10n, cache_write_tokens: null, service_tier: null, source_file: 'old.jsonl' },
+      { request_id: 'new-1', model: 'claude-3-5-haiku-20241022', input_tokens: 100n, cache_write_tokens: 40n, service_tier: 'batch', source_file: file },
+    ]);
   });
 });
 

@@ -10,6 +10,8 @@ describe('OpenAI Batch API output', () => {
     expect(rows[0]).toMatchObject({
       ts_ms: 1742203812000n, request_id: 'chatcmpl-BBn4nM2QkL7xR9sT1uV3wX5yZ6aB8', model: 'gpt-4o-mini-2024-07-18',
       input_tokens: 1320n, output_tokens: 18n, cached_tokens: 1152n, status: '200', source_line: 1n, format: 'openai-batch',
+      // Billed at the batch rate, although the body's own service_tier says "default"; OpenAI has no cache writes here.
+      service_tier: 'batch', cache_write_tokens: null,
       // Not in a batch output line: the prompt is in the input file (joined by custom_id, kept in raw), no cost.
       input: null, cost_usd: null, session_id: null, user_id: null, requested_model: null, provider: null,
       latency_ms: null, route: null, score: null, ideal: null, cache_key: null, cache_hit: null, retry_of: null,

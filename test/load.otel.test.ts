@@ -26,7 +26,7 @@ describe('OpenTelemetry GenAI spans (OTLP JSON)', () => {
     expect(byId(rows, 'msg_01XFDUDYJgAACzvnptvVoYEL')).toMatchObject({
       request_id: 'msg_01XFDUDYJgAACzvnptvVoYEL', session_id: '0af7651916cd43dd8448eb211c80319c', user_id: 'cust-99812',
       input: 'OK, got it, thanks', model: 'claude-3-haiku-20240307', requested_model: 'claude-3-haiku-20240307',
-      input_tokens: 12n, output_tokens: 8n, cached_tokens: 0n, cost_usd: null, status: 'success', latency_ms: 412,
+      input_tokens: 12n, output_tokens: 8n, cached_tokens: 0n, cache_write_tokens: 0n, cost_usd: null, status: 'success', latency_ms: 412,
       provider: 'Anthropic', source_line: 2n, ts_ms: 1742202005000n,
     });
     // OpenLIT from a JS SDK: int64 as {low, high}, gen_ai.usage.cost, prompt in a span event written as

@@ -23,8 +23,8 @@ function libraryRates(model: string, when: string, providerId?: string, inputTok
 
 describe('user price file', () => {
   const CSV = [
-    'model,provider,effective_from,effective_to,input_per_mtok,output_per_mtok,cached_input_per_mtok',
-    'claude-3-5-haiku-20250317,anthropic,2025-03-17,,0.944,4.72,',
+    'model,provider,effective_from,effective_to,input_per_mtok,output_per_mtok,cached_input_per_mtok,cache_write_per_mtok',
+    'claude-3-5-haiku-20250317,anthropic,2025-03-17,,0.944,4.72,,1.18',
     'gpt-4o*,,,,2,8,1',
     'gpt-4o-mini*,,,,0.1,0.4,',
     '/^acme-.*-internal$/,,,2025-03-01,0.5,0.5,',
@@ -36,7 +36,8 @@ describe('user price file', () => {
 
   it('reads every row with its line number', () => {
     expect(rows.map((r) => r.where)).toEqual([2, 3, 4, 5, 6, 7].map((n) => `prices.csv line ${n}`));
-    expect(rows[0]).toMatchObject({ provider: 'anthropic', input_per_mtok: 0.944, output_per_mtok: 4.72, cached_input_per_mtok: null, to: null });
+    expect(rows[0]).toMatchObject({ provider: 'anthropic', input_per_mtok: 0.944, output_per_mtok: 4.72, cached_input_per_mtok: null, cache_write_per_mtok: 1.18, to: null });
+    expect(rows[1]!.cache_write_per_mtok).toBeNull();
     expect(rows[0]!.from!.toISOString()).toBe('2025-03-17T00:00:00.000Z');
   });
 
@@ -135,6 +136,38 @@ describe('bundled catalog (genai-prices)', () => {
     expect(small.input_per_mtok).toBeCloseTo(libraryRates('gemini-2.5-pro', '2025-06-01', 'google', 1000).input, 9);
     expect(large.input_per_mtok).toBeCloseTo(libraryRates('gemini-2.5-pro', '2025-06-01', 'google', 300_000).input, 9);
     expect(large.input_per_mtok).toBeGreaterThan(small.input_per_mtok);
+  });
+
+  it('keeps time-of-day prices as daily UTC windows, resolved as the library does', () => {
+    const periods = catalog.periods('deepseek-chat', 'deepseek');
+    // Off-peak before 00:30 and from 16:30, peak between: three windows that cover the day once.
+    expect(periods.map((p) => [p.day_from_s, p.day_to_s])).toEqual([[0, 1800], [1800, 59400], [59400, 86400]]);
+    for (const when of ['2025-03-17T00:29:59Z', '2025-03-17T00:30:00Z', '2025-03-17T10:00:00Z', '2025-03-17T16:29:59Z', '2025-03-17T16:30:00Z', '2025-03-17T23:59:59Z']) {
+      const p = catalog.priceAt('deepseek-chat', 'deepseek', at(when))!;
+      const lib = libraryRates('deepseek-chat', when, 'deepseek');
+      expect([when, p.input_per_mtok]).toEqual([when, expect.closeTo(lib.input, 9)]);
+      expect(p.output_per_mtok).toBeCloseTo(lib.output, 9);
+    }
+    expect(catalog.priceAt('deepseek-chat', 'deepseek', at('2025-03-17T10:00:00Z'))!.input_per_mtok)
+      .toBeCloseTo(2 * catalog.priceAt('deepseek-chat', 'deepseek', at('2025-03-17T20:00:00Z'))!.input_per_mtok, 9);
+  });
+
+  it('combines dated and time-of-day prices (DeepSeek V4 from 2026-08-17)', () => {
+    for (const when of ['2026-08-10T02:00:00Z', '2026-08-10T12:00:00Z', '2026-08-20T02:00:00Z', '2026-08-20T07:00:00Z', '2026-08-20T12:00:00Z']) {
+      const p = catalog.priceAt('deepseek-v4-flash', 'deepseek', at(when))!;
+      expect([when, p.input_per_mtok]).toEqual([when, expect.closeTo(libraryRates('deepseek-v4-flash', when, 'deepseek').input, 9)]);
+    }
+  });
+
+  it('prices cache writes at their own rate, and names the provider\'s documented batch and flex multipliers', () => {
+    const claude = catalog.priceAt('claude-3-5-haiku-20241022', 'anthropic', at('2025-03-17'))!;
+    const lib = calcPrice({ input_tokens: 1e6, cache_write_tokens: 1e6 }, 'claude-3-5-haiku-20241022', { providerId: 'anthropic' })!.total_price;
+    expect(claude.cache_write_per_mtok).toBeCloseTo(lib, 9);
+    expect(claude.cache_write_per_mtok).toBeGreaterThan(claude.input_per_mtok);
+    expect(claude.service_tiers).toEqual({ batch: 0.5 });
+    expect(catalog.priceAt('gpt-4o-mini', 'openai', at('2025-03-17'))!).toMatchObject({ cache_write_per_mtok: null, service_tiers: { batch: 0.5, flex: 0.5 } });
+    // DeepSeek documents no batch or flex tier here: none.
+    expect(catalog.priceAt('deepseek-chat', 'deepseek', at('2025-03-17'))!.service_tiers).toEqual({});
   });
 
   it('gives no price to a provider it does not know rather than guessing from the name', () => {

@@ -6,13 +6,14 @@ import { normalizeConfig } from '../src/config.js';
 import { withDatabase } from '../src/db/database.js';
 import { ingestFile } from '../src/load/ingest.js';
 import { toDiscrepancies, toUnpriced } from '../src/analyses/efficiency.js';
+import { toLoggedZeros } from '../src/analyses/quality.js';
 import { PriceCatalog } from '../src/prices/catalog.js';
 import { loadCostFacts, preparePricing } from '../src/prices/costs.js';
 import { loadPriceRows, normalizePricingSettings } from '../src/prices/settings.js';
 
 /** Prices (USD per million tokens) of the made-up models below; the catalog is left out so the numbers are ours. */
 const PRICE_ROWS = [
-  { model: 'm-a', input_per_mtok: 1, output_per_mtok: 2, cached_input_per_mtok: 0.25 },
+  { model: 'm-a', input_per_mtok: 1, output_per_mtok: 2, cached_input_per_mtok: 0.25, cache_write_per_mtok: 1.25 },
   { model: 'm-b', effective_to: '2025-03-12', input_per_mtok: 1, output_per_mtok: 1 },
   { model: 'm-b', effective_from: '2025-03-12', input_per_mtok: 3, output_per_mtok: 3 },
   { model: 'm-c', provider: 'azure', input_per_mtok: 5, output_per_mtok: 5 },
@@ -29,20 +30,42 @@ const RECORDS = [
   { request_id: 'right-provider', ts: '2025-03-12T03:00:00Z', model: 'm-c', provider: 'azure', input_tokens: 100, output_tokens: 100 },
   { request_id: 'no-tokens', ts: '2025-03-12T04:00:00Z', model: 'm-a' },
   { request_id: 'no-model', ts: '2025-03-12T05:00:00Z', input_tokens: 10, output_tokens: 10 },
+  // Anthropic-style usage as a nested object: input_tokens leaves cache reads and writes out.
+  { request_id: 'cache-write', ts: '2025-03-12T06:00:00Z', model: 'm-a', usage: { input_tokens: 500, cache_read_input_tokens: 300, cache_creation_input_tokens: 200, output_tokens: 100 } },
+  // Reads and writes logged beyond the prompt: clamped to it, reads first.
+  { request_id: 'over-logged', ts: '2025-03-12T07:00:00Z', model: 'm-a', input_tokens: 100, cached_tokens: 80, cache_write_tokens: 50, output_tokens: 0 },
+  { request_id: 'batch-documented', ts: '2025-03-12T08:00:00Z', model: 'm-c', provider: 'azure', service_tier: 'batch', input_tokens: 100, output_tokens: 100 },
+  { request_id: 'flex-documented', ts: '2025-03-12T08:30:00Z', model: 'm-c', provider: 'azure', service_tier: 'flex', input_tokens: 100, output_tokens: 100 },
+  { request_id: 'standard-is-default', ts: '2025-03-12T08:45:00Z', model: 'm-c', provider: 'azure', service_tier: 'standard', input_tokens: 100, output_tokens: 100 },
+  // Azure documents no priority rate; m-a's provider is unknown, so no batch rate either: never the list price.
+  { request_id: 'priority-no-rate', ts: '2025-03-12T09:00:00Z', model: 'm-c', provider: 'azure', service_tier: 'priority', input_tokens: 100, output_tokens: 100 },
+  { request_id: 'batch-no-rate', ts: '2025-03-12T10:00:00Z', model: 'm-a', service_tier: 'batch', input_tokens: 100, output_tokens: 100 },
+  { request_id: 'batch-logged', ts: '2025-03-12T11:00:00Z', model: 'm-a', service_tier: 'batch', input_tokens: 100, output_tokens: 100, cost_usd: 0.0001 },
+  // A native record that logs $0 keeps it (only formats whose cost defaults to 0 are repriced).
+  { request_id: 'native-zero', ts: '2025-03-12T12:00:00Z', model: 'm-a', input_tokens: 100, output_tokens: 100, cost_usd: 0 },
 ];
 
 /** The cost each request must get, by hand: logged first, cache hits 0, else price in force × tokens, else unknown. */
-const EXPECTED: Record<string, [cost: number | null, basis: string | null]> = {
+const EXPECTED: Record<string, [cost: number | null, basis: string]> = {
   logged: [0.123, 'logged'],
-  'cached-input': [(600 * 1 + 400 * 0.25 + 500 * 2) / 1e6, 'price'],
+  'cached-input': [(600 * 1 + 400 * 0.25 + 500 * 2) / 1e6, 'price_file'],
   'cache-hit': [0, 'cache_hit'],
-  'before-change': [(100 * 1 + 100 * 1) / 1e6, 'price'],
-  'after-change': [(100 * 3 + 100 * 3) / 1e6, 'price'],
-  'unknown-model': [null, null],
-  'wrong-provider': [null, null],
-  'right-provider': [(100 * 5 + 100 * 5) / 1e6, 'price'],
-  'no-tokens': [null, null],
-  'no-model': [null, null],
+  'before-change': [(100 * 1 + 100 * 1) / 1e6, 'price_file'],
+  'after-change': [(100 * 3 + 100 * 3) / 1e6, 'price_file'],
+  'unknown-model': [null, 'unpriced'],
+  'wrong-provider': [null, 'unpriced'],
+  'right-provider': [(100 * 5 + 100 * 5) / 1e6, 'price_file'],
+  'no-tokens': [null, 'unpriced'],
+  'no-model': [null, 'unpriced'],
+  'cache-write': [(500 * 1 + 300 * 0.25 + 200 * 1.25 + 100 * 2) / 1e6, 'price_file'],
+  'over-logged': [(80 * 0.25 + 20 * 1.25) / 1e6, 'price_file'],
+  'batch-documented': [0.5 * (100 * 5 + 100 * 5) / 1e6, 'price_file_batch'],
+  'flex-documented': [0.5 * (100 * 5 + 100 * 5) / 1e6, 'price_file_flex'],
+  'standard-is-default': [(100 * 5 + 100 * 5) / 1e6, 'price_file'],
+  'priority-no-rate': [null, 'unpriced'],
+  'batch-no-rate': [null, 'unpriced'],
+  'batch-logged': [0.0001, 'logged'],
+  'native-zero': [0, 'logged'],
 };
 
 function setup() {
@@ -82,8 +105,7 @@ describe('cost of each request (rc_costed)', () => {
       await ingestFile(db, file, file, {});
       await preparePricing(db, { from: null, to: null }, settings, catalog);
       const rows = await db.all<{ request_id: string; cost: number | null; cost_basis: string | null }>(
-        `SELECT r.request_id, c.cost, c.cost_basis FROM rc_costed c
-         JOIN requests r ON r.ts = c.ts AND coalesce(r.model, '') = c.model_key AND coalesce(r.provider, '') = c.provider_key`,
+        `SELECT r.request_id, c.cost, c.cost_basis FROM rc_costed c JOIN requests r ON r.record_key = c.record_key`,
       );
       expect(rows).toHaveLength(RECORDS.length);
       for (const r of rows) {
@@ -110,12 +132,15 @@ describe('cost of each request (rc_costed)', () => {
       await ingestFile(db, file, file, {});
       const facts = await loadCostFacts(db, { from: null, to: null }, settings, catalog);
       const unpriced = toUnpriced(facts.rows.unpriced, RECORDS.length);
-      // unknown-model, wrong-provider, no-tokens, no-model
-      expect(unpriced.requests).toBe(4);
-      expect(unpriced.share).toBeCloseTo(4 / RECORDS.length, 12);
-      expect(unpriced.models.map((m) => [m.model, m.provider, m.requests]).sort()).toEqual(
-        [['', null, 1], ['m-a', null, 1], ['m-c', 'openai', 1], ['m-zzz', null, 1]].sort(),
+      // unknown-model, wrong-provider, no-tokens, no-model, priority-no-rate, batch-no-rate
+      expect(unpriced.requests).toBe(6);
+      expect(unpriced.share).toBeCloseTo(6 / RECORDS.length, 12);
+      expect(unpriced.models.map((m) => [m.model, m.provider, m.requests, m.no_tier_rate, m.service_tiers]).sort()).toEqual(
+        [['', null, 1, 0, []], ['m-a', null, 2, 1, ['batch']], ['m-c', 'openai', 1, 0, []], ['m-zzz', null, 1, 0, []], ['m-c', 'azure', 1, 1, ['priority']]].sort(),
       );
+      // A native $0 on a priced model is kept, and listed.
+      expect(toLoggedZeros(facts.rows.loggedZeros)).toMatchObject({ repriced: 0, kept: 1, models: [{ model: 'm-a', format: 'native', kept: 1 }] });
+      expect(toLoggedZeros(facts.rows.loggedZeros).kept_list_usd).toBeCloseTo((100 * 1 + 100 * 2) / 1e6, 12);
       // Only `logged` has both a logged cost and a list price (cache hits are left out): 0.123 vs 0.002.
       const gaps = toDiscrepancies(facts.rows.discrepancyDays, 0.05);
       expect(gaps).toHaveLength(1);

@@ -256,7 +256,10 @@ describe('on the demo data', () => {
   it('counts the self-hosted model as unpriced', () => {
     expect(report.efficiency.unpriced.requests).toBe(truth.unpriced_requests);
     expect(report.efficiency.unpriced.models).toEqual([
-      { model: 'acme-llama-3-70b-internal', provider: 'self-hosted', requests: truth.unpriced_requests, share: truth.unpriced_requests / truth.requests, catalog_priced: false },
+      {
+        model: 'acme-llama-3-70b-internal', provider: 'self-hosted', requests: truth.unpriced_requests, share: truth.unpriced_requests / truth.requests,
+        catalog_priced: false, logged_zero: 0, no_tier_rate: 0, service_tiers: [],
+      },
     ]);
   });
 

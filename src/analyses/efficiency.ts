@@ -249,6 +249,9 @@ export function toUnpriced(rows: readonly Row[], total: number): Unpriced {
     requests: num(r['requests']),
     share: total > 0 ? num(r['requests']) / total : 0,
     catalog_priced: r['catalog_priced'] === true,
+    logged_zero: num(r['logged_zero']),
+    no_tier_rate: num(r['no_tier_rate']),
+    service_tiers: Array.isArray(r['service_tiers']) ? (r['service_tiers'] as unknown[]).map(String) : [],
   }));
   const requests = models.reduce((s, m) => s + m.requests, 0);
   return { requests, share: total > 0 ? requests / total : 0, models };

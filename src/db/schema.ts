@@ -42,7 +42,22 @@ CREATE TABLE IF NOT EXISTS ingests (
   ingested_at TIMESTAMPTZ NOT NULL
 );
 `);
+  await addNewColumns(db);
   await createMacros(db);
+}
+
+/**
+ * A --db made by an older routecheck lacks the canonical columns added since (cache_write_tokens, service_tier):
+ * they are added, NULL for the rows already stored. Inserts name their columns, so the order does not matter.
+ */
+async function addNewColumns(db: Database): Promise<void> {
+  const rows = await db.all<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_name = 'requests' AND table_schema = current_schema()`,
+  );
+  const present = new Set(rows.map((r) => r.column_name));
+  for (const f of CANONICAL_FIELDS) {
+    if (!present.has(f.name)) await db.run(`ALTER TABLE requests ADD COLUMN ${quoteIdent(f.name)} ${SQL_TYPE[f.kind]}`);
+  }
 }
 
 /**
@@ -66,6 +81,12 @@ CREATE OR REPLACE MACRO rc_bool(t) AS CASE lower(trim(t))
   WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true WHEN 'hit' THEN true WHEN 't' THEN true
   WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false WHEN 'miss' THEN false WHEN 'f' THEN false
   END;
+-- A service tier as providers write it (OpenAI service_tier, Anthropic usage.service_tier) → default, batch, flex,
+-- priority; another value is kept lower-cased (and is unpriced unless a logged cost says what it cost).
+CREATE OR REPLACE MACRO rc_service_tier(t) AS CASE
+  WHEN t IS NULL OR lower(trim(t)) IN ('', 'none', 'null') THEN NULL
+  WHEN lower(trim(t)) IN ('default', 'standard', 'standard_only', 'auto', 'on_demand') THEN 'default'
+  ELSE lower(trim(t)) END;
 -- A boolean text that is "no value": LiteLLM writes the string "None".
 CREATE OR REPLACE MACRO rc_nullish(t) AS t IS NULL OR lower(trim(t)) IN ('', 'none', 'null');
 -- Text of a chat message content (JSON): a string, or an array of parts [{type:'text', text}] or [{content}].

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/sql.js';
 import { clusterInputs } from '../embed/pipeline.js';
 import { createEmbedder } from '../embed/select.js';
-import { preparePricing } from '../prices/costs.js';
+import { COST_BASES, preparePricing } from '../prices/costs.js';
 import { prepareRouting } from '../routing/prepare.js';
 import type { RunEffects } from '../sections/section.js';
 import type { RunSettings } from '../settings.js';
@@ -17,8 +17,11 @@ import type { RunSettings } from '../settings.js';
  * once in DuckDB into the temp table rc_export, numbered by `rn` in time order.
  *
  * The cost columns are read from prices/costs.ts' view rc_costed, joined on the request key: the one price chain
- * (a cache hit costs 0, else the logged cost_usd, else list price × tokens with cached input at its own rate, else
- * NULL), so the export and the report can never disagree on a request's cost.
+ * (a cache hit costs 0, else the logged cost_usd, else list price × tokens with each token kind at its own rate and
+ * the service tier's multiplier, else NULL), so the export and the report can never disagree on a request's cost.
+ * cost_basis says which link of the chain priced it (COST_BASES), and the token kinds, rates and price origin let
+ * anyone redo the arithmetic: cost = (plain × input + cached × cached rate + cache writes × write rate + output ×
+ * output rate) / 1e6 for a priced request.
  */
 export type ColumnKind = 'text' | 'timestamp' | 'double' | 'bigint' | 'boolean';
 
@@ -57,11 +60,20 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
   },
   { name: 'is_retry', kind: 'boolean', sql: 'x.is_retry', doc: 'a retry on a dearer tier (retry_of, or a re-send in the session)' },
   { name: 'retry_of', kind: 'text', sql: 'r.retry_of', doc: 'request_id it retries, when logged' },
-  { name: 'input_tokens', kind: 'bigint', sql: 'r.input_tokens', doc: 'prompt tokens' },
+  { name: 'input_tokens', kind: 'bigint', sql: 'r.input_tokens', doc: 'prompt tokens, the whole prompt (cache reads and writes included)' },
   { name: 'output_tokens', kind: 'bigint', sql: 'r.output_tokens', doc: 'completion tokens' },
-  { name: 'cached_tokens', kind: 'bigint', sql: 'r.cached_tokens', doc: 'prompt tokens from the provider cache' },
+  { name: 'cached_tokens', kind: 'bigint', sql: 'r.cached_tokens', doc: 'prompt tokens read from the provider cache, as logged' },
+  { name: 'cache_write_tokens', kind: 'bigint', sql: 'r.cache_write_tokens', doc: 'prompt tokens written to the provider cache, as logged' },
+  { name: 'plain_input_tokens', kind: 'bigint', sql: 'c.plain_in', doc: 'input priced at the input rate: input − cache reads − cache writes (never below 0)' },
+  { name: 'service_tier', kind: 'text', sql: 'c.service_tier', doc: 'default, batch, flex or priority (default when not logged)' },
   { name: 'cost_usd', kind: 'double', sql: 'r.cost_usd', doc: 'cost as logged' },
-  { name: 'list_cost_usd', kind: 'double', sql: 'c.list_cost', doc: 'list price × tokens (price file, else catalog)' },
+  { name: 'input_per_mtok', kind: 'double', sql: 'c.input_per_mtok', doc: 'USD per million plain input tokens in force (service tier applied); empty: no price' },
+  { name: 'cached_per_mtok', kind: 'double', sql: 'c.cached_per_mtok', doc: 'USD per million cache-read tokens' },
+  { name: 'cache_write_per_mtok', kind: 'double', sql: 'c.write_per_mtok', doc: 'USD per million cache-write tokens' },
+  { name: 'output_per_mtok', kind: 'double', sql: 'c.output_per_mtok', doc: 'USD per million output tokens' },
+  { name: 'tier_multiplier', kind: 'double', sql: 'c.tier_multiplier', doc: "the service tier's multiplier of the list rates (1 for default; batch 0.5 …)" },
+  { name: 'price_origin', kind: 'text', sql: 'c.price_origin', doc: 'where the rates come from: a price-file row, or the genai-prices model' },
+  { name: 'list_cost_usd', kind: 'double', sql: 'c.list_cost', doc: 'the rates above × tokens (price file, else catalog)' },
   {
     name: 'cost',
     kind: 'double',
@@ -72,7 +84,7 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
     name: 'cost_basis',
     kind: 'text',
     sql: 'c.cost_basis',
-    doc: 'cache_hit, logged or price; empty when unpriced',
+    doc: `which rule priced it: ${COST_BASES.join(', ')} (README: Prices and costs)`,
   },
   { name: 'cache_key', kind: 'text', sql: 'r.cache_key', doc: "the gateway's cache key" },
   { name: 'cache_hit', kind: 'boolean', sql: 'r.cache_hit', doc: 'served from the gateway cache' },

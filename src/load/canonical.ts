@@ -3,7 +3,7 @@
  * This list drives the `requests` DDL, the mapping SQL and the README's field table,
  * so a new column is added here once.
  */
-export type FieldKind = 'timestamp' | 'text' | 'count' | 'number' | 'money' | 'boolean';
+export type FieldKind = 'timestamp' | 'text' | 'count' | 'number' | 'money' | 'boolean' | 'service_tier';
 
 export interface CanonicalField {
   name: string;
@@ -24,15 +24,17 @@ export const CANONICAL_FIELDS = [
   { name: 'route', kind: 'text', doc: "the router's decision label (e.g. `medium_complexity`)", aliases: ['classifier_output', 'tier', 'route_label'] },
   { name: 'score', kind: 'number', doc: "the classifier's score", aliases: ['confidence', 'classifier_score', 'complexity_score'] },
   { name: 'ideal', kind: 'text', doc: 'a label naming the correct model or tier', aliases: ['should_be', 'ideal_route', 'ideal_model', 'label'] },
-  { name: 'input_tokens', kind: 'count', doc: 'prompt tokens', aliases: ['prompt_tokens', 'tokens_in'] },
+  { name: 'input_tokens', kind: 'count', doc: 'prompt tokens: the whole prompt, cache reads and writes included', aliases: ['prompt_tokens', 'tokens_in'] },
   { name: 'output_tokens', kind: 'count', doc: 'completion tokens', aliases: ['completion_tokens', 'tokens_out'] },
-  { name: 'cached_tokens', kind: 'count', doc: 'prompt tokens served from the provider prompt cache (a subset of input_tokens)', aliases: ['cache_read_tokens', 'prompt_cache_read_tokens'] },
+  { name: 'cached_tokens', kind: 'count', doc: 'prompt tokens served from the provider prompt cache (a subset of input_tokens)', aliases: ['cache_read_tokens', 'prompt_cache_read_tokens', 'cache_read_input_tokens', 'cacheReadInputTokens'] },
+  { name: 'cache_write_tokens', kind: 'count', doc: 'prompt tokens written to the provider prompt cache (a subset of input_tokens, apart from cached_tokens)', aliases: ['cache_creation_input_tokens', 'cacheWriteInputTokens', 'cache_creation_tokens', 'prompt_cache_write_tokens'] },
   { name: 'cost_usd', kind: 'money', doc: 'what the call cost, in USD, as logged', aliases: ['cost', 'spend', 'response_cost', 'total_cost'] },
   { name: 'cache_key', kind: 'text', doc: "the gateway's response-cache key", aliases: ['cacheKey'] },
   { name: 'cache_hit', kind: 'boolean', doc: "true when the gateway's cache served the response", aliases: ['cached', 'cacheHit'] },
   { name: 'retry_of', kind: 'text', doc: 'request_id of the call this one retries', aliases: ['retryOf', 'parent_request_id'] },
   { name: 'status', kind: 'text', doc: '`success`, `error`, an HTTP status, …', aliases: ['status_code', 'response_status'] },
   { name: 'latency_ms', kind: 'number', doc: 'end-to-end latency in milliseconds', aliases: ['latency', 'duration_ms', 'request_duration_ms'] },
+  { name: 'service_tier', kind: 'service_tier', doc: 'how the provider processed (and bills) the call: `default`, `batch`, `flex` or `priority` (`standard`/`auto` read as `default`)', aliases: ['serviceTier'] },
   { name: 'provider', kind: 'text', doc: 'provider name when logged separately from the model (`openai`, `anthropic`, …)', aliases: ['custom_llm_provider', 'provider_name'] },
 ] as const satisfies readonly CanonicalField[];
 
@@ -45,4 +47,5 @@ export const SQL_TYPE: Record<FieldKind, string> = {
   number: 'DOUBLE',
   money: 'DOUBLE',
   boolean: 'BOOLEAN',
+  service_tier: 'VARCHAR',
 };

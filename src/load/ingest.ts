@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Database } from '../db/database.js';
 import { CANONICAL_FIELDS } from './canonical.js';
 import { quoteIdent } from '../db/sql.js';
@@ -27,6 +28,8 @@ export interface FileSummary {
 }
 
 const COLUMNS_OF_M = CANONICAL_FIELDS.map((f) => 'm.' + quoteIdent(f.name)).join(', ');
+/** The inserted columns by name: a --db from an older version has newer canonical columns at the end. */
+const REQUEST_COLUMNS = [...CANONICAL_FIELDS.map((f) => quoteIdent(f.name)), 'source_file', 'source_line', 'format', 'raw', 'record_key', 'ingested_at'].join(', ');
 
 /**
  * Loads one file into `requests`, sending every record that cannot be used to `rejects` with its line,
@@ -53,7 +56,10 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   // the inserts join it back: the text is then copied once (into requests), not twice, which halves peak memory.
   // The records of JSONL pages share their page's line, so those keep their text.
   const joinRaw = !format.explode && !enveloped;
-  await db.run(`CREATE TEMP TABLE rc_mapped AS SELECT * ${joinRaw ? 'EXCLUDE (raw)' : ''} FROM (${mapping})`);
+  await db.run(
+    `CREATE TEMP TABLE rc_mapped AS SELECT * ${joinRaw ? 'EXCLUDE (raw)' : ''} FROM (${mapping})`,
+    mapping.includes('$file_time') ? { file_time: fileTime(path) } : undefined,
+  );
   const from = joinRaw ? 'rc_mapped m JOIN rc_framed f ON f.line = m.line' : 'rc_mapped m';
   const raw = joinRaw ? 'f.raw' : 'm.raw';
 
@@ -76,7 +82,7 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   // The window that keeps the first of repeated keys is costly on millions of rows: only when needed.
   const repeats = await db.scalar(`SELECT count(*) - count(DISTINCT record_key) FROM rc_mapped WHERE keep AND reason IS NULL`);
   await db.run(
-    `INSERT INTO requests
+    `INSERT INTO requests (${REQUEST_COLUMNS})
      SELECT ${COLUMNS_OF_M}, $file, m.line, $format, ${raw}, m.record_key, now() FROM ${from}
      WHERE m.keep AND m.reason IS NULL
        AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.record_key = m.record_key)
@@ -111,6 +117,15 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   });
   await dropFrameTables(db);
   return summary;
+}
+
+/** The file's modification time (ISO), for formats whose records carry no time (stdin: when it was read). */
+function fileTime(path: string): string {
+  try {
+    return statSync(path).mtime.toISOString();
+  } catch {
+    return new Date().toISOString();
+  }
 }
 
 export { formatByName };

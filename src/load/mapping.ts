@@ -90,6 +90,8 @@ function convert(kind: FieldKind, text: string): string {
       return `CASE WHEN rc_nullish(${text}) THEN NULL ELSE rc_bool(${text}) END`;
     case 'text':
       return `nullif(${text}, '')`;
+    case 'service_tier':
+      return `rc_service_tier(${text})`;
   }
 }
 
@@ -119,6 +121,7 @@ function rejectChecks(name: string, kind: FieldKind): string[] {
     case 'boolean':
       return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not true/false: `)} || ${shown}`];
     case 'text':
+    case 'service_tier':
       return [];
   }
 }

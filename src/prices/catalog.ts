@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { calcPrice, findProvider, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
 import { parseModel } from './identity.js';
+import { tierRules, type OtherTier, type TierRule } from './serviceTiers.js';
 import { matches, specificity, type UserPriceRow } from './userPrices.js';
 
 /**
@@ -10,10 +11,15 @@ import { matches, specificity, type UserPriceRow } from './userPrices.js';
  * offline: nothing is fetched, `updatePrices` is never called). Answers "what did this model cost per token,
  * and since when" as a list of periods, so that DuckDB can join each request to the price in force at its time.
  *
- * Approximations of the bundled data, stated in each period's `note`:
- * - time-of-day prices (DeepSeek's off-peak windows) are ignored: the dated price applies all day;
+ * Every constraint of the bundled data is kept, resolved as genai-prices' own calcPrice resolves it:
+ * - dated prices (`start_date`) become periods;
+ * - time-of-day prices (DeepSeek's peak and off-peak windows, in UTC) become periods that hold only within a daily
+ *   window (`day_from_s`/`day_to_s`), so a request is priced by the time of day it was made;
  * - long-context tiers (a dearer rate above N input tokens) become separate periods keyed on input tokens,
- *   as genai-prices applies them (on the request's total input tokens).
+ *   as genai-prices applies them (on the request's total input tokens, for every token kind).
+ * Each token kind has its own rate: input, cache reads, cache writes, output (a kind the catalog does not price
+ * separately is charged at the input rate, as genai-prices does). Per-request fees and tool-call prices are not
+ * applied (stated in `note`).
  */
 export interface PricePeriod {
   /** Inclusive; null = since always. */
@@ -28,20 +34,39 @@ export interface PricePeriod {
   output_per_mtok: number;
   /** Null: cached input tokens are charged at the input price. */
   cached_input_per_mtok: number | null;
+  /** Null: prompt-cache writes are charged at the input price. */
+  cache_write_per_mtok: number | null;
+  /**
+   * A daily window in UTC, seconds after midnight [from, to), within which this period holds (time-of-day prices);
+   * null = all day. Windows never wrap midnight: a night window is two periods.
+   */
+  day_from_s: number | null;
+  day_to_s: number | null;
+  /**
+   * Multipliers of every rate above for the other service tiers (serviceTiers.ts: the provider's documented batch and
+   * flex discounts); a tier missing here has no rate, and its requests are unpriced unless their cost was logged.
+   */
+  service_tiers: Partial<Record<OtherTier, number>>;
   source: 'user' | 'catalog';
   /** Where the price comes from, for people: `prices.csv line 2 (claude-3-5-haiku-2025*)`, `genai-prices anthropic/claude-3-5-haiku-latest`. */
   origin: string;
   note: string | null;
 }
 
+/** A catalog price's constraint: none, a start date (ms), or a daily UTC window (seconds after midnight, may wrap). */
+type Constraint = { kind: 'start'; at: number } | { kind: 'daily'; from: number; to: number };
+
 interface CatalogEntry {
-  start: Date | null;
+  constraint: Constraint | null;
   prices: ModelPrice;
 }
 
 interface CatalogModel {
+  /** The provider that bills the call (its service-tier rules apply). */
   providerId: string;
   modelId: string;
+  /** `provider/model` for origins; names the other provider when genai-prices prices it by a fallback. */
+  label: string;
   entries: CatalogEntry[];
   note: string | null;
 }
@@ -84,13 +109,17 @@ export class PriceCatalog {
         a.order - b.order)
       .map(({ row }) => row);
     const catalog = this.useBundled ? this.catalogModel(id.name, provider ?? id.provider) : null;
+    // The service-tier discounts are the provider's: the catalog's provider of the model, else the logged one.
+    const loggedProvider = (provider ?? id.provider)?.toLowerCase() ?? null;
+    const rules = tierRules(catalog?.providerId ?? (loggedProvider === null ? null : CATALOG_PROVIDER[loggedProvider] ?? loggedProvider));
+    const tiers = Object.fromEntries(Object.entries(rules).map(([t, r]) => [t, (r as TierRule).multiplier])) as PricePeriod['service_tiers'];
 
     const bounds = new Set<number>();
     for (const r of user) {
       if (r.from) bounds.add(r.from.getTime());
       if (r.to) bounds.add(r.to.getTime());
     }
-    for (const e of catalog?.entries ?? []) if (e.start) bounds.add(e.start.getTime());
+    for (const e of catalog?.entries ?? []) if (e.constraint?.kind === 'start') bounds.add(e.constraint.at);
     const edges = [...bounds].sort((a, b) => a - b);
 
     // Segments (-inf, e0), [e0, e1), …, [en, +inf): each is priced by whatever covers its first instant.
@@ -106,20 +135,21 @@ export class PriceCatalog {
     for (const seg of segments) {
       const probe = seg.from ?? (seg.to !== null ? seg.to - 1 : 0);
       const row = user.find((r) => (r.from === null || r.from.getTime() <= probe) && (r.to === null || probe < r.to.getTime()));
-      let pieces: (Omit<PricePeriod, 'from' | 'to'> & { key: string })[] = [];
+      let pieces: Piece[] = [];
       if (row) {
         pieces = [{
           above_input_tokens: null, upto_input_tokens: null, input_per_mtok: row.input_per_mtok, output_per_mtok: row.output_per_mtok,
-          cached_input_per_mtok: row.cached_input_per_mtok, source: 'user', origin: `${row.where} (${row.pattern})`, note: null,
-          key: `user:${row.where}`,
+          cached_input_per_mtok: row.cached_input_per_mtok, cache_write_per_mtok: row.cache_write_per_mtok, day_from_s: null, day_to_s: null,
+          service_tiers: tiers, source: 'user', origin: `${row.where} (${row.pattern})`, note: null, key: `user:${row.where}`,
         }];
       } else if (catalog) {
-        const index = entryAt(catalog.entries, probe);
-        if (index >= 0) pieces = catalogPieces(catalog, index);
+        pieces = dailyEntries(catalog.entries, probe).flatMap((d) => catalogPieces(catalog, d, tiers));
       }
       for (const piece of pieces) {
         let last: (PricePeriod & { key: string }) | undefined;
-        for (const p of out) if (p.key === piece.key && p.above_input_tokens === piece.above_input_tokens) last = p;
+        for (const p of out) {
+          if (p.key === piece.key && p.above_input_tokens === piece.above_input_tokens && p.day_from_s === piece.day_from_s) last = p;
+        }
         const from = seg.from === null ? null : new Date(seg.from);
         const to = seg.to === null ? null : new Date(seg.to);
         // Adjacent segments priced by the same row (or catalog entry) are one period.
@@ -128,18 +158,23 @@ export class PriceCatalog {
       }
     }
     return out
-      .sort((a, b) => (a.from?.getTime() ?? -Infinity) - (b.from?.getTime() ?? -Infinity) || (a.above_input_tokens ?? -1) - (b.above_input_tokens ?? -1))
+      .sort((a, b) =>
+        (a.from?.getTime() ?? -Infinity) - (b.from?.getTime() ?? -Infinity) ||
+        (a.day_from_s ?? -1) - (b.day_from_s ?? -1) ||
+        (a.above_input_tokens ?? -1) - (b.above_input_tokens ?? -1))
       .map(({ key: _key, ...p }) => p);
   }
 
-  /** The period in force at `at` for a request with `inputTokens` input tokens (0 = the base tier), or null. */
+  /** The period in force at `at` (its date and UTC time of day) for a request with `inputTokens` input tokens (0 = the base tier), or null. */
   priceAt(model: string, provider: string | null, at: Date, inputTokens = 0): PricePeriod | null {
     const t = at.getTime();
+    const sod = secondOfDay(at);
     return (
       this.periods(model, provider).find(
         (p) =>
           (p.from === null || p.from.getTime() <= t) &&
           (p.to === null || t < p.to.getTime()) &&
+          (p.day_from_s === null || (sod >= p.day_from_s && sod < p.day_to_s!)) &&
           (p.above_input_tokens === null || inputTokens > p.above_input_tokens) &&
           (p.upto_input_tokens === null || inputTokens <= p.upto_input_tokens),
       ) ?? null
@@ -163,35 +198,92 @@ export class PriceCatalog {
       // calcPrice is the library's own model matching (provider rules, date-suffix normalisation, fallbacks);
       // a zero usage makes it a lookup.
       const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, name, providerId ? { providerId } : {});
-      if (found) result = toCatalogModel(found.provider.id, found.model);
+      if (found) {
+        // genai-prices' own fallbacks (Azure bills OpenAI's prices, Vertex Anthropic's): the catalog says so, and
+        // calcPrice prices it so; the origin names both.
+        const owner = found.provider.models.includes(found.model)
+          ? null
+          : (found.provider.fallback_model_providers ?? []).find((id) => findProvider({ providerId: id })?.models.includes(found.model));
+        result = toCatalogModel(found.provider.id, found.model, owner ? `${found.provider.id}/${found.model.id} (${owner}'s price)` : null);
+      }
     }
     this.catalogCache.set(key, result);
     return result;
   }
 }
 
-function toCatalogModel(providerId: string, model: ModelInfo): CatalogModel {
-  const entries: CatalogEntry[] = [];
-  let note: string | null = null;
-  if (!Array.isArray(model.prices)) {
-    entries.push({ start: null, prices: model.prices });
-  } else {
-    for (const c of model.prices) {
-      if (c.constraint === undefined) entries.push({ start: null, prices: c.prices });
-      else if (c.constraint.type === 'start_date') entries.push({ start: new Date(c.constraint.start_date), prices: c.prices });
-      else note = 'time-of-day prices ignored: the dated price applies all day';
-    }
-  }
-  return { providerId, modelId: model.id, entries, note };
+type Piece = Omit<PricePeriod, 'from' | 'to'> & { key: string };
+
+const DAY_S = 86400;
+
+/** Seconds after UTC midnight (with milliseconds), as genai-prices measures a time-of-day constraint. */
+function secondOfDay(at: Date): number {
+  return at.getUTCHours() * 3600 + at.getUTCMinutes() * 60 + at.getUTCSeconds() + at.getUTCMilliseconds() / 1000;
 }
 
-/** The entry in force at t, as genai-prices resolves it: the last unconstrained or started entry, else the first. */
-function entryAt(entries: readonly CatalogEntry[], t: number): number {
+/** `HH:MM:SS[.fff](Z|±HH:MM)` → seconds after UTC midnight (genai-prices' time-of-day format). */
+function utcSecond(time: string): number {
+  const m = /^(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):(\d{2}))$/.exec(time);
+  if (!m) throw new Error(`genai-prices time-of-day constraint not understood: ${time}`);
+  const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(m[4] ?? 0);
+  const offset = m[5] === 'Z' ? 0 : (m[6] === '+' ? 1 : -1) * (Number(m[7]) * 3600 + Number(m[8]) * 60);
+  return (((local - offset) % DAY_S) + DAY_S) % DAY_S;
+}
+
+function toCatalogModel(providerId: string, model: ModelInfo, label: string | null): CatalogModel {
+  const entries: CatalogEntry[] = [];
+  const notes: string[] = [];
+  if (!Array.isArray(model.prices)) {
+    entries.push({ constraint: null, prices: model.prices });
+  } else {
+    for (const c of model.prices) {
+      const k = c.constraint;
+      if (k === undefined) entries.push({ constraint: null, prices: c.prices });
+      else if (k.type === 'start_date') entries.push({ constraint: { kind: 'start', at: new Date(k.start_date).getTime() }, prices: c.prices });
+      else entries.push({ constraint: { kind: 'daily', from: utcSecond(k.start_time), to: utcSecond(k.end_time) }, prices: c.prices });
+    }
+  }
+  const keys = new Set(entries.flatMap((e) => Object.keys(e.prices)));
+  if (keys.has('requests_kcount')) notes.push('its per-request fee is not applied');
+  return { providerId, modelId: model.id, label: label ?? `${providerId}/${model.id}`, entries, note: notes.length > 0 ? notes.join('; ') : null };
+}
+
+/**
+ * The entry in force at a date (ms) and a UTC second of the day, exactly as genai-prices' calcPrice picks it: the
+ * last entry whose constraint holds (unconstrained always holds), else the first.
+ */
+function entryAt(entries: readonly CatalogEntry[], dateMs: number, second: number): number {
   for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i]!;
-    if (e.start === null || e.start.getTime() <= t) return i;
+    const k = entries[i]!.constraint;
+    if (k === null) return i;
+    if (k.kind === 'start' && dateMs >= k.at) return i;
+    if (k.kind === 'daily' && (k.to < k.from ? second >= k.from || second < k.to : second >= k.from && second < k.to)) return i;
   }
   return entries.length > 0 ? 0 : -1;
+}
+
+/**
+ * The entries in force over one day of a date segment (probe: an instant of it; the segments split at every start
+ * date), each with the part of the day it holds: [0, 86400) when time of day does not matter.
+ */
+function dailyEntries(entries: readonly CatalogEntry[], probe: number): { index: number; from: number; to: number }[] {
+  const cuts = new Set<number>([0, DAY_S]);
+  for (const e of entries) {
+    if (e.constraint?.kind === 'daily') {
+      cuts.add(e.constraint.from);
+      cuts.add(e.constraint.to);
+    }
+  }
+  const edges = [...cuts].sort((a, b) => a - b);
+  const out: { index: number; from: number; to: number }[] = [];
+  for (let i = 0; i + 1 < edges.length; i++) {
+    const index = entryAt(entries, probe, edges[i]!);
+    if (index < 0) continue;
+    const last = out[out.length - 1];
+    if (last && last.index === index && last.to === edges[i]) last.to = edges[i + 1]!;
+    else out.push({ index, from: edges[i]!, to: edges[i + 1]! });
+  }
+  return out;
 }
 
 type Tiered = { base: number; tiers: { start: number; price: number }[] };
@@ -209,10 +301,15 @@ function tierValue(v: unknown, inputTokens: number): number | undefined {
   return price;
 }
 
-/** One catalog entry as periods: one per long-context tier (usually just one). Unpriced (no input price) → none. */
-function catalogPieces(catalog: CatalogModel, index: number): (Omit<PricePeriod, 'from' | 'to'> & { key: string })[] {
-  const prices = catalog.entries[index]!.prices;
-  const keys = ['input_mtok', 'output_mtok', 'cache_read_mtok'] as const;
+const hhmm = (s: number): string => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}`;
+
+/**
+ * One catalog entry over a part of the day as periods: one per long-context tier (usually just one). Unpriced (no
+ * input price) → none.
+ */
+function catalogPieces(catalog: CatalogModel, day: { index: number; from: number; to: number }, tiers: PricePeriod['service_tiers']): Piece[] {
+  const prices = catalog.entries[day.index]!.prices;
+  const keys = ['input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok'] as const;
   const starts = [...new Set(keys.flatMap((k) => (isTiered(prices[k]) ? (prices[k] as Tiered).tiers.map((t) => t.start) : [])))].sort((a, b) => a - b);
   const ranges: [number | null, number | null][] = [];
   let lower: number | null = null;
@@ -221,22 +318,31 @@ function catalogPieces(catalog: CatalogModel, index: number): (Omit<PricePeriod,
     lower = s;
   }
   ranges.push([lower, null]);
-  const pieces: (Omit<PricePeriod, 'from' | 'to'> & { key: string })[] = [];
+  const allDay = day.from === 0 && day.to === DAY_S;
+  const pieces: Piece[] = [];
   for (const [above, upto] of ranges) {
     const probe = above === null ? 0 : above + 1;
     const input = tierValue(prices['input_mtok'], probe);
     if (input === undefined) return [];
-    const notes = [catalog.note, starts.length > 0 ? `long-context tier by input tokens` : null].filter(Boolean);
+    const notes = [
+      catalog.note,
+      allDay ? null : `time-of-day price: ${hhmm(day.from)}–${day.to === DAY_S ? '24:00' : hhmm(day.to)} UTC`,
+      starts.length > 0 ? `long-context tier by input tokens` : null,
+    ].filter(Boolean);
     pieces.push({
       above_input_tokens: above,
       upto_input_tokens: upto,
       input_per_mtok: input,
       output_per_mtok: tierValue(prices['output_mtok'], probe) ?? 0,
       cached_input_per_mtok: tierValue(prices['cache_read_mtok'], probe) ?? null,
+      cache_write_per_mtok: tierValue(prices['cache_write_mtok'], probe) ?? null,
+      day_from_s: allDay ? null : day.from,
+      day_to_s: allDay ? null : day.to,
+      service_tiers: tiers,
       source: 'catalog',
-      origin: `genai-prices ${catalog.providerId}/${catalog.modelId}`,
+      origin: `genai-prices ${catalog.label}`,
       note: notes.length > 0 ? notes.join('; ') : null,
-      key: `catalog:${index}`,
+      key: `catalog:${day.index}`,
     });
   }
   return pieces;

@@ -2,7 +2,10 @@ import type { Database, Row } from '../db/database.js';
 import { IN_WINDOW, num, paramsUsedBy } from '../analyses/runner.js';
 import { WEEK_OF_TS, weekShift } from '../analyses/weeks.js';
 import { PriceCatalog, type PricePeriod } from './catalog.js';
+import { zeroDefaultCostFormats } from '../load/formats/index.js';
+import { quoteLiteral } from '../db/sql.js';
 import { parseModel, type ModelIdentity } from './identity.js';
+import { SERVICE_TIERS, type OtherTier } from './serviceTiers.js';
 import { loadPriceRows, tierOf, type PricingSettings } from './settings.js';
 
 /**
@@ -10,15 +13,26 @@ import { loadPriceRows, tierOf, type PricingSettings } from './settings.js';
  * (a handful) into two small tables; one view joins every request to the price in force at its time:
  *
  *   rc_model_info(model_key, provider_key, family, version, tier)      identity and config tier per pair
- *   rc_price_periods(model_key, provider_key, valid_from, valid_to,     the user file over the catalog, as
- *                    above_input, upto_input, input/output/cached       non-overlapping periods (so each
- *                    per_mtok, source, origin)                          request joins at most one)
- *   rc_costed                                                           requests + family, tier, list price,
- *                                                                       list_cost, cost, cost_basis
+ *   rc_price_periods(model_key, provider_key, service_tier,           the user file over the catalog, as
+ *                    valid_from, valid_to, day_from_s, day_to_s,       non-overlapping periods (so each
+ *                    above_input, upto_input, rates per token kind,    request joins at most one): by date,
+ *                    multiplier, source, origin)                       UTC time of day, input tokens, tier
+ *   rc_costed                                                           requests + family, tier, token kinds,
+ *                                                                       rates, list_cost, cost, cost_basis
  *
- * cost: 0 for a cache hit (no provider call); else the logged cost_usd (what was paid); else the list price
- * × tokens, cached input at its own rate; else NULL (unpriced: never $0). `model_key`/`provider_key` are the
- * logged strings with NULL as '' so that the joins are plain equality joins.
+ * Token kinds: input_tokens is the whole prompt; cache reads (cached_tokens) and cache writes (cache_write_tokens)
+ * are parts of it, each at its own rate, and the rest is plain input. A service tier other than `default` joins
+ * the rows of its own tier (the list rates × the provider's documented multiplier, serviceTiers.ts); a tier with no
+ * rate finds none and the request is unpriced.
+ *
+ * cost, in order of precedence (cost_basis in brackets; COST_BASES lists them):
+ *   1. a gateway cache hit: 0 (no provider call) [cache_hit];
+ *   2. the logged cost_usd, what was paid [logged] — except a 0 logged by a format whose cost column defaults to 0
+ *      (formats/costs.ts) on a call with tokens: that is a gateway that could not price the call, not a free call.
+ *      It is priced like an unlogged cost [logged_zero_repriced]; a 0 list cost keeps it [logged];
+ *   3. the list price × tokens: [price_file] or [catalog], with `_batch`/`_flex`/`_priority` for another tier;
+ *   4. NULL, unpriced [unpriced]: never $0.
+ * `model_key`/`provider_key` are the logged strings with NULL as '' so that the joins are plain equality joins.
  *
  * The tables are TEMP: a persistent --db never keeps prices that a later run with another price file would
  * then mistake for its own.
@@ -69,20 +83,29 @@ export async function preparePricing(db: Database, params: WindowParams, setting
     CREATE OR REPLACE TEMP TABLE rc_model_info (
       model_key VARCHAR NOT NULL, provider_key VARCHAR NOT NULL, family VARCHAR, version VARCHAR, tier VARCHAR);
     CREATE OR REPLACE TEMP TABLE rc_price_periods (
-      model_key VARCHAR NOT NULL, provider_key VARCHAR NOT NULL, valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ,
-      above_input BIGINT, upto_input BIGINT, input_per_mtok DOUBLE NOT NULL, output_per_mtok DOUBLE NOT NULL,
-      cached_input_per_mtok DOUBLE, source VARCHAR NOT NULL, origin VARCHAR NOT NULL);`);
+      model_key VARCHAR NOT NULL, provider_key VARCHAR NOT NULL, service_tier VARCHAR NOT NULL,
+      valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, day_from_s DOUBLE, day_to_s DOUBLE, above_input BIGINT, upto_input BIGINT,
+      input_per_mtok DOUBLE NOT NULL, output_per_mtok DOUBLE NOT NULL, cached_input_per_mtok DOUBLE NOT NULL,
+      cache_write_per_mtok DOUBLE NOT NULL, multiplier DOUBLE NOT NULL, source VARCHAR NOT NULL, origin VARCHAR NOT NULL);`);
   await insertRows(db, 'rc_model_info', ['VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR'],
     models.map((m) => [m.model, m.provider ?? '', m.identity.family || null, m.identity.version, m.tier]));
   await insertRows(db, 'rc_price_periods',
-    ['VARCHAR', 'VARCHAR', 'TIMESTAMPTZ', 'TIMESTAMPTZ', 'BIGINT', 'BIGINT', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'VARCHAR', 'VARCHAR'],
-    models.flatMap((m) =>
-      m.periods.map((p) => [
-        m.model, m.provider ?? '', p.from?.toISOString() ?? null, p.to?.toISOString() ?? null, p.above_input_tokens, p.upto_input_tokens,
-        p.input_per_mtok, p.output_per_mtok, p.cached_input_per_mtok, p.source, p.origin,
-      ])));
+    ['VARCHAR', 'VARCHAR', 'VARCHAR', 'TIMESTAMPTZ', 'TIMESTAMPTZ', 'DOUBLE', 'DOUBLE', 'BIGINT', 'BIGINT', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'VARCHAR', 'VARCHAR'],
+    models.flatMap((m) => m.periods.flatMap((p) => tierRows(p).map(({ tier, k }) => [
+      m.model, m.provider ?? '', tier, p.from?.toISOString() ?? null, p.to?.toISOString() ?? null, p.day_from_s, p.day_to_s,
+      p.above_input_tokens, p.upto_input_tokens, p.input_per_mtok * k, p.output_per_mtok * k,
+      (p.cached_input_per_mtok ?? p.input_per_mtok) * k, (p.cache_write_per_mtok ?? p.input_per_mtok) * k, k, p.source, p.origin,
+    ]))));
   await db.run(COSTED_VIEW);
   return { settings, catalog: cat, models };
+}
+
+/** A period's rows in rc_price_periods: the list rates (`default`), and each other tier the provider documents. */
+function tierRows(p: PricePeriod): { tier: string; k: number }[] {
+  return SERVICE_TIERS.flatMap((tier) => {
+    const k = tier === 'default' ? 1 : p.service_tiers[tier as OtherTier];
+    return k === undefined ? [] : [{ tier, k }];
+  });
 }
 
 /** Multi-row INSERT with bound values (the rows are few: one per model, or per model × price period). */
@@ -95,35 +118,63 @@ async function insertRows(db: Database, table: string, types: string[], rows: (s
   }
 }
 
+/** The cost_basis values of rc_costed and `export` (see the module comment). */
+export const COST_BASES = [
+  'cache_hit', 'logged', 'logged_zero_repriced',
+  'catalog', 'catalog_batch', 'catalog_flex', 'catalog_priority',
+  'price_file', 'price_file_batch', 'price_file_flex', 'price_file_priority',
+  'unpriced',
+] as const;
+
+const ZERO_DEFAULT = [...zeroDefaultCostFormats(), ''].map(quoteLiteral).join(', ');
+
 const COSTED_VIEW = `
 CREATE OR REPLACE TEMP VIEW rc_costed AS
 WITH r AS (
-  SELECT record_key, ts, coalesce(model, '') AS model_key, coalesce(provider, '') AS provider_key, route,
-    input_tokens, output_tokens, cost_usd,
+  SELECT record_key, ts, coalesce(model, '') AS model_key, coalesce(provider, '') AS provider_key, route, format,
+    input_tokens, output_tokens, cached_tokens, cache_write_tokens, cost_usd,
+    coalesce(service_tier, 'default') AS service_tier,
     coalesce(cache_hit, false) AS cache_hit,
-    -- cached_tokens is a subset of input_tokens; never more than it
+    -- the UTC time of day in seconds, for time-of-day prices
+    ((epoch(ts) % 86400) + 86400) % 86400 AS day_s,
+    -- cache reads and writes are parts of input_tokens: clamped so that together they never exceed it
     least(coalesce(cached_tokens, 0), coalesce(input_tokens, 0)) AS cached_in,
-    coalesce(input_tokens, 0) - least(coalesce(cached_tokens, 0), coalesce(input_tokens, 0)) AS uncached_in
+    least(coalesce(cache_write_tokens, 0), coalesce(input_tokens, 0) - cached_in) AS cache_write_in,
+    coalesce(input_tokens, 0) - cached_in - cache_write_in AS plain_in,
+    -- input that is not a cache read (plain + cache writes): the "input" kind of tokens-per-dollar
+    plain_in + cache_write_in AS uncached_in,
+    -- a 0 written by a gateway whose cost column defaults to 0, on a call that used tokens: not a price
+    cost_usd = 0 AND format IN (${ZERO_DEFAULT}) AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0 AS zero_default
   FROM requests
 ), priced AS (
   SELECT r.*, mi.family, mi.version,
     -- the config's tier for the model when it has tiers, else the router's own label
     coalesce(mi.tier, r.route) AS tier,
-    p.input_per_mtok, p.output_per_mtok, coalesce(p.cached_input_per_mtok, p.input_per_mtok) AS cached_per_mtok,
-    p.source AS price_source, p.origin AS price_origin,
+    p.input_per_mtok, p.output_per_mtok, p.cached_input_per_mtok AS cached_per_mtok, p.cache_write_per_mtok AS write_per_mtok,
+    p.multiplier AS tier_multiplier, p.source AS price_source, p.origin AS price_origin,
     CASE WHEN p.input_per_mtok IS NOT NULL AND (r.input_tokens IS NOT NULL OR r.output_tokens IS NOT NULL) THEN
-      (r.uncached_in * p.input_per_mtok + r.cached_in * coalesce(p.cached_input_per_mtok, p.input_per_mtok)
+      (r.plain_in * p.input_per_mtok + r.cached_in * p.cached_input_per_mtok + r.cache_write_in * p.cache_write_per_mtok
         + coalesce(r.output_tokens, 0) * p.output_per_mtok) / 1e6 END AS list_cost
   FROM r
   LEFT JOIN rc_model_info mi ON mi.model_key = r.model_key AND mi.provider_key = r.provider_key
   LEFT JOIN rc_price_periods p ON p.model_key = r.model_key AND p.provider_key = r.provider_key
+    AND p.service_tier = r.service_tier
     AND (p.valid_from IS NULL OR r.ts >= p.valid_from) AND (p.valid_to IS NULL OR r.ts < p.valid_to)
+    AND (p.day_from_s IS NULL OR (r.day_s >= p.day_from_s AND r.day_s < p.day_to_s))
     AND (p.above_input IS NULL OR coalesce(r.input_tokens, 0) > p.above_input)
     AND (p.upto_input IS NULL OR coalesce(r.input_tokens, 0) <= p.upto_input)
 )
 SELECT *,
-  CASE WHEN cache_hit THEN 0.0 WHEN cost_usd IS NOT NULL THEN cost_usd ELSE list_cost END AS cost,
-  CASE WHEN cache_hit THEN 'cache_hit' WHEN cost_usd IS NOT NULL THEN 'logged' WHEN list_cost IS NOT NULL THEN 'price' END AS cost_basis
+  CASE WHEN cache_hit THEN 0.0
+    WHEN cost_usd IS NOT NULL AND NOT (zero_default AND coalesce(list_cost, 1) > 0) THEN cost_usd
+    ELSE list_cost END AS cost,
+  CASE WHEN cache_hit THEN 'cache_hit'
+    WHEN cost_usd IS NOT NULL AND NOT (zero_default AND coalesce(list_cost, 1) > 0) THEN 'logged'
+    WHEN list_cost IS NULL THEN 'unpriced'
+    WHEN zero_default THEN 'logged_zero_repriced'
+    ELSE CASE price_source WHEN 'user' THEN 'price_file' ELSE 'catalog' END
+      || CASE WHEN service_tier = 'default' THEN '' ELSE '_' || service_tier END
+  END AS cost_basis
 FROM priced`;
 
 /**
@@ -157,7 +208,7 @@ export const FACT_QUERIES = {
       coalesce(sum(uncached_in) FILTER (WHERE tpd AND listed), 0) AS l_uncached_in,
       coalesce(sum(cached_in) FILTER (WHERE tpd AND listed), 0) AS l_cached_in,
       coalesce(sum(output_tokens) FILTER (WHERE tpd AND listed), 0) AS l_output,
-      coalesce(sum(uncached_in * input_per_mtok) FILTER (WHERE tpd AND listed), 0) AS l_in_value,
+      coalesce(sum(plain_in * input_per_mtok + cache_write_in * write_per_mtok) FILTER (WHERE tpd AND listed), 0) AS l_in_value,
       coalesce(sum(cached_in * cached_per_mtok) FILTER (WHERE tpd AND listed), 0) AS l_cached_value,
       coalesce(sum(coalesce(output_tokens, 0) * output_per_mtok) FILTER (WHERE tpd AND listed), 0) AS l_out_value,
       coalesce(sum(input_per_mtok) FILTER (WHERE tpd AND listed), 0) AS l_in_price_sum,
@@ -170,12 +221,29 @@ export const FACT_QUERIES = {
   unpriced: `
     SELECT model_key AS model, provider_key AS provider, count(*) AS requests,
       -- a price was in force, yet no cost: the request has no token counts to multiply it by
-      bool_or(input_per_mtok IS NOT NULL) AS catalog_priced
-    FROM rc_costed WHERE ${IN_WINDOW} AND cost IS NULL GROUP BY ALL ORDER BY requests DESC, model`,
+      bool_or(input_per_mtok IS NOT NULL) AS catalog_priced,
+      -- a gateway logged $0 because it could not price the call either
+      count(*) FILTER (WHERE zero_default) AS logged_zero,
+      -- the model has a list price, but not for the request's service tier (batch, flex, priority)
+      count(*) FILTER (WHERE service_tier <> 'default' AND EXISTS (SELECT 1 FROM rc_price_periods p
+        WHERE p.model_key = c.model_key AND p.provider_key = c.provider_key AND p.service_tier = 'default')) AS no_tier_rate,
+      list(DISTINCT service_tier ORDER BY service_tier) FILTER (WHERE service_tier <> 'default') AS service_tiers
+    FROM rc_costed c WHERE ${IN_WINDOW} AND cost IS NULL GROUP BY ALL ORDER BY requests DESC, model`,
+  loggedZeros: `
+    SELECT model_key AS model, provider_key AS provider, format,
+      count(*) FILTER (WHERE cost_basis = 'logged_zero_repriced') AS repriced,
+      count(*) FILTER (WHERE cost_basis = 'logged' AND cost_usd = 0 AND list_cost > 0
+        AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0) AS kept,
+      coalesce(sum(cost) FILTER (WHERE cost_basis = 'logged_zero_repriced'), 0) AS repriced_usd,
+      coalesce(sum(list_cost) FILTER (WHERE cost_basis = 'logged' AND cost_usd = 0 AND list_cost > 0
+        AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0), 0) AS kept_list_usd
+    FROM rc_costed WHERE ${IN_WINDOW} AND NOT cache_hit AND cost_usd = 0
+    GROUP BY ALL HAVING repriced > 0 OR kept > 0 ORDER BY repriced + kept DESC, model, provider, format`,
   discrepancyDays: `
     SELECT model_key AS model, CAST(ts AS DATE) AS day, ${WEEK_OF_TS} AS week, sum(cost_usd) AS logged, sum(list_cost) AS list,
       count(*) AS requests, min(price_origin) AS origin
-    FROM rc_costed WHERE ${IN_WINDOW} AND NOT cache_hit AND cost_usd IS NOT NULL AND list_cost > 0
+    -- logged zeros on priced models are data quality's (loggedZeros), not a price gap
+    FROM rc_costed WHERE ${IN_WINDOW} AND cost_basis = 'logged' AND cost_usd > 0 AND list_cost > 0
     GROUP BY ALL ORDER BY model, day`,
   totals: `SELECT count(*) AS requests, min(ts) AS first_ts, max(ts) AS last_ts FROM requests WHERE ${IN_WINDOW}`,
 } as const;

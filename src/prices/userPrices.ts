@@ -16,6 +16,7 @@ import { UsageError } from '../errors.js';
  *   input_per_mtok        USD per million input tokens
  *   output_per_mtok       USD per million output tokens
  *   cached_input_per_mtok optional: USD per million cached input tokens (default: the input price)
+ *   cache_write_per_mtok  optional: USD per million prompt-cache write tokens (default: the input price)
  * Matching is case-insensitive except for regular expressions (which take their own flags); a pattern is
  * tried against the model as logged and without its gateway prefix (`openai/gpt-4o` → `gpt-4o`).
  */
@@ -33,6 +34,7 @@ export interface UserPriceRow {
   input_per_mtok: number;
   output_per_mtok: number;
   cached_input_per_mtok: number | null;
+  cache_write_per_mtok: number | null;
 }
 
 export type PriceMatch =
@@ -40,7 +42,7 @@ export type PriceMatch =
   | { kind: 'pattern'; re: RegExp; literalChars: number }
   | { kind: 'regex'; re: RegExp };
 
-const COLUMNS = ['model', 'provider', 'effective_from', 'effective_to', 'input_per_mtok', 'output_per_mtok', 'cached_input_per_mtok'];
+const COLUMNS = ['model', 'provider', 'effective_from', 'effective_to', 'input_per_mtok', 'output_per_mtok', 'cached_input_per_mtok', 'cache_write_per_mtok'];
 
 /** Reads and validates a price file (CSV by default; JSON when it ends in .json or starts with `[`/`{`). */
 export function loadUserPrices(file: string): UserPriceRow[] {
@@ -107,6 +109,7 @@ function normalizeRow(raw: unknown, where: string): UserPriceRow {
     input_per_mtok: input,
     output_per_mtok: output,
     cached_input_per_mtok: price(row['cached_input_per_mtok'], where, 'cached_input_per_mtok'),
+    cache_write_per_mtok: price(row['cache_write_per_mtok'], where, 'cache_write_per_mtok'),
   };
 }
 

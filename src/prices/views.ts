@@ -15,6 +15,12 @@ export interface Unpriced {
     share: number;
     /** A price was in force for the model, yet its requests have no cost: they lack token counts. */
     catalog_priced: boolean;
+    /** Of them, requests whose gateway logged $0 because it could not price them either (formats/types.ts). */
+    logged_zero: number;
+    /** Of them, requests in a service tier with no rate (batch, flex, priority) of a model that has a list price. */
+    no_tier_rate: number;
+    /** The service tiers other than default among them. */
+    service_tiers: string[];
   }[];
 }
 

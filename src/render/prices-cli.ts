@@ -18,6 +18,15 @@ function span(from: string | null, to: string | null): string {
   return `${day(from)} → ${day(to)}`;
 }
 
+const clock = (s: number): string => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}`;
+
+/** When a period holds: its dates, and its daily UTC window for a time-of-day price. */
+function inForce(p: { from: string | null; to: string | null; day_from_s: number | null; day_to_s: number | null }): string {
+  const dates = span(p.from, p.to);
+  if (p.day_from_s === null || p.day_to_s === null) return dates;
+  return `${dates === 'always' ? 'daily' : dates + ','} ${clock(p.day_from_s)}–${p.day_to_s >= 86400 ? '24:00' : clock(p.day_to_s)} UTC`;
+}
+
 export function renderPriceShow(s: PriceShow, options: RenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const id = s.identity;
@@ -28,26 +37,34 @@ export function renderPriceShow(s: PriceShow, options: RenderOptions): string {
   if (s.price) {
     const p = s.price;
     const cached = p.cached_input_per_mtok === null ? 'cached input at the input price' : `${money(p.cached_input_per_mtok)} cached input`;
-    out.push(wrap(`at ${day(s.at)}: ${money(p.input_per_mtok)} input, ${money(p.output_per_mtok)} output, ${cached} per million tokens — from ${p.origin}`, options.width));
+    const writes = p.cache_write_per_mtok === null ? '' : `, ${money(p.cache_write_per_mtok)} cache writes`;
+    out.push(wrap(`at ${day(s.at)}: ${money(p.input_per_mtok)} input, ${money(p.output_per_mtok)} output, ${cached}${writes} per million tokens — from ${p.origin}`, options.width));
   } else {
     out.push(c.yellow(wrap(`at ${day(s.at)}: no price — requests of this model without a logged cost are unpriced. Add it to a price file (--prices FILE, or "prices" in the config).`, options.width)));
   }
   if (s.periods.length > 0) {
     // The input-token column only when a long-context tier exists.
     const tiered = s.periods.some((p) => p.above_input_tokens !== null || p.upto_input_tokens !== null);
+    // The cache-write column only when a period prices cache writes apart from input.
+    const writes = s.periods.some((p) => p.cache_write_per_mtok !== null);
     const t = new Table({
-      head: ['in force', ...(tiered ? ['input tokens'] : []), 'input', 'output', 'cached', 'from'].map((h) => c.bold(h)),
+      head: ['in force', ...(tiered ? ['input tokens'] : []), 'input', 'output', 'cached', ...(writes ? ['cache write'] : []), 'from'].map((h) => c.bold(h)),
       style: { head: [], border: [], compact: true },
-      colAligns: ['left', ...(tiered ? ['left' as const] : []), 'right', 'right', 'right', 'left'],
+      colAligns: ['left', ...(tiered ? ['left' as const] : []), 'right', 'right', 'right', ...(writes ? ['right' as const] : []), 'left'],
       wordWrap: false,
     });
-    const originWidth = Math.max(20, options.width - (tiered ? 80 : 64));
+    const originWidth = Math.max(20, options.width - (tiered ? 80 : 64) - (writes ? 12 : 0));
     for (const p of s.periods) {
       const tokens = p.upto_input_tokens === null ? `> ${int(p.above_input_tokens ?? 0)}` : `≤ ${int(p.upto_input_tokens)}`;
-      t.push([span(p.from, p.to), ...(tiered ? [tokens] : []), money(p.input_per_mtok), money(p.output_per_mtok), money(p.cached_input_per_mtok), truncate(shortOrigin(p.origin), originWidth)]);
+      t.push([
+        inForce(p), ...(tiered ? [tokens] : []), money(p.input_per_mtok), money(p.output_per_mtok), money(p.cached_input_per_mtok),
+        ...(writes ? [money(p.cache_write_per_mtok)] : []), truncate(shortOrigin(p.origin), originWidth),
+      ]);
     }
     out.push(t.toString());
-    for (const note of new Set(s.periods.map((p) => p.note).filter((n): n is string => n !== null))) out.push(`note: ${note}`);
+    for (const note of new Set(s.periods.map((p) => p.note).filter((n): n is string => n !== null && !n.startsWith('time-of-day price')))) out.push(`note: ${note}`);
+    const tiers = Object.entries(s.periods[0]!.service_tiers).map(([tier, k]) => `${tier} ×${k}`);
+    out.push(`service tiers: ${['default ×1', ...tiers].join(', ')}; any other tier is unpriced unless its cost is logged`);
   }
   out.push(`catalog: genai-prices ${s.catalog.version ?? ''} (bundled, offline)${s.price_file ? `; price file: ${s.price_file}` : ''}`.replace('  ', ' '));
   return out.join('\n') + '\n';

@@ -43,11 +43,18 @@ export const efficiencySection: Section = {
  * What to do about unpriced requests, by their cause: a model no catalog prices needs a price file; a model the
  * catalog prices but whose requests still have no cost lacks token counts (nothing to multiply the price by).
  */
-export function unpricedAdvice(models: readonly { model: string; catalog_priced?: boolean }[]): string {
+export function unpricedAdvice(
+  models: readonly { model: string; catalog_priced?: boolean; no_tier_rate?: number; requests?: number; service_tiers?: string[] }[],
+): string {
+  const noTier = models.filter((m) => m.catalog_priced !== true && (m.no_tier_rate ?? 0) > 0 && m.no_tier_rate === m.requests);
   const missingTokens = models.filter((m) => m.catalog_priced === true).map((m) => m.model || '(no model)');
-  const needPrices = models.filter((m) => m.catalog_priced !== true).map((m) => m.model || '(no model)');
+  const needPrices = models.filter((m) => m.catalog_priced !== true && !noTier.includes(m)).map((m) => m.model || '(no model)');
   const parts: string[] = [];
   if (needPrices.length > 0) parts.push(`add ${needPrices.slice(0, 3).join(', ')} to a price file (--prices)`);
+  if (noTier.length > 0) {
+    const tiers = [...new Set(noTier.flatMap((m) => m.service_tiers ?? []))].join('/');
+    parts.push(`${noTier.slice(0, 3).map((m) => m.model || '(no model)').join(', ')}: no rate is known for their ${tiers} service tier (log their cost)`);
+  }
   if (missingTokens.length > 0) parts.push(`${missingTokens.slice(0, 3).join(', ')} ${missingTokens.length === 1 ? 'has' : 'have'} a price but no token counts in the log (map them with --map input_tokens=…)`);
   return parts.join('; ');
 }

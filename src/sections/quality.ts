@@ -1,6 +1,6 @@
 import { toQuality } from '../analyses/quality.js';
 import { cell, heading, info, warn, type Block } from '../render/blocks.js';
-import { int, pct } from '../render/format.js';
+import { int, pct, usd } from '../render/format.js';
 import type { Report } from '../report/report.js';
 import { unpricedAdvice } from './efficiency.js';
 import { plural } from '../words.js';
@@ -9,8 +9,9 @@ import type { Section } from './section.js';
 /** Data quality's "prices and tiers" part: what the money and deviation figures could not use. */
 export const qualitySection: Section = {
   name: 'quality',
-  async build(_ctx, report) {
-    return { quality: toQuality(report) };
+  async build(ctx, report) {
+    const facts = await ctx.shared.costs('window');
+    return { quality: toQuality(report, facts ? facts.rows.loggedZeros : null) };
   },
   blocks(report) {
     return qualityBlocks(report);
@@ -22,13 +23,34 @@ export function qualityBlocks(report: Report): Block[] {
   if (!q) return [];
   const out: Block[] = [];
   if (q.unpriced && q.unpriced.requests > 0) {
-    out.push(warn(`${plural(q.unpriced.requests, 'request')} (${pct(q.unpriced.share)}) ${q.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price: ${unpricedAdvice(q.unpriced.models)}.`));
+    // The efficiency section's own list says why each model is unpriced (no price, no tokens, a tier with no rate).
+    const advice = unpricedAdvice(report.efficiency ? report.efficiency.unpriced.models : q.unpriced.models);
+    out.push(warn(`${plural(q.unpriced.requests, 'request')} (${pct(q.unpriced.share)}) ${q.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price: ${advice}.`));
     out.push({
       kind: 'table',
       id: 'unpriced-models',
       head: ['unpriced model', 'provider', 'requests'],
       rows: q.unpriced.models.map((m) => [m.model || '(no model)', m.provider ?? '—', cell(int(m.requests), m.requests)]),
       align: ['left', 'left', 'right'],
+      fit: { flex: 0 },
+    });
+  }
+  const z = q.logged_zeros;
+  if (z && (z.repriced > 0 || z.kept > 0)) {
+    if (z.repriced > 0) {
+      out.push(warn(`${int(z.repriced)} requests logged a cost of $0 by a gateway that writes 0 when it cannot price a call:` +
+        ` priced from the price list instead (${usd(z.repriced_usd)}, cost basis logged_zero_repriced).`));
+    }
+    if (z.kept > 0) {
+      out.push(warn(`${int(z.kept)} requests logged a cost of $0 on models the price list charges for (${usd(z.kept_list_usd)} at list` +
+        ' price, not in the spend): kept as logged. Check the gateway\'s pricing of these models.'));
+    }
+    out.push({
+      kind: 'table',
+      id: 'logged-zeros',
+      head: ['model logging $0', 'provider', 'format', 'repriced', 'kept at $0'],
+      rows: z.models.map((m) => [m.model || '(no model)', m.provider ?? '—', m.format, cell(int(m.repriced), m.repriced), cell(int(m.kept), m.kept, m.kept > 0 ? 'warn' : undefined)]),
+      align: ['left', 'left', 'left', 'right', 'right'],
       fit: { flex: 0 },
     });
   }

@@ -1,5 +1,6 @@
 import { quoteLiteral } from '../../db/sql.js';
 import type { LogFormat, Sample } from './types.js';
+import { promptTotal } from './usage.js';
 
 /**
  * Helicone request exports: the `HeliconeRequest` rows returned by Jawn's
@@ -97,18 +98,17 @@ function promptFromBody(): string {
 const LATENCY = `coalesce(${t('delay_ms')}, ${t('latency')},
   CAST(epoch_ms(rc_ts(${t('response_created_at')})) - epoch_ms(rc_ts(${t('request_created_at')})) AS VARCHAR))`;
 
-/** prompt_tokens plus cache reads and writes; a non-numeric prompt_tokens passes through to be rejected. */
-function inputTokens(): string {
-  const p = '{$.prompt_tokens}';
-  return `CASE WHEN rc_count(${p}) IS NULL THEN ${p}
-    ELSE CAST(rc_count(${p}) + coalesce(rc_count({$.prompt_cache_read_tokens}), 0)
-      + coalesce(rc_count({$.prompt_cache_write_tokens}), 0) AS VARCHAR) END`;
-}
+/** A value at `path` in JSON text (an object, or a JSON string holding one); NULL when it is not JSON. */
+const jsonText = (expr: string, path: string): string =>
+  `CASE WHEN json_valid(${expr}) THEN json_extract_string(CASE WHEN json_type(CAST(${expr} AS JSON)) = 'VARCHAR' THEN json_extract_string(${expr}, '$') ELSE ${expr} END, ${quoteLiteral(path)}) END`;
 
 export const helicone: LogFormat = {
   name: 'helicone',
   description: 'Helicone request export (HeliconeRequest rows: API response, export tool JSONL, JSON array or CSV)',
   framings: ['jsonl', 'json', 'csv'],
+  // ClickHouse `cost Nullable(UInt64) DEFAULT 0` (Helicone clickhouse/migrations/schema_52): a model Helicone
+  // cannot price is stored with cost 0.
+  zeroCostIsDefault: 'Helicone stores cost 0 for a model it cannot price (ClickHouse column DEFAULT 0)',
   detect(sample: Sample): number {
     const recs = sample.objects.slice(0, 20);
     return recs.some((r) => isHeliconeRequest(r) || isExportRow(r)) ? 0.9 : 0;
@@ -122,10 +122,13 @@ export const helicone: LogFormat = {
     model: `coalesce(${t('model_override')}, ${t('response_model')}, ${t('model')}, ${t('request_model')})`,
     requested_model: `coalesce(${t('request_model')}, CASE WHEN json_type(CAST(${BODY} AS JSON)) = 'OBJECT' THEN nullif(json_extract_string(${BODY}, '$.model'), '') END)`,
     route: property('route', 'Route'),
-    input_tokens: inputTokens(),
+    input_tokens: promptTotal('{$.prompt_tokens}', '{$.prompt_cache_read_tokens}', '{$.prompt_cache_write_tokens}'),
     output_tokens: '{$.completion_tokens}',
     cached_tokens: '{$.prompt_cache_read_tokens}',
     cost_usd: `coalesce(${t('cost')}, ${t('costUSD')}, ${t('cost_usd')})`,
+    cache_write_tokens: '{$.prompt_cache_write_tokens}',
+    // The response's own service_tier (OpenAI) or usage.service_tier (Anthropic), when the body was kept.
+    service_tier: `coalesce(${jsonText('{$.response_body}', '$.service_tier')}, ${jsonText('{$.response_body}', '$.usage.service_tier')})`,
     cache_hit: `CASE WHEN ${t('cache_reference_id')} IS NULL THEN NULL WHEN {$.cache_reference_id} = ${quoteLiteral(ZERO_UUID)} THEN 'false' ELSE 'true' END`,
     status: '{$.response_status}',
     latency_ms: LATENCY,

@@ -88,6 +88,8 @@ const usageDetails = (pred: (key: string) => string): string[] => [
 const isInput = (k: string): string => `contains(${k}, 'input')`;
 const isOutput = (k: string): string => `contains(${k}, 'output')`;
 const isCacheRead = (k: string): string => `(contains(${k}, 'input') AND (contains(${k}, 'cached') OR contains(${k}, 'cache_read')))`;
+/** Cache writes: `input_cache_creation` (Langfuse's own key), `cache_creation_input_tokens`, `input_cache_write`. */
+const isCacheWrite = (k: string): string => `(contains(${k}, 'input') AND (contains(${k}, 'cache_creation') OR contains(${k}, 'cache_write')))`;
 
 /**
  * The prompt text of an observation `input` given as JSON text or plain text: a chat messages array
@@ -132,6 +134,8 @@ export const langfuse: LogFormat = {
   },
   explode: EXPLODE,
   keep: `upper({$.type}) = 'GENERATION'`,
+  // API v1 `calculatedTotalCost` is 0, not null, when Langfuse has no price for the model.
+  zeroCostIsDefault: 'Langfuse reports a calculated cost of 0 for a model it has no price for',
   fields: {
     ts: 'coalesce({$.startTime}, {$.start_time})',
     request_id: '{$.id}',
@@ -143,6 +147,7 @@ export const langfuse: LogFormat = {
     input_tokens: `coalesce({$.inputUsage}, ${usageDetails(isInput).join(', ')}, {$.usage.input})`,
     output_tokens: `coalesce({$.outputUsage}, ${usageDetails(isOutput).join(', ')}, {$.usage.output})`,
     cached_tokens: `coalesce(${usageDetails(isCacheRead).join(', ')})`,
+    cache_write_tokens: `coalesce(${usageDetails(isCacheWrite).join(', ')})`,
     cost_usd: `coalesce({$.totalCost}, {$.calculatedTotalCost}, {$.total_cost}, {$.costDetails.total}, {$.cost_details.total}, {$.usage.totalCost})`,
     status: `CASE upper(coalesce({$.level}, '')) WHEN '' THEN NULL WHEN 'ERROR' THEN 'error' ELSE 'success' END`,
     latency_ms: latencyMs(),

@@ -85,6 +85,8 @@ export const litellmSpendLogs: LogFormat = {
   name: 'litellm-spendlogs',
   description: 'LiteLLM proxy spend logs (LiteLLM_SpendLogs rows: JSONL, CSV, /spend/logs array, /spend/logs/ui and /v2 pages)',
   framings: ['jsonl', 'csv', 'json'],
+  // schema.prisma: `spend Float @default(0.0)`; LiteLLM writes 0 when it cannot price the model.
+  zeroCostIsDefault: 'LiteLLM_SpendLogs.spend defaults to 0.0 and is 0 when LiteLLM cannot price the model',
   detect(sample: Sample): number {
     const first = sample.objects[0];
     if (!first) return 0;
@@ -112,6 +114,13 @@ export const litellmSpendLogs: LogFormat = {
       ${jx('{$.metadata}', '$.additional_usage_values.prompt_tokens_details.cached_tokens')},
       ${jx('{$.metadata}', '$.usage_object.cache_read_input_tokens')},
       ${jx('{$.metadata}', '$.additional_usage_values.cache_read_input_tokens')})`,
+    // LiteLLM's prompt_tokens already include cache reads and writes (its Anthropic transformation adds them).
+    cache_write_tokens: `coalesce(
+      ${jx('{$.metadata}', '$.usage_object.cache_creation_input_tokens')},
+      ${jx('{$.metadata}', '$.usage_object.prompt_tokens_details.cache_creation_tokens')},
+      ${jx('{$.metadata}', '$.additional_usage_values.cache_creation_input_tokens')})`,
+    // The response (kept with store_prompts_in_spend_logs) is OpenAI-shaped whatever the provider.
+    service_tier: jx('{$.response}', '$.service_tier'),
     cost_usd: '{$.spend}',
     cache_key: `nullif({$.cache_key}, 'Cache OFF')`,
     // The string "True", "False" or "None" (None reads as NULL).
@@ -127,6 +136,8 @@ export const litellmPayload: LogFormat = {
   name: 'litellm-payload',
   description: 'LiteLLM StandardLoggingPayload objects (logging callbacks: GCS/S3 buckets, custom loggers)',
   framings: ['jsonl', 'json'],
+  // litellm_logging.py: `response_cost = kwargs.get("response_cost", 0) or 0.0` when the payload is built.
+  zeroCostIsDefault: 'StandardLoggingPayload.response_cost is 0.0 when LiteLLM cannot price the model',
   detect(sample: Sample): number {
     const first = sample.objects[0];
     if (!first) return 0;
@@ -152,6 +163,12 @@ export const litellmPayload: LogFormat = {
       {$.response.usage.prompt_tokens_details.cached_tokens},
       {$.metadata.usage_object.cache_read_input_tokens},
       {$.response.usage.cache_read_input_tokens})`,
+    cache_write_tokens: `coalesce({$.metadata.usage_object.cache_creation_input_tokens},
+      {$.metadata.usage_object.prompt_tokens_details.cache_creation_tokens},
+      {$.hidden_params.usage_object.cache_creation_input_tokens},
+      {$.response.usage.cache_creation_input_tokens},
+      {$.response.usage.prompt_tokens_details.cache_creation_tokens})`,
+    service_tier: '{$.response.service_tier}',
     cost_usd: '{$.response_cost}',
     cache_key: `nullif(coalesce({$.cache_key}, {$.hidden_params.cache_key}), 'Cache OFF')`,
     cache_hit: '{$.cache_hit}',

@@ -1,5 +1,6 @@
 import { CANONICAL_FIELDS, type CanonicalName } from '../canonical.js';
 import type { FieldTemplate, LogFormat, Sample } from './types.js';
+import { promptTotal } from './usage.js';
 
 /** `{$.a}` for a plain key, `{$."a-b"}` for any other. */
 export function keyPath(key: string): string {
@@ -8,9 +9,24 @@ export function keyPath(key: string): string {
 
 /** Extra nested places the native format looks, after the canonical name and its aliases. */
 const NESTED: Partial<Record<CanonicalName, string[]>> = {
-  input_tokens: ['{$.usage.prompt_tokens}', '{$.usage.input_tokens}'],
-  output_tokens: ['{$.usage.completion_tokens}', '{$.usage.output_tokens}'],
-  cached_tokens: ['{$.usage.prompt_tokens_details.cached_tokens}', '{$.usage.cache_read_input_tokens}'],
+  // A provider usage object as returned: OpenAI's counts include cache reads and writes; Anthropic's input_tokens
+  // and Bedrock's inputTokens leave them out, so they are added (OpenAI has no cache_*_input_tokens keys: + 0).
+  input_tokens: [
+    '{$.usage.prompt_tokens}',
+    promptTotal('{$.usage.input_tokens}', '{$.usage.cache_read_input_tokens}', '{$.usage.cache_creation_input_tokens}'),
+    promptTotal('{$.usage.inputTokens}', '{$.usage.cacheReadInputTokens}', '{$.usage.cacheWriteInputTokens}'),
+  ],
+  output_tokens: ['{$.usage.completion_tokens}', '{$.usage.output_tokens}', '{$.usage.outputTokens}'],
+  cached_tokens: [
+    '{$.usage.prompt_tokens_details.cached_tokens}', '{$.usage.input_tokens_details.cached_tokens}',
+    '{$.usage.cache_read_input_tokens}', '{$.usage.cacheReadInputTokens}',
+  ],
+  cache_write_tokens: [
+    '{$.usage.prompt_tokens_details.cache_write_tokens}', '{$.usage.input_tokens_details.cache_write_tokens}',
+    '{$.usage.cache_creation_input_tokens}', '{$.usage.cacheWriteInputTokens}',
+  ],
+  // OpenAI puts service_tier on the response, Anthropic in usage.
+  service_tier: ['{$.usage.service_tier}'],
   input: ['rc_last_user({$.messages})'],
 };
 

@@ -17,6 +17,9 @@ const BODY = '$.response.body';
  * Responses object (`/v1/responses`: created_at, usage.input_tokens). Other providers' OpenAI-compatible batch
  * outputs have the same shape.
  *
+ * Every call is in the `batch` service tier: the body's own `service_tier` says `default`, but the Batch API bills
+ * its own rate.
+ *
  * Not in this format, so NULL: the prompt (input; it is in the batch input file, joined by custom_id, which
  * stays in raw), cost, provider, latency, requested model, session and user.
  *
@@ -44,6 +47,9 @@ export const openaiBatch: LogFormat = {
     input_tokens: `coalesce({${BODY}.usage.prompt_tokens}, {${BODY}.usage.input_tokens})`,
     output_tokens: `coalesce({${BODY}.usage.completion_tokens}, {${BODY}.usage.output_tokens})`,
     cached_tokens: `coalesce({${BODY}.usage.prompt_tokens_details.cached_tokens}, {${BODY}.usage.input_tokens_details.cached_tokens})`,
+    cache_write_tokens: `coalesce({${BODY}.usage.prompt_tokens_details.cache_write_tokens}, {${BODY}.usage.input_tokens_details.cache_write_tokens})`,
+    // Billed at the Batch API rate whatever the body says (it says "default").
+    service_tier: `'batch'`,
     status: `coalesce({$.response.status_code}, {$.error.code})`,
   },
 };

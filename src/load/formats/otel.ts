@@ -257,6 +257,11 @@ export const otel: LogFormat = {
       ${attr('llm.token_count.completion')}, ${attr('llm.usage.completion_tokens')})`,
     cached_tokens: `coalesce(${attr('gen_ai.usage.cache_read.input_tokens')}, ${attr('gen_ai.usage.cache_read_input_tokens')},
       ${attr('llm.token_count.prompt_details.cache_read')})`,
+    // Semconv: gen_ai.usage.input_tokens includes cache reads and writes. OpenTelemetry's util-genai writes
+    // cache_write.input_tokens, OpenLLMetry cache_creation_input_tokens; OpenInference prompt_details.cache_write.
+    cache_write_tokens: `coalesce(${attr('gen_ai.usage.cache_creation.input_tokens')}, ${attr('gen_ai.usage.cache_write.input_tokens')},
+      ${attr('gen_ai.usage.cache_creation_input_tokens')}, ${attr('llm.token_count.prompt_details.cache_write')})`,
+    service_tier: `coalesce(${attr('openai.response.service_tier')}, ${attr('gen_ai.openai.response.service_tier')})`,
     cost_usd: `coalesce(${attr('gen_ai.usage.cost')}, ${attr('llm.cost.total')})`,
     status: `CASE WHEN {$.span.status.code} IN ('2', 'STATUS_CODE_ERROR') OR ${attr('error.type')} IS NOT NULL
       THEN 'error' ELSE 'success' END`,

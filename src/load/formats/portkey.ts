@@ -57,6 +57,10 @@ export const portkey: LogFormat = {
       ${jx(RESPONSE, '$.body.usage.prompt_tokens_details.cached_tokens')},
       ${jx(RESPONSE, '$.usage.cache_read_input_tokens')},
       ${jx(RESPONSE, '$.body.usage.cache_read_input_tokens')})`,
+    cache_write_tokens: `coalesce(
+      ${jx(RESPONSE, '$.usage.cache_creation_input_tokens')},
+      ${jx(RESPONSE, '$.body.usage.cache_creation_input_tokens')})`,
+    service_tier: `coalesce(${jx(RESPONSE, '$.service_tier')}, ${jx(RESPONSE, '$.body.service_tier')})`,
     // US cents; scaled to dollars below.
     cost_usd: '{$.cost}',
     // "HIT" and "SEMANTIC HIT" were served from Portkey's cache; "MISS", "SEMANTIC MISS", "REFRESH", "DISABLED" were not.

@@ -21,7 +21,8 @@ export interface Sample {
 
 /**
  * SQL templates over a record: `{$.json.path}` stands for the VARCHAR value at that path
- * (objects and arrays come back as JSON text). Macros from db/schema.ts may be used.
+ * (objects and arrays come back as JSON text). Macros from db/schema.ts may be used, and `$file_time`: the
+ * file's modification time (ISO text), for formats whose records carry no time of their own.
  */
 export type FieldTemplate = string;
 
@@ -50,6 +51,12 @@ export interface LogFormat {
    * Lets a format with many alternative spellings (native) parse only the paths the file uses.
    */
   fieldsFor?(sampleKeys: ReadonlySet<string>): Partial<Record<CanonicalName, FieldTemplate>>;
+  /**
+   * Set when the format's cost column defaults to 0, so that a logged 0 may only mean "the gateway could not price
+   * this call" (LiteLLM's `spend`): the reason, for people. A 0 on a call with tokens is then priced like a missing
+   * cost (prices/costs.ts, cost_basis `logged_zero_repriced`), or unpriced; elsewhere a logged 0 is kept.
+   */
+  zeroCostIsDefault?: string;
   /** Multipliers applied to a numeric field after conversion (e.g. US cents → USD: 0.01). */
   scale?: Partial<Record<CanonicalName, number>>;
 }
