@@ -213,7 +213,7 @@ describe('a logged $0 is evidence, not a price', () => {
 
     const report = JSON.parse((await runCli(['report', file, '--all', '--format', 'json', '--quiet'])).stdout);
     expect(report.quality.logged_zeros).toMatchObject({ repriced: 5, kept: 0 });
-    expect(report.quality.unpriced.models).toEqual([{ model: 'azure/prod-chat-eastus-2', provider: 'azure', requests: 1 }]);
+    expect(report.quality.unpriced.models).toEqual([{ model: 'azure/prod-chat-eastus-2', provider: 'azure', requests: 1, catalog_priced: false }]);
     expect(report.efficiency.unpriced.models[0]).toMatchObject({ model: 'azure/prod-chat-eastus-2', logged_zero: 1 });
   });
 });
