@@ -73,8 +73,8 @@ export interface AlertDetail {
   token_mix: { output_per_input_before: number | null; output_per_input_after: number | null };
 }
 
-export type { Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
-import type { Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
+export type { CatalogStatus, Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
+import type { CatalogStatus, Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
 
 export type Efficiency =
   | {
@@ -86,8 +86,10 @@ export type Efficiency =
       unpriced: Unpriced;
       discrepancies: Discrepancy[];
       prices: PriceSource[];
+      /** The genai-prices data the list prices come from, with its date (the section adds it: it needs the clock). */
+      catalog?: CatalogStatus;
     }
-  | { available: false; reason: string; unpriced: Unpriced; prices: PriceSource[] };
+  | { available: false; reason: string; unpriced: Unpriced; prices: PriceSource[]; catalog?: CatalogStatus };
 
 /** A cause is named when it alone lowered tokens-per-dollar by at least this much. */
 export const CAUSE_MIN = 0.02;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { updatePrices, waitForUpdate, type Provider } from '@pydantic/genai-prices';
 import { UsageError } from '../errors.js';
+import type { CatalogStatus } from './views.js';
 
 /**
  * The genai-prices data the catalog matches against: the snapshot bundled in the installed package, or a newer
@@ -230,4 +231,10 @@ export function catalogFileExists(path: string): boolean {
 export function catalogAgeDays(info: CatalogInfo, now: Date): number | null {
   if (info.date === null) return null;
   return Math.floor((now.getTime() - Date.parse(`${info.date}T00:00:00Z`)) / 86_400_000);
+}
+
+/** What a report says about the catalog it priced with: source, date, and whether it is old enough to warn about. */
+export function catalogStatus(info: CatalogInfo, now: Date): CatalogStatus {
+  const age = catalogAgeDays(info, now);
+  return { ...info, age_days: age, stale: age !== null && age > STALE_AFTER_DAYS };
 }

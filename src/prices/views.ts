@@ -1,4 +1,5 @@
 import type { PricePeriod } from './catalog.js';
+import type { CatalogInfo } from './catalog-data.js';
 import type { ModelIdentity } from './identity.js';
 
 /**
@@ -38,6 +39,26 @@ export interface PriceSource {
   origin: string | null;
 }
 
+/**
+ * The genai-prices data a run priced with (the bundled snapshot, or a file `prices update` downloaded), its date and
+ * age at the run's time; `stale` when older than 60 days.
+ */
+export interface CatalogStatus extends CatalogInfo {
+  age_days: number | null;
+  stale: boolean;
+}
+
+/** What `prices update` did. */
+export interface PriceUpdate {
+  file: string;
+  url: string;
+  downloaded_at: string;
+  providers: number;
+  models: number;
+  /** The catalog the file held before (null: there was none, runs used the bundled snapshot). */
+  previous: CatalogInfo | null;
+}
+
 export interface PriceShow {
   model: string;
   provider: string | null;
@@ -46,7 +67,7 @@ export interface PriceShow {
   /** The price in force at `at` for a request below any long-context threshold; null: unpriced. */
   price: PeriodJson | null;
   periods: PeriodJson[];
-  catalog: { name: 'genai-prices'; version: string | null };
+  catalog: CatalogStatus;
   price_file: string | null;
 }
 
@@ -60,5 +81,6 @@ export interface PriceCheck {
   unpriced: Unpriced;
   discrepancies: Discrepancy[];
   price_file: string | null;
+  catalog: CatalogStatus;
 }
 

@@ -2,6 +2,8 @@ import { toEfficiency, type Efficiency, type EfficiencyAlert } from '../analyses
 import { weekOverlaps } from '../analyses/headline.js';
 import { cell, fail, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { compact, int, pct, shortOrigin, signedPct } from '../render/format.js';
+import { catalogPhrase, staleCatalogWarning } from '../render/prices-cli.js';
+import { catalogStatus } from '../prices/catalog-data.js';
 import type { Section } from './section.js';
 
 /**
@@ -13,7 +15,9 @@ export const efficiencySection: Section = {
   async build(ctx) {
     const settings = ctx.settings.pricing;
     const facts = (await ctx.shared.costs('window'))!;
-    const inWindow = toEfficiency(facts.rows, facts.pricing.models, settings, ctx.window.to);
+    // Every report says which catalog its list prices come from, and how old it is.
+    const catalog = catalogStatus(facts.pricing.catalog.info, ctx.effects.now());
+    const inWindow = { ...toEfficiency(facts.rows, facts.pricing.models, settings, ctx.window.to), catalog };
     const u = inWindow.unpriced;
     if (u.requests > 0) {
       const names = u.models.map((m) => m.model || '(no model)').slice(0, 5).join(', ');
@@ -30,6 +34,7 @@ export const efficiencySection: Section = {
       ...inWindow,
       weeks: shown.map((w) => ({ ...w, in_window: weekOverlaps(w.week, ctx.window.from, ctx.window.to) })),
       alerts: overTrend.alerts.filter((a) => weekOverlaps(a.week, ctx.window.from, ctx.window.to)),
+      catalog,
     };
     return { efficiency };
   },
@@ -157,7 +162,9 @@ export function efficiencyBlocks(e: Efficiency): Block[] {
   for (const p of e.prices) bySource[p.source ?? 'none']++;
   const models = (n: number): string => `${n} model${n === 1 ? '' : 's'}`;
   out.push(info(`prices: ${models(bySource.user)} from the price file, ${models(bySource.catalog)} from genai-prices, ${models(bySource.none)} with none` +
-    ` (routecheck prices check shows which).`));
+    ` (routecheck prices check shows which)${e.catalog ? `; catalog: ${catalogPhrase(e.catalog)}` : ''}.`));
+  const stale = e.catalog ? staleCatalogWarning(e.catalog) : null;
+  if (stale) out.push(warn(stale));
   return out;
 }
 
