@@ -68,7 +68,7 @@ export function alertText(a: EfficiencyAlert): string {
   const why = a.causes.map((cause) => {
     const effect = signedPct(a.detail.effects[cause as keyof typeof a.detail.effects] as number);
     if (cause === 'version_change' || cause === 'model_mix') {
-      const v = a.detail.version_change;
+      const v = cause === 'version_change' ? a.detail.version_change : a.detail.model_mix;
       if (v) {
         return `${CAUSE_TEXT[cause]}: ${v.to} took ${pct(v.share, 0)} of the tokens` +
           (v.from ? ` from ${v.from}` : '') +
