@@ -115,7 +115,7 @@ describe('prices update', () => {
     const week = report.efficiency.weeks.find((w: any) => w.week === '2025-03-03');
     expect(week.families.find((f: any) => f.family === 'gpt-4o').cost_usd).toBeCloseTo((3000 * 1.23 + 300 * 4.56) / 1e6, 12);
     const table = await runCli(['report', logs, '--all', '--quiet'], { env });
-    expect(table.stdout.replace(/\s+/g, ' ')).toContain(`catalog: genai-prices data downloaded ${report.efficiency.catalog.date} (${join(cache, 'routecheck', 'prices.json')})`);
+    expect(table.stdout.replace(/\s+/g, ' ')).toContain(`catalog: genai-prices data downloaded ${report.efficiency.catalog.date} to ${join(cache, 'routecheck', 'prices.json')}.`);
   });
 
   it('reads the URL from ROUTECHECK_PRICES_URL, writes where --out says, and replaces an older download', async () => {
@@ -225,7 +225,7 @@ describe('catalog date and age', () => {
     expect(old).toMatchObject({ age_days: STALE_AFTER_DAYS + 1, stale: true });
     expect(staleCatalogWarning(fresh)).toBeNull();
     expect(staleCatalogWarning(old)).toBe(
-      `the price catalog is ${STALE_AFTER_DAYS + 1} days old (genai-prices ${BUNDLED.info.version} (bundled snapshot of ${BUNDLED_RELEASE.date})): ` +
+      `the price catalog (genai-prices ${BUNDLED.info.version}, bundled snapshot of ${BUNDLED_RELEASE.date}) is more than ${STALE_AFTER_DAYS} days old: ` +
         'newer models and price changes may be missing — run routecheck prices update for the current genai-prices data.',
     );
   });

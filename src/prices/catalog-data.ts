@@ -236,5 +236,5 @@ export function catalogAgeDays(info: CatalogInfo, now: Date): number | null {
 /** What a report says about the catalog it priced with: source, date, and whether it is old enough to warn about. */
 export function catalogStatus(info: CatalogInfo, now: Date): CatalogStatus {
   const age = catalogAgeDays(info, now);
-  return { ...info, age_days: age, stale: age !== null && age > STALE_AFTER_DAYS };
+  return { ...info, age_days: age, stale_after_days: STALE_AFTER_DAYS, stale: age !== null && age > STALE_AFTER_DAYS };
 }

@@ -41,10 +41,12 @@ export interface PriceSource {
 
 /**
  * The genai-prices data a run priced with (the bundled snapshot, or a file `prices update` downloaded), its date and
- * age at the run's time; `stale` when older than 60 days.
+ * age at the run's time; `stale` when older than `stale_after_days` (60).
  */
 export interface CatalogStatus extends CatalogInfo {
   age_days: number | null;
+  /** Older than this many days is stale. */
+  stale_after_days: number;
   stale: boolean;
 }
 

@@ -7,17 +7,20 @@ import type { RenderOptions } from './options.js';
 
 /** Renderers of `routecheck prices show`, `prices check` and `prices update`. Pure. */
 
-/** The catalog a run priced with, in one phrase: `genai-prices 0.1.8 (bundled snapshot of 2026-09-23)`. */
+/** The catalog a run priced with, in one phrase: `genai-prices 0.1.8, bundled snapshot of 2026-09-23`. */
 export function catalogPhrase(c: Pick<CatalogStatus, 'source' | 'version' | 'date' | 'file'>): string {
-  if (c.source === 'bundled') return `genai-prices${c.version ? ` ${c.version}` : ''} (bundled snapshot of ${c.date ?? 'an unknown date'})`;
-  return `genai-prices data downloaded ${c.date ?? 'on an unknown date'} (${c.file ?? 'a local file'})`;
+  if (c.source === 'bundled') return `genai-prices${c.version ? ` ${c.version}` : ''}, bundled snapshot of ${c.date ?? 'an unknown date'}`;
+  return `genai-prices data downloaded ${c.date ?? 'on an unknown date'} to ${c.file ?? 'a local file'}`;
 }
 
-/** The warning a report gives when the catalog is older than 60 days, or null. */
+/**
+ * The warning a report gives when the catalog is older than 60 days, or null. Without the day count, so that the
+ * same report renders the same text tomorrow (the JSON has `age_days`).
+ */
 export function staleCatalogWarning(c: CatalogStatus): string | null {
   if (!c.stale) return null;
-  return `the price catalog is ${c.age_days} days old (${catalogPhrase(c)}): newer models and price changes may be missing` +
-    ` — run routecheck prices update for the current genai-prices data.`;
+  return `the price catalog (${catalogPhrase(c)}) is more than ${c.stale_after_days} days old: newer models and price changes` +
+    ` may be missing — run routecheck prices update for the current genai-prices data.`;
 }
 
 const money = (n: number | null): string => (n === null ? '= input' : `$${n.toFixed(n < 0.1 && n > 0 ? 4 : 3)}`);
