@@ -105,7 +105,7 @@ export function normalizeRunSettings(raw: RawFlags, config: Config, terminal: { 
 
   const routing = applyRoutingFlags(normalizeRoutingPolicy(config.raw, config.file), raw);
   if (routing.labels !== null) readable(routing.labels, '--labels');
-  const pricing = normalizePricingSettings(config, raw);
+  const pricing = normalizePricingSettings(config, raw, terminal.env);
   if (pricing.priceFile !== null) readable(pricing.priceFile, raw['prices'] !== undefined ? '--prices' : `${config.file ?? 'config'}: "prices"`);
   const classifier = raw['classifier'] === undefined ? null : parseClassifierSpec(raw['classifier']);
 

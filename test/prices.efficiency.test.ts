@@ -63,6 +63,13 @@ describe('decompose (pure)', () => {
     const d = decompose([m('p-1', 'p', 1000, 1000, 1)], [m('q-1', 'q', 1000, 1000, 2)])!;
     expect(d.effects.model_mix).toBeCloseTo(1 / 2 - 1, 12);
     expect(d.effects.version_change).toBeCloseTo(0, 12);
+    // the shift it names is a change of model line, not of version
+    expect(d.version).toMatchObject({ from: 'p-1', to: 'q-1', kind: 'model_mix' });
+  });
+
+  it('names a new model of a family the group had as a version change', () => {
+    const d = decompose([m('f-1', 'f', 1000, 1000, 1), m('g-1', 'g', 1000, 1000, 1)], [m('f-2', 'f', 1000, 1000, 1.5), m('g-1', 'g', 1000, 1000, 1)])!;
+    expect(d.version).toMatchObject({ from: 'f-1', to: 'f-2', kind: 'version_change' });
   });
 
   it('multiplies its effects back to the actual change', () => {
@@ -72,6 +79,45 @@ describe('decompose (pure)', () => {
     const e = d.effects;
     expect((1 + e.price_change) * (1 + e.version_change) * (1 + e.model_mix) * (1 + e.token_mix) * (1 + e.other) - 1).toBeCloseTo(d.change, 12);
     expect(Math.abs(e.other)).toBeLessThan(1e-9);
+  });
+});
+
+describe('a tier alert when the tier swaps model lines', () => {
+  const A = '2025-03-04T10:00:00Z';
+  const B = '2025-03-11T10:00:00Z';
+  // Tier "swap" moves from fam-p (logged $0.001 a call) to fam-q (dearer), both routed to the same tier.
+  const recs = [
+    ...Array.from({ length: 3 }, () => ({ ts: A, model: 'fam-p-20250101', route: 'swap', input_tokens: 1000, output_tokens: 1000, cost_usd: 0.001 })),
+    ...Array.from({ length: 3 }, () => ({ ts: B, model: 'fam-q-20250101', route: 'swap', input_tokens: 1000, output_tokens: 1000, cost_usd: 0.002 })),
+  ].map((r, i) => ({ ...r, request_id: `s${i}` }));
+  let report: any;
+
+  beforeAll(async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'logs.jsonl'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const r = await run(['report', join(dir, 'logs.jsonl'), '--all', '--format', 'json', '--quiet']);
+    expect(r.code).toBe(0);
+    report = JSON.parse(r.stdout);
+  });
+
+  it('calls the move model_mix in its detail, not a version change of zero effect', () => {
+    const alert = report.efficiency.alerts.find((a: any) => a.scope === 'tier' && a.tier === 'swap');
+    expect(alert.causes).toEqual(['model_mix']);
+    expect(alert.detail.effects.version_change).toBeCloseTo(0, 12);
+    expect(alert.detail.effects.model_mix).toBeCloseTo(0.5 - 1, 9);
+    expect(alert.detail.version_change).toBeNull();
+    expect(alert.detail.model_mix).toMatchObject({ from: 'fam-p-20250101', to: 'fam-q-20250101', share: 1 });
+    expect(alert.detail.model_mix.unit_price_change).toBeCloseTo(1, 9);
+    expect(alert.model).toBe('fam-q-20250101');
+  });
+
+  it('says so in the report text', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'logs.jsonl'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const text = (await run(['report', join(dir, 'logs.jsonl'), '--all', '--quiet'])).stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('tier swap: tokens per dollar −50.0%');
+    expect(text).toMatch(/model mix: fam-q-20250101 took 100% of the tokens from fam-p-20250101 at \+100(\.0)?% unit price \(effect −50\.0%\)/);
+    expect(text).not.toMatch(/version change: fam-q/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseModel } from '../src/prices/identity.js';
+import { normalizeProvider, parseModel } from '../src/prices/identity.js';
+import { modelIdRows } from './model-ids.js';
 
 type Row = [logged: string, provider: string | null, family: string, version: string | null, alias?: string | null];
 
@@ -15,9 +16,9 @@ const TABLE: Row[] = [
   ['gpt-3.5-turbo', 'openai', 'gpt-3.5-turbo', null],
   ['gpt-4-0613', 'openai', 'gpt-4', '0613'],
   ['gpt-4-32k-0613', 'openai', 'gpt-4-32k', '0613'],
-  ['gpt-4-1106-preview', 'openai', 'gpt-4', '1106-preview'],
+  ['gpt-4-1106-preview', 'openai', 'gpt-4-turbo', '1106-preview'],
   ['gpt-4-turbo-2024-04-09', 'openai', 'gpt-4-turbo', '2024-04-09'],
-  ['gpt-4-turbo-preview', 'openai', 'gpt-4-turbo-preview', null],
+  ['gpt-4-turbo-preview', 'openai', 'gpt-4-turbo', null, 'preview'],
   ['chatgpt-4o-latest', 'openai', 'chatgpt-4o', null, 'latest'],
   ['o1-2024-12-17', 'openai', 'o1', '2024-12-17'],
   ['o3-mini-2025-01-31', 'openai', 'o3-mini', '2025-01-31'],
@@ -76,8 +77,8 @@ const TABLE: Row[] = [
   ['groq/llama3-70b-8192', 'groq', 'llama3-70b-8192', null],
   ['groq/llama-3.1-70b-versatile', 'groq', 'llama-3.1-70b-versatile', null],
   ['together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo', 'together', 'llama-3.3-70b-instruct-turbo', null],
-  ['accounts/fireworks/models/llama-v3p1-70b-instruct', 'fireworks', 'llama-v3p1-70b-instruct', null],
-  ['openrouter/anthropic/claude-3.5-sonnet', 'openrouter', 'claude-3.5-sonnet', null],
+  ['accounts/fireworks/models/llama-v3p1-70b-instruct', 'fireworks', 'llama-v3.1-70b-instruct', null],
+  ['openrouter/anthropic/claude-3.5-sonnet', 'openrouter', 'claude-3-5-sonnet', null],
   ['ollama/llama3:8b', 'ollama', 'llama3:8b', null],
   ['llama3:latest', null, 'llama3', null, 'latest'],
   ['Qwen/Qwen2.5-72B-Instruct', null, 'qwen2.5-72b-instruct', null],
@@ -110,7 +111,76 @@ describe('parseModel', () => {
     expect(a.version).not.toBe(b.version);
   });
 
+  it('keeps the whole Fireworks account path as the name the catalog bills under', () => {
+    expect(parseModel('fireworks_ai/accounts/fireworks/models/deepseek-v3p2').name).toBe('accounts/fireworks/models/deepseek-v3p2');
+  });
+
+  it('takes the logged provider over a vendor path: OpenRouter ids keep their vendor', () => {
+    const id = parseModel('deepseek/deepseek-v3.2', 'openrouter');
+    expect(id).toMatchObject({ provider: 'openrouter', family: 'deepseek-v3.2', name: 'deepseek/deepseek-v3.2' });
+    // without the provider column the prefix names who served it
+    expect(parseModel('deepseek/deepseek-v3.2')).toMatchObject({ provider: 'deepseek', name: 'deepseek-v3.2' });
+  });
+
+  it('puts every spelling of one model in one family', () => {
+    const spellings = [
+      ['claude-3-5-sonnet-20241022', 'anthropic/claude-3.5-sonnet', 'claude-3.5-sonnet', 'us.anthropic.claude-3-5-sonnet-20241022-v2:0', 'claude-3-5-sonnet-v2@20241022'],
+      ['claude-sonnet-4-20250514', 'claude-sonnet-4-0', 'claude-4-sonnet-20250514', 'anthropic/claude-sonnet-4', 'claude-sonnet-4@20250514'],
+      ['claude-opus-4-1-20250805', 'anthropic/claude-opus-4.1', 'claude-opus-4.1'],
+      ['gpt-3.5-turbo-0125', 'azure/gpt-35-turbo', 'gpt-35-turbo-0125'],
+      ['gpt-4-turbo-2024-04-09', 'gpt-4-1106-preview', 'gpt-4-0125-preview', 'gpt-4-turbo-preview'],
+      ['deepseek-v3.2', 'deepseek.v3.2', 'eu.deepseek.v3.2', 'accounts/fireworks/models/deepseek-v3p2', 'deepseek-v3-2-251201'],
+      ['glm-4.7', 'glm-4-7-251222', 'accounts/fireworks/models/glm-4p7'],
+    ];
+    for (const group of spellings) {
+      const families = new Set(group.map((m) => parseModel(m).family));
+      expect([...families], group.join(', ')).toHaveLength(1);
+    }
+    // and different models stay apart
+    expect(parseModel('gpt-4-0613').family).not.toBe(parseModel('gpt-4-1106-preview').family);
+    expect(parseModel('claude-opus-4-1').family).not.toBe(parseModel('claude-opus-4').family);
+  });
+
+  it('never reads a moving alias as a version', () => {
+    expect(parseModel('claude-3-5-sonnet-v2@default')).toMatchObject({ family: 'claude-3-5-sonnet', alias: 'default', version: 'v2' });
+    expect(parseModel('gemini-2.0-flash@latest')).toMatchObject({ family: 'gemini-2.0-flash', alias: 'latest', version: null });
+  });
+
+  it('gives OCI models provider oci, not bedrock, though they are named like Bedrock ids', () => {
+    expect(parseModel('oci/meta.llama-3.3-70b-instruct')).toMatchObject({ provider: 'oci', family: 'llama-3.3-70b-instruct' });
+    expect(parseModel('meta.llama3-3-70b-instruct-v1:0').provider).toBe('bedrock');
+  });
+
+  it('normalizes logged provider names; a gateway name is no provider', () => {
+    expect(normalizeProvider('bedrock_converse')).toBe('bedrock');
+    expect(normalizeProvider('aws.bedrock')).toBe('bedrock');
+    expect(normalizeProvider('Together_AI')).toBe('together');
+    expect(normalizeProvider('litellm')).toBeNull();
+    expect(normalizeProvider('self-hosted')).toBe('self-hosted');
+  });
+
   it('returns an empty family for an empty string', () => {
     expect(parseModel('')).toEqual({ provider: null, family: '', version: null, alias: null, name: '' });
+  });
+});
+
+describe('real model ids (fixtures/prices/model-ids.json)', () => {
+  const rows = modelIdRows();
+
+  it('has several hundred ids over the providers the gateways log', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(300);
+    const providers = new Set(rows.map((r) => r.provider));
+    for (const p of ['openai', 'anthropic', 'bedrock', 'vertex_ai', 'google', 'azure', 'openrouter', 'fireworks', 'together', 'groq', 'oci', 'mistral']) {
+      expect(providers, p).toContain(p);
+    }
+  });
+
+  rows.forEach((row, i) => {
+    it(`${i + 1}: ${row.model}${row.logged_provider ? ` (${row.logged_provider})` : ''}`, () => {
+      const id = parseModel(row.model, row.logged_provider);
+      expect({ provider: id.provider, family: id.family, version: id.version, alias: id.alias }).toEqual({
+        provider: row.provider, family: row.family, version: row.version, alias: row.alias,
+      });
+    });
   });
 });

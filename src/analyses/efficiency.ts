@@ -63,18 +63,28 @@ export interface EfficiencyAlert {
   detail: AlertDetail;
 }
 
+export interface ModelShift {
+  from: string | null;
+  to: string;
+  share: number;
+  unit_price_change: number | null;
+}
+
 export interface AlertDetail {
   tokens_per_dollar_before: number;
   tokens_per_dollar_after: number;
   /** Each cause's own effect on tokens-per-dollar (fractions; their product is the change). */
   effects: Effects;
-  version_change: { from: string | null; to: string; share: number; unit_price_change: number | null } | null;
+  /** The model of a family that took the group's tokens from an older version of it; null when no version changed. */
+  version_change: ModelShift | null;
+  /** The model of another line that took the group's tokens (a tier that moved to another family); null when none did. */
+  model_mix: ModelShift | null;
   price_change: { model: string; unit_price_change: number }[];
   token_mix: { output_per_input_before: number | null; output_per_input_after: number | null };
 }
 
-export type { Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
-import type { Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
+export type { CatalogStatus, Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
+import type { CatalogStatus, Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
 
 export type Efficiency =
   | {
@@ -86,8 +96,10 @@ export type Efficiency =
       unpriced: Unpriced;
       discrepancies: Discrepancy[];
       prices: PriceSource[];
+      /** The genai-prices data the list prices come from, with its date (the section adds it: it needs the clock). */
+      catalog?: CatalogStatus;
     }
-  | { available: false; reason: string; unpriced: Unpriced; prices: PriceSource[] };
+  | { available: false; reason: string; unpriced: Unpriced; prices: PriceSource[]; catalog?: CatalogStatus };
 
 /** A cause is named when it alone lowered tokens-per-dollar by at least this much. */
 export const CAUSE_MIN = 0.02;
@@ -223,20 +235,22 @@ function evaluate(
 }
 
 function causeModel(cause: Cause | undefined, d: Decomposition): string | null {
-  if (cause === 'version_change' || cause === 'model_mix') return d.version?.to ?? null;
+  if (cause === 'version_change' || cause === 'model_mix') return d.version?.kind === cause ? d.version.to : null;
   if (cause === 'price_change') return d.prices[0]?.model ?? null;
   return null;
 }
 
 function toDetail(d: Decomposition): AlertDetail {
+  const shift: ModelShift | null =
+    d.version && d.version.to !== null
+      ? { from: d.version.from, to: d.version.to, share: d.version.to_share, unit_price_change: d.version.unit_price_change }
+      : null;
   return {
     tokens_per_dollar_before: d.tokens_per_dollar_before,
     tokens_per_dollar_after: d.tokens_per_dollar_after,
     effects: d.effects,
-    version_change:
-      d.version && d.version.to !== null
-        ? { from: d.version.from, to: d.version.to, share: d.version.to_share, unit_price_change: d.version.unit_price_change }
-        : null,
+    version_change: d.version?.kind === 'version_change' ? shift : null,
+    model_mix: d.version?.kind === 'model_mix' ? shift : null,
     price_change: d.prices,
     token_mix: { output_per_input_before: d.output_per_input.before, output_per_input_after: d.output_per_input.after },
   };

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Io } from './io.js';
 import { addOptions, normalizeOptions, type RawOptions } from './options.js';
+import { registerPricesUpdate } from './commands/prices-update.js';
 import { registerPricesWatch } from './commands/prices-watch.js';
 import { registerPrices } from './commands/prices.js';
 
@@ -100,9 +101,12 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       result.code = await demoCommand(raw, io);
     });
 
-  // `prices show` / `prices check` are registered by commands/prices.ts; `prices watch` here.
-  const prices = program.command('prices').description('prices in force, unpriced models in logs, and a watch on provider price lists');
+  // `prices show` / `prices check` are registered by commands/prices.ts; `prices update` and `prices watch` here.
+  const prices = program
+    .command('prices')
+    .description('prices in force, unpriced models in logs, a fresher price catalog, and a watch on provider price lists');
   registerPrices(prices, io, result);
+  registerPricesUpdate(prices, io, result);
   registerPricesWatch(prices, io, result);
 
   return program;

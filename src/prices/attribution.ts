@@ -199,8 +199,12 @@ export interface Decomposition {
   tokens_per_dollar_after: number;
   change: number;
   effects: Effects;
-  /** The model that gained most share of the group's tokens, and the one that lost most. */
-  version: { from: string | null; to: string | null; to_share: number; unit_price_change: number | null } | null;
+  /**
+   * The model that gained most share of the group's tokens, and the one that lost most. `kind`: a new version of a
+   * family the group already had (`version_change`), or traffic moving to another model line (`model_mix`: a tier
+   * that swapped families), so a detail never calls a swap of families a version change.
+   */
+  version: { from: string | null; to: string | null; to_share: number; unit_price_change: number | null; kind: 'version_change' | 'model_mix' } | null;
   /** Continuing models whose effective unit price moved (at b's token mix). */
   prices: { model: string; unit_price_change: number }[];
   /** Output tokens per input token, before and after. */
@@ -276,11 +280,15 @@ export function decompose(before: readonly Member[], after: readonly Member[]): 
     const toUsage = toMembers.reduce((s, m) => addUsage(s, m.usage), ZERO_USAGE);
     const toRates = compositeRates(toMembers);
     const fromRates = from !== null ? prevRates.get(from) ?? null : compA;
+    // A version change keeps the family: the gaining model's family was in the group the week before.
+    const toFamily = toMembers[0]?.family ?? null;
+    const sameLine = toFamily !== null && before.some((m) => m.family === toFamily);
     version = {
       from,
       to,
       to_share: sb.get(to) ?? 0,
       unit_price_change: toRates && fromRates ? rel(costAt(toUsage, toRates), costAt(toUsage, fromRates)) : null,
+      kind: sameLine ? 'version_change' : 'model_mix',
     };
   }
   const prices: Decomposition['prices'] = [];

@@ -1,15 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { calcPrice, findProvider, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
-import { parseModel } from './identity.js';
+import { activate, BUNDLED, catalogFileExists, loadCatalogFile, type CatalogData, type CatalogInfo } from './catalog-data.js';
+import { parseModel, type ModelIdentity } from './identity.js';
+import { loadPriceRows, type PricingSettings } from './settings.js';
 import { tierRules, type OtherTier, type TierRule } from './serviceTiers.js';
 import { matches, specificity, type UserPriceRow } from './userPrices.js';
 
 /**
- * The price catalog: the user price file first, then the bundled @pydantic/genai-prices data (dated prices,
- * offline: nothing is fetched, `updatePrices` is never called). Answers "what did this model cost per token,
- * and since when" as a list of periods, so that DuckDB can join each request to the price in force at its time.
+ * The price catalog: the user price file first, then the @pydantic/genai-prices data (dated prices, offline: the
+ * bundled snapshot, or the newer copy `routecheck prices update` downloaded; see catalog-data.ts). Answers "what did
+ * this model cost per token, and since when" as a list of periods, so that DuckDB can join each request to the
+ * price in force at its time.
+ *
+ * Matching a logged model to the catalog is the library's own (`calcPrice`: its provider rules, model `match`
+ * patterns, date-suffix normalisation and each provider's `fallback_model_providers`), asked with the provider
+ * that served the call (the log's provider column, else the gateway prefix or the id's form; identity.ts) and the
+ * id as that provider names it. The provider decides: a Bedrock id is looked up among AWS's prices only, an
+ * OpenRouter id among OpenRouter's, so where the catalog is silent for that provider the request stays unpriced
+ * rather than priced as another provider's model. Two exceptions are the catalog's own design: a provider's
+ * `fallback_model_providers` (Azure falls back to OpenAI, Anthropic, DeepSeek, xAI and Moonshot; Google's Vertex to
+ * Anthropic), and a model logged with no provider at all, which the library assigns by its `model_match` rules
+ * (`gpt-*` → OpenAI).
  *
  * Every constraint of the bundled data is kept, resolved as genai-prices' own calcPrice resolves it:
  * - dated prices (`start_date`) become periods;
@@ -72,23 +82,52 @@ interface CatalogModel {
 }
 
 /**
- * Provider names as logged (and as identity.ts normalizes them) → genai-prices provider ids, where the
- * library's own matching (`provider_match`) does not already map them.
+ * Provider names as identity.ts normalizes them → genai-prices provider ids, where the library's own matching
+ * (provider id or `provider_match`) does not already map them.
  */
 const CATALOG_PROVIDER: Readonly<Record<string, string>> = {
-  bedrock: 'aws', vertex_ai: 'google', vertex: 'google', gemini: 'google', xai: 'x-ai', azure_ai: 'azure',
-  azure_openai: 'azure', together_ai: 'together', fireworks_ai: 'fireworks', moonshot: 'moonshotai',
+  bedrock: 'aws', vertex_ai: 'google', xai: 'x-ai', azure_ai: 'azure', github_copilot: 'github-copilot', voyage: 'voyageai',
 };
+
+/** Bedrock's cross-region prefixes: the catalog lists some profiles under their own id, the rest under the plain one. */
+const BEDROCK_REGION = /^(?:us|eu|apac|global|regional|us-gov|ca|jp|au|in)\.(.+\..+)$/i;
+
+/**
+ * The ids to ask the catalog for, most specific first: the id as the provider names it (OpenRouter's
+ * `anthropic/claude-3.5-sonnet`, Fireworks' `accounts/fireworks/models/x`, `us.anthropic.claude-…-v1:0`), then
+ * without a vendor path (Vertex's `google/gemini-2.0-flash-001`), without a Bedrock region prefix, without a moving
+ * alias (`ministral-3b-latest` → `ministral-3b`), and last in identity.ts's one spelling (`gpt-35-turbo-0125` →
+ * `gpt-3.5-turbo-0125`). Never without its version: another version may have another price.
+ */
+export function catalogNames(id: ModelIdentity): string[] {
+  const last = id.name.split('/').pop() ?? id.name;
+  const names = [id.name, last];
+  const region = BEDROCK_REGION.exec(last);
+  if (region) names.push(region[1]!);
+  if (id.alias === 'latest') names.push(last.replace(/[-:@]latest$/i, ''));
+  if (id.family !== '') names.push(id.version ? `${id.family}-${id.version}` : id.family);
+  return [...new Set(names.filter((n) => n !== ''))];
+}
 
 export class PriceCatalog {
   private readonly userRows: readonly UserPriceRow[];
   private readonly catalogCache = new Map<string, CatalogModel | null>();
   private readonly useBundled: boolean;
+  private readonly data: CatalogData;
 
-  /** `bundled: false` leaves only the user rows (for tests of the overlay, and a user who wants only their own). */
-  constructor(userRows: readonly UserPriceRow[], options: { bundled?: boolean } = {}) {
+  /**
+   * `bundled: false` leaves only the user rows (for tests of the overlay, and a user who wants only their own);
+   * `data` is the genai-prices data to match against (default: the bundled snapshot).
+   */
+  constructor(userRows: readonly UserPriceRow[], options: { bundled?: boolean; data?: CatalogData } = {}) {
     this.userRows = userRows;
     this.useBundled = options.bundled ?? true;
+    this.data = options.data ?? BUNDLED;
+  }
+
+  /** Which genai-prices data this catalog matches against: bundled or a downloaded file, with its date. */
+  get info(): CatalogInfo {
+    return this.data.info;
   }
 
   /**
@@ -96,7 +135,7 @@ export class PriceCatalog {
    * in time order, non-overlapping. Empty when nothing prices it: the model is unpriced.
    */
   periods(model: string, provider: string | null): PricePeriod[] {
-    const id = parseModel(model);
+    const id = parseModel(model, provider);
     const candidates = [model, id.name];
     const providers = [provider?.toLowerCase() ?? null, id.provider].filter((p): p is string => p !== null);
     const user = this.userRows
@@ -108,9 +147,9 @@ export class PriceCatalog {
         specificity(b.row.match) - specificity(a.row.match) ||
         a.order - b.order)
       .map(({ row }) => row);
-    const catalog = this.useBundled ? this.catalogModel(id.name, provider ?? id.provider) : null;
+    const catalog = this.useBundled ? this.catalogModel(id) : null;
     // The service-tier discounts are the provider's: the catalog's provider of the model, else the logged one.
-    const loggedProvider = (provider ?? id.provider)?.toLowerCase() ?? null;
+    const loggedProvider = id.provider?.toLowerCase() ?? null;
     const rules = tierRules(catalog?.providerId ?? (loggedProvider === null ? null : CATALOG_PROVIDER[loggedProvider] ?? loggedProvider));
     const tiers = Object.fromEntries(Object.entries(rules).map(([t, r]) => [t, (r as TierRule).multiplier])) as PricePeriod['service_tiers'];
 
@@ -182,29 +221,31 @@ export class PriceCatalog {
   }
 
   /**
-   * The bundled catalog's entry for a model id (without gateway prefix) and provider. A provider genai-prices
-   * does not know (`self-hosted`, an internal proxy) gets no catalog price rather than a guess from the name.
+   * The catalog's entry for a model, asked with the provider that served it. A provider genai-prices does not know
+   * (`self-hosted`, an internal proxy, a host it has no prices for) gets no catalog price rather than a guess from
+   * the name.
    */
-  private catalogModel(name: string, provider: string | null): CatalogModel | null {
-    const key = `${provider ?? ''}\u0000${name}`;
+  private catalogModel(id: ModelIdentity): CatalogModel | null {
+    const key = `${id.provider ?? ''}\u0000${id.name}`;
     if (this.catalogCache.has(key)) return this.catalogCache.get(key)!;
+    activate(this.data);
     let result: CatalogModel | null = null;
     let providerId: string | undefined;
-    if (provider !== null) {
-      const p = provider.toLowerCase();
-      providerId = findProvider({ providerId: CATALOG_PROVIDER[p] ?? p })?.id;
-    }
-    if (provider === null || providerId !== undefined) {
-      // calcPrice is the library's own model matching (provider rules, date-suffix normalisation, fallbacks);
-      // a zero usage makes it a lookup.
-      const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, name, providerId ? { providerId } : {});
-      if (found) {
-        // genai-prices' own fallbacks (Azure bills OpenAI's prices, Vertex Anthropic's): the catalog says so, and
-        // calcPrice prices it so; the origin names both.
-        const owner = found.provider.models.includes(found.model)
-          ? null
-          : (found.provider.fallback_model_providers ?? []).find((id) => findProvider({ providerId: id })?.models.includes(found.model));
-        result = toCatalogModel(found.provider.id, found.model, owner ? `${found.provider.id}/${found.model.id} (${owner}'s price)` : null);
+    if (id.provider !== null) providerId = findProvider({ providerId: CATALOG_PROVIDER[id.provider] ?? id.provider })?.id;
+    if (id.provider === null || providerId !== undefined) {
+      for (const name of catalogNames(id)) {
+        // calcPrice is the library's own model matching (provider rules, date-suffix normalisation, fallbacks);
+        // a zero usage makes it a lookup.
+        const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, name, providerId ? { providerId } : {});
+        if (found) {
+          // genai-prices' own fallbacks (Azure bills OpenAI's prices, Vertex Anthropic's): the catalog says so, and
+          // calcPrice prices it so; the origin names both.
+          const owner = found.provider.models.includes(found.model)
+            ? null
+            : (found.provider.fallback_model_providers ?? []).find((p) => findProvider({ providerId: p })?.models.includes(found.model));
+          result = toCatalogModel(found.provider.id, found.model, owner ? `${found.provider.id}/${found.model.id} (${owner}'s price)` : null);
+          break;
+        }
       }
     }
     this.catalogCache.set(key, result);
@@ -348,13 +389,20 @@ function catalogPieces(catalog: CatalogModel, day: { index: number; from: number
   return pieces;
 }
 
-/** The bundled genai-prices version, for `prices show` (read from its package.json next to the resolved entry). */
+/** The bundled genai-prices version, for `prices show` (kept for callers of the old export). */
 export function bundledCatalogVersion(): string | null {
-  try {
-    const entry = createRequire(import.meta.url).resolve('@pydantic/genai-prices');
-    const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: string };
-    return pkg.version ?? null;
-  } catch {
-    return null;
-  }
+  return BUNDLED.info.version;
+}
+
+/**
+ * The catalog a run prices with: its user price rows over the genai-prices data its settings name (a file
+ * `prices update` wrote, when it exists; else the bundled snapshot).
+ */
+export function catalogFor(settings: PricingSettings): PriceCatalog {
+  return new PriceCatalog(loadPriceRows(settings), { data: catalogDataFor(settings) });
+}
+
+/** The genai-prices data of these settings: the catalog file when there is one, else the bundled snapshot. */
+export function catalogDataFor(settings: Pick<PricingSettings, 'catalogFile'>): CatalogData {
+  return settings.catalogFile !== null && catalogFileExists(settings.catalogFile) ? loadCatalogFile(settings.catalogFile) : BUNDLED;
 }

@@ -1,7 +1,7 @@
 import type { Database, Row } from '../db/database.js';
 import { IN_WINDOW, num, paramsUsedBy } from '../analyses/runner.js';
 import { WEEK_OF_TS, weekShift } from '../analyses/weeks.js';
-import { PriceCatalog, type PricePeriod } from './catalog.js';
+import { catalogFor, type PriceCatalog, type PricePeriod } from './catalog.js';
 import { zeroDefaultCostFormats } from '../load/formats/index.js';
 import { quoteLiteral } from '../db/sql.js';
 import { parseModel, type ModelIdentity } from './identity.js';
@@ -59,7 +59,7 @@ export interface WindowParams {
 
 /** Builds the price tables and the rc_costed view for the requests in the window. */
 export async function preparePricing(db: Database, params: WindowParams, settings: PricingSettings, catalog?: PriceCatalog): Promise<Pricing> {
-  const cat = catalog ?? new PriceCatalog(loadPriceRows(settings));
+  const cat = catalog ?? catalogFor(settings);
   const pairs = await db.all(
     `SELECT coalesce(model, '') AS model_key, coalesce(provider, '') AS provider_key, count(*) AS n
      FROM requests WHERE ${IN_WINDOW} GROUP BY ALL ORDER BY n DESC, model_key, provider_key`,

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { normalizeTiers } from '../routing/tiers.js';
+import { defaultCatalogPath } from './catalog-data.js';
 import { globRegExp, loadUserPrices, normalizeUserPriceRows, type UserPriceRow } from './userPrices.js';
 
 /**
@@ -10,6 +11,9 @@ import { globRegExp, loadUserPrices, normalizeUserPriceRows, type UserPriceRow }
  *
  * Config keys read here:
  *   "prices": "prices.csv"            a price file, relative to the config file (or an array of price rows)
+ *   "price_catalog": "prices.json"    where `prices update` writes the genai-prices data and runs read it, relative
+ *                                     to the config file; "bundled" = always the bundled snapshot. Default:
+ *                                     $XDG_CACHE_HOME/routecheck/prices.json (~/.cache/routecheck/prices.json)
  *   "week_start": "monday"            first day of a report week (UTC); --week-start overrides
  *   "efficiency": {"alert_drop": 0.10, "discrepancy": 0.05}
  *   "tiers": [{"name": "medium", "models": ["claude-3-5-haiku*"]}, …]   parsed by routing/tiers.ts; name and models used
@@ -36,13 +40,21 @@ export interface PricingSettings {
   discrepancy: number;
   /** Config tiers in order: the first whose model patterns match names a model's tier. */
   tiers: TierRule[];
+  /**
+   * The downloaded genai-prices data runs price with when the file exists (`prices update` writes it); null: the
+   * bundled snapshot only ("price_catalog": "bundled", or no cache folder in the environment).
+   */
+  catalogFile: string | null;
 }
 
 export const DEFAULT_ALERT_DROP = 0.1;
 export const DEFAULT_DISCREPANCY = 0.05;
 
-/** Pure apart from path resolution. `options` are the raw command-line options (`prices`, `weekStart`). */
-export function normalizePricingSettings(config: Config, options: Record<string, unknown>): PricingSettings {
+/**
+ * Pure apart from path resolution. `options` are the raw command-line options (`prices`, `weekStart`); `env` gives
+ * the default place of the downloaded catalog (XDG_CACHE_HOME, HOME).
+ */
+export function normalizePricingSettings(config: Config, options: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): PricingSettings {
   const where = config.file ?? 'config';
   const raw = config.raw;
   let priceFile: string | null = null;
@@ -74,7 +86,21 @@ export function normalizePricingSettings(config: Config, options: Record<string,
     if (e['alert_drop'] !== undefined) alertDrop = fraction(e['alert_drop'], `${where}: "efficiency.alert_drop"`);
     if (e['discrepancy'] !== undefined) discrepancy = fraction(e['discrepancy'], `${where}: "efficiency.discrepancy"`);
   }
-  return { priceFile, inlineRows, configFile: where, weekStart, alertDrop, discrepancy, tiers: normalizeTierRules(raw['tiers'], where) };
+  return {
+    priceFile, inlineRows, configFile: where, weekStart, alertDrop, discrepancy, tiers: normalizeTierRules(raw['tiers'], where),
+    catalogFile: catalogFile(config, env),
+  };
+}
+
+/** The config's "price_catalog" (a path relative to the config, or "bundled"), else the cache default. */
+export function catalogFile(config: Config, env: NodeJS.ProcessEnv): string | null {
+  const value = config.raw['price_catalog'];
+  if (value === undefined) return defaultCatalogPath(env);
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new UsageError(`${config.file ?? 'config'}: "price_catalog" must be the path of the downloaded price catalog, or "bundled"`);
+  }
+  if (value.trim() === 'bundled') return null;
+  return config.file ? resolve(dirname(config.file), value.trim()) : value.trim();
 }
 
 function weekDay(value: unknown, what: string): WeekStart {

@@ -1,3 +1,4 @@
+import { REMOTE_DATA_JSON_URL } from '@pydantic/genai-prices';
 import { UsageError, UserError } from '../errors.js';
 
 /**
@@ -23,7 +24,7 @@ export const PRICED_FORMATS: ReadonlySet<WatchFormat> = new Set(['genai-prices',
  * bundled @pydantic/genai-prices package itself updates from (its REMOTE_DATA_JSON_URL).
  */
 export const DEFAULT_URLS: Record<WatchFormat, string> = {
-  'genai-prices': 'https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/new_data/v2/data.json',
+  'genai-prices': REMOTE_DATA_JSON_URL,
   openrouter: 'https://openrouter.ai/api/v1/models',
   openai: 'https://api.openai.com/v1/models',
   anthropic: 'https://api.anthropic.com/v1/models',

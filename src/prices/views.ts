@@ -1,4 +1,5 @@
 import type { PricePeriod } from './catalog.js';
+import type { CatalogInfo } from './catalog-data.js';
 import type { ModelIdentity } from './identity.js';
 
 /**
@@ -44,6 +45,28 @@ export interface PriceSource {
   origin: string | null;
 }
 
+/**
+ * The genai-prices data a run priced with (the bundled snapshot, or a file `prices update` downloaded), its date and
+ * age at the run's time; `stale` when older than `stale_after_days` (60).
+ */
+export interface CatalogStatus extends CatalogInfo {
+  age_days: number | null;
+  /** Older than this many days is stale. */
+  stale_after_days: number;
+  stale: boolean;
+}
+
+/** What `prices update` did. */
+export interface PriceUpdate {
+  file: string;
+  url: string;
+  downloaded_at: string;
+  providers: number;
+  models: number;
+  /** The catalog the file held before (null: there was none, runs used the bundled snapshot). */
+  previous: CatalogInfo | null;
+}
+
 export interface PriceShow {
   model: string;
   provider: string | null;
@@ -52,7 +75,7 @@ export interface PriceShow {
   /** The price in force at `at` for a request below any long-context threshold; null: unpriced. */
   price: PeriodJson | null;
   periods: PeriodJson[];
-  catalog: { name: 'genai-prices'; version: string | null };
+  catalog: CatalogStatus;
   price_file: string | null;
 }
 
@@ -66,5 +89,6 @@ export interface PriceCheck {
   unpriced: Unpriced;
   discrepancies: Discrepancy[];
   price_file: string | null;
+  catalog: CatalogStatus;
 }
 

@@ -1,12 +1,28 @@
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
-import type { PriceCheck, PriceShow } from '../prices/views.js';
+import type { CatalogStatus, PriceCheck, PriceShow, PriceUpdate } from '../prices/views.js';
 import { int, pct, shortOrigin, signedPct, truncate, wrap } from './format.js';
 import type { RenderOptions } from './options.js';
 import { plural } from '../words.js';
 
 
-/** Renderers of `routecheck prices show` and `prices check`. Pure. */
+/** Renderers of `routecheck prices show`, `prices check` and `prices update`. Pure. */
+
+/** The catalog a run priced with, in one phrase: `genai-prices 0.1.8, bundled snapshot of 2026-09-23`. */
+export function catalogPhrase(c: Pick<CatalogStatus, 'source' | 'version' | 'date' | 'file'>): string {
+  if (c.source === 'bundled') return `genai-prices${c.version ? ` ${c.version}` : ''}, bundled snapshot of ${c.date ?? 'an unknown date'}`;
+  return `genai-prices data downloaded ${c.date ?? 'on an unknown date'} to ${c.file ?? 'a local file'}`;
+}
+
+/**
+ * The warning a report gives when the catalog is older than 60 days, or null. Without the day count, so that the
+ * same report renders the same text tomorrow (the JSON has `age_days`).
+ */
+export function staleCatalogWarning(c: CatalogStatus): string | null {
+  if (!c.stale) return null;
+  return `the price catalog (${catalogPhrase(c)}) is more than ${c.stale_after_days} days old: newer models and price changes` +
+    ` may be missing — run routecheck prices update for the current genai-prices data.`;
+}
 
 const money = (n: number | null): string => (n === null ? '= input' : `$${n.toFixed(n < 0.1 && n > 0 ? 4 : 3)}`);
 const day = (iso: string | null): string => (iso === null ? '' : iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z'));
@@ -66,7 +82,9 @@ export function renderPriceShow(s: PriceShow, options: RenderOptions): string {
     const tiers = Object.entries(s.periods[0]!.service_tiers).map(([tier, k]) => `${tier} ×${k}`);
     out.push(`service tiers: ${['default ×1', ...tiers].join(', ')}; any other tier is unpriced unless its cost is logged`);
   }
-  out.push(`catalog: genai-prices ${s.catalog.version ?? ''} (bundled, offline)${s.price_file ? `; price file: ${s.price_file}` : ''}`.replace('  ', ' '));
+  out.push(`catalog: ${catalogPhrase(s.catalog)}${s.price_file ? `; price file: ${s.price_file}` : ''}`);
+  const stale = staleCatalogWarning(s.catalog);
+  if (stale) out.push(c.yellow(wrap(`! ${stale}`, options.width)));
   return out.join('\n') + '\n';
 }
 
@@ -101,5 +119,18 @@ export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string 
     out.push(c.yellow(wrap(`! ${d.model}: logged cost ${signedPct(d.logged_vs_catalog)} vs the list price since ${d.since} (${plural(d.requests, 'request')}; ${d.price ?? 'catalog'})`, options.width)));
   }
   if (r.unpriced.requests === 0 && r.discrepancies.length === 0) out.push('every request is priced and logged costs match the list prices.');
+  out.push(`catalog: ${catalogPhrase(r.catalog)}`);
+  const stale = staleCatalogWarning(r.catalog);
+  if (stale) out.push(c.yellow(wrap(`! ${stale}`, options.width)));
   return out.join('\n') + '\n';
+}
+
+export function renderPriceUpdate(u: PriceUpdate, options: RenderOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const before = u.previous === null ? 'runs priced with the bundled snapshot until now' : `replaces ${catalogPhrase(u.previous)}`;
+  return [
+    c.bold(`price catalog updated: ${int(u.providers)} providers, ${int(u.models)} models`),
+    wrap(`from ${u.url}`, options.width),
+    wrap(`written to ${u.file} (${before}); reports, check and prices show use it from now on.`, options.width),
+  ].join('\n') + '\n';
 }

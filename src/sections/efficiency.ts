@@ -2,6 +2,8 @@ import { toEfficiency, type Efficiency, type EfficiencyAlert } from '../analyses
 import { weekOverlaps } from '../analyses/headline.js';
 import { cell, fail, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { compact, int, pct, shortOrigin, signedPct } from '../render/format.js';
+import { catalogPhrase, staleCatalogWarning } from '../render/prices-cli.js';
+import { catalogStatus } from '../prices/catalog-data.js';
 import type { Section } from './section.js';
 import { plural } from '../words.js';
 
@@ -14,7 +16,9 @@ export const efficiencySection: Section = {
   async build(ctx) {
     const settings = ctx.settings.pricing;
     const facts = (await ctx.shared.costs('window'))!;
-    const inWindow = toEfficiency(facts.rows, facts.pricing.models, settings, ctx.window.to);
+    // Every report says which catalog its list prices come from, and how old it is.
+    const catalog = catalogStatus(facts.pricing.catalog.info, ctx.effects.now());
+    const inWindow = { ...toEfficiency(facts.rows, facts.pricing.models, settings, ctx.window.to), catalog };
     const u = inWindow.unpriced;
     if (u.requests > 0) {
       const names = u.models.map((m) => m.model || '(no model)').slice(0, 5).join(', ');
@@ -31,6 +35,7 @@ export const efficiencySection: Section = {
       ...inWindow,
       weeks: shown.map((w) => ({ ...w, in_window: weekOverlaps(w.week, ctx.window.from, ctx.window.to) })),
       alerts: overTrend.alerts.filter((a) => weekOverlaps(a.week, ctx.window.from, ctx.window.to)),
+      catalog,
     };
     return { efficiency };
   },
@@ -71,7 +76,7 @@ export function alertText(a: EfficiencyAlert): string {
   const why = a.causes.map((cause) => {
     const effect = signedPct(a.detail.effects[cause as keyof typeof a.detail.effects] as number);
     if (cause === 'version_change' || cause === 'model_mix') {
-      const v = a.detail.version_change;
+      const v = cause === 'version_change' ? a.detail.version_change : a.detail.model_mix;
       if (v) {
         return `${CAUSE_TEXT[cause]}: ${v.to} took ${pct(v.share, 0)} of the tokens` +
           (v.from ? ` from ${v.from}` : '') +
@@ -165,7 +170,9 @@ export function efficiencyBlocks(e: Efficiency): Block[] {
   for (const p of e.prices) bySource[p.source ?? 'none']++;
   const models = (n: number): string => `${n} model${n === 1 ? '' : 's'}`;
   out.push(info(`prices: ${models(bySource.user)} from the price file, ${models(bySource.catalog)} from genai-prices, ${models(bySource.none)} with none` +
-    ` (routecheck prices check shows which).`));
+    ` (routecheck prices check shows which)${e.catalog ? `; catalog: ${catalogPhrase(e.catalog)}` : ''}.`));
+  const stale = e.catalog ? staleCatalogWarning(e.catalog) : null;
+  if (stale) out.push(warn(stale));
   return out;
 }
 

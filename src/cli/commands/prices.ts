@@ -64,26 +64,27 @@ export function parseAt(text: string | undefined, now: Date): Date {
  * at that date (so scripts can check a model before routing to it).
  */
 export async function pricesShowCommand(model: string, options: CommonOptions, flags: ShowFlags, io: Io): Promise<number> {
-  const { PriceCatalog, bundledCatalogVersion } = await import('../../prices/catalog.js');
+  const { catalogFor } = await import('../../prices/catalog.js');
+  const { catalogStatus } = await import('../../prices/catalog-data.js');
   const { parseModel } = await import('../../prices/identity.js');
-  const { loadPriceRows, normalizePricingSettings } = await import('../../prices/settings.js');
+  const { normalizePricingSettings } = await import('../../prices/settings.js');
   const { renderPriceShow } = await import('../../render/prices-cli.js');
   const { writeOutput } = await import('../output.js');
   if (model.trim() === '') throw new UsageError('prices show needs a model name');
   const at = parseAt(flags.at, new Date());
-  const settings = normalizePricingSettings(options.config, flags as Record<string, unknown>);
-  const catalog = new PriceCatalog(loadPriceRows(settings));
+  const settings = normalizePricingSettings(options.config, flags as Record<string, unknown>, io.env);
+  const catalog = catalogFor(settings);
   const provider = flags.provider?.trim() || null;
   const periods = catalog.periods(model.trim(), provider);
   const price = catalog.priceAt(model.trim(), provider, at);
   const show: PriceShow = {
     model: model.trim(),
     provider,
-    identity: parseModel(model),
+    identity: parseModel(model, provider),
     at: at.toISOString(),
     price: price ? periodJson(price) : null,
     periods: periods.map(periodJson),
-    catalog: { name: 'genai-prices', version: bundledCatalogVersion() },
+    catalog: catalogStatus(catalog.info, io.now ? io.now() : new Date()),
     price_file: settings.priceFile ?? (settings.inlineRows ? `${settings.configFile} "prices"` : null),
   };
   const text = options.format === 'json' ? JSON.stringify(show, null, 2) + '\n' : renderPriceShow(show, { color: options.color, width: Math.min(io.columns, 100) });
@@ -101,6 +102,7 @@ export async function pricesCheckCommand(inputs: string[], options: CommonOption
   const { resolveWindow } = await import('../../window.js');
   const { loadCostFacts } = await import('../../prices/costs.js');
   const { normalizePricingSettings } = await import('../../prices/settings.js');
+  const { catalogStatus } = await import('../../prices/catalog-data.js');
   const { toDiscrepancies, toUnpriced } = await import('../../analyses/efficiency.js');
   const { num } = await import('../../analyses/runner.js');
   const { renderPriceCheck } = await import('../../render/prices-cli.js');
@@ -108,7 +110,7 @@ export async function pricesCheckCommand(inputs: string[], options: CommonOption
   if (inputs.length === 0 && !options.db) {
     throw new UsageError('prices check needs log files (routecheck prices check logs/) or a database (--db FILE)');
   }
-  const settings = normalizePricingSettings(options.config, flags as Record<string, unknown>);
+  const settings = normalizePricingSettings(options.config, flags as Record<string, unknown>, io.env);
   return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
     await loadInputs(db, inputs, options, io);
     const end = await db.one<{ last: Date | null }>('SELECT max(ts) AS last FROM requests');
@@ -132,6 +134,7 @@ export async function pricesCheckCommand(inputs: string[], options: CommonOption
       unpriced,
       discrepancies: toDiscrepancies(facts.rows.discrepancyDays, settings.discrepancy),
       price_file: settings.priceFile ?? (settings.inlineRows ? `${settings.configFile} "prices"` : null),
+      catalog: catalogStatus(facts.pricing.catalog.info, io.now ? io.now() : new Date()),
     };
     const text = options.format === 'json' ? JSON.stringify(check, null, 2) + '\n' : renderPriceCheck(check, { color: options.color, width: Math.min(io.columns, 100) });
     writeOutput(text, options, io);
