@@ -11,8 +11,9 @@ import { modelIdRows } from './model-ids.js';
  */
 const catalog = new PriceCatalog([]);
 const rows = modelIdRows();
+/** The catalog entry that prices a model: its origin without the source name or the "(openai's price)" of a fallback. */
 const origin = (model: string, provider: string | null): string | null =>
-  catalog.periods(model, provider)[0]?.origin.replace(/^genai-prices /, '') ?? null;
+  catalog.periods(model, provider)[0]?.origin.replace(/^genai-prices /, '').replace(/ \([\w-]+'s price\)$/, '') ?? null;
 
 describe('bundled catalog coverage of real model ids', () => {
   const listed = rows.filter((r) => r.catalog !== null);
