@@ -18,7 +18,8 @@ export function findPgBin() {
   return dirs.find((d) => existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl'))) ?? null;
 }
 
-function freePort() {
+/** A TCP port nothing listens on right now (the kernel's pick). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

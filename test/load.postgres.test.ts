@@ -1,16 +1,15 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // A plain .mjs helper, shared with bench/postgres.mjs.
-import { findPgBin, startCluster } from '../scripts/pg-cluster.mjs';
+import { findPgBin, freePort, startCluster } from '../scripts/pg-cluster.mjs';
 import { withDatabase, type Row } from '../src/db/database.js';
 import { litellmSpendLogs } from '../src/load/formats/litellm.js';
 import { ingestFile } from '../src/load/ingest.js';
 import { ingestPostgres, LITELLM_COLUMNS, readPlan } from '../src/load/postgres.js';
-import { parsePostgresUrl } from '../src/load/postgres-source.js';
+import { parsePostgresUrl, withoutPassword } from '../src/load/postgres-source.js';
 import { readSpan } from '../src/report/read-span.js';
 import { exportJsonl, generatedRows, insertRows, later, spendLogsDdl, type SpendRow } from './postgres-rows.js';
 import { runCli } from './run-cli.js';
@@ -193,15 +192,6 @@ const EXPECTED = [
 const ROWS: SpendRow[] = [...generatedRows(500, '2025-02-03 00:00:00', '2025-03-23 22:00:00'), ...SPECIAL];
 
 const CANONICAL = `SELECT * EXCLUDE (raw, record_key, ingested_at, source_file), epoch_ms(ts) AS ts_ms FROM requests ORDER BY ts, request_id`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The report JSON without what tells the sources apart: the inputs list, and the reject examples' file and text
@@ -472,6 +462,11 @@ describe('postgres:// sources without a server', () => {
     expect(parsePostgresUrl('postgres://u@[::1]:6543/x?table=s.t').label).toBe('postgres://u@[::1]:6543/x?table=s.t');
     expect(parsePostgresUrl('postgres://u@[::1]:6543/x?table=s.t').table).toEqual(['s', 't']);
     expect(parsePostgresUrl('postgres:///x', { PGHOST: 'pg.internal', PGPORT: '6000' }).label).toBe('postgres://pg.internal:6000/x');
+    // The default table spelled out is the same source.
+    expect(parsePostgresUrl('postgres://u@h/x?table=LiteLLM_SpendLogs').label).toBe('postgres://u@h:5432/x');
+    // An unescaped @ in the password: the URL's last @ ends it, and no part of it is shown.
+    expect(parsePostgresUrl('postgres://u:p@ss@h/x')).toMatchObject({ password: 'p@ss', label: 'postgres://u@h:5432/x' });
+    expect(withoutPassword('postgres://u:p@ss@h:1/ (broken')).toBe('postgres://u@h:1/ (broken');
   });
 
   it('plans the read: everything, the span, or from the mark less the overlap', () => {

@@ -33,7 +33,8 @@ export function isPostgresUrl(input: string): boolean {
 
 /** The URL with any password cut out, for messages about a URL that does not even parse. Pure. */
 export function withoutPassword(input: string): string {
-  return input.replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1@');
+  // Greedy up to the authority's last `@`, as URL parsing reads it: a password may hold an unescaped `@`.
+  return input.replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^/?#]*@/i, '$1@');
 }
 
 /**
@@ -77,7 +78,8 @@ export function parsePostgresUrl(input: string, env: NodeJS.ProcessEnv = {}): Po
 
   const shownHost = host.includes(':') ? `[${host}]` : host.startsWith('/') ? encodeURIComponent(host) : host;
   const userPart = user === undefined ? '' : `${encodeURIComponent(user)}@`;
-  const query = tableParam === null ? '' : `?table=${encodeURIComponent(table.join('.'))}`;
+  // `?table=LiteLLM_SpendLogs` is the default spelled out: the same source, the same label and mark.
+  const query = table.length === 1 && table[0] === LITELLM_TABLE ? '' : `?table=${encodeURIComponent(table.join('.'))}`;
   const label = `postgres://${userPart}${shownHost}:${port}/${encodeURIComponent(database)}${query}`;
 
   const source: PostgresSource = { host, port, database, table, label };
