@@ -2,6 +2,8 @@ import type { Database } from '../db/database.js';
 import { InputError, UserError } from '../errors.js';
 import { discoverInputs } from '../load/discover.js';
 import { ingestFile, type FileSummary } from '../load/ingest.js';
+import { ingestPostgres, OVERLAP_MS, type ReadPlan } from '../load/postgres.js';
+import { readSpan } from '../report/read-span.js';
 import { int } from '../render/format.js';
 import type { Io } from './io.js';
 import type { CommonOptions } from './options.js';
@@ -13,16 +15,24 @@ export async function loadInputs(db: Database, inputs: string[], options: Common
   if (!options.quiet && options.config.unknownKeys.length > 0) {
     io.stderr(`routecheck: warning: ${options.config.file}: unknown keys ignored: ${options.config.unknownKeys.join(', ')}\n`);
   }
-  const { files, cleanup } = await discoverInputs(inputs, io.stdin);
+  const { files, cleanup } = await discoverInputs(inputs, io.stdin, io.env);
   try {
     const summaries: FileSummary[] = [];
     // On a terminal, the file being loaded and the seconds it has taken (erased before its summary line).
     const status = statusLine(progressSink(io, options.quiet));
     for (const [i, file] of files.entries()) {
       let s: FileSummary;
+      let plan: ReadPlan | null = null;
       status.start(`loading ${file.label}${files.length > 1 ? ` (${i + 1} of ${files.length})` : ''}…`);
       try {
-        s = await ingestFile(db, file.path, file.label, { inputFormat: options.inputFormat, map: options.map });
+        if (file.postgres) {
+          // The server filters: only the request times the run reads, and with --db only rows after the last run's.
+          const load = await ingestPostgres(db, file.postgres, { map: options.map, env: io.env, span: readSpan(options) });
+          s = load.summary;
+          plan = load.plan;
+        } else {
+          s = await ingestFile(db, file.path, file.label, { inputFormat: options.inputFormat, map: options.map });
+        }
       } catch (error) {
         status.clear();
         // A file DuckDB cannot read at all (unreadable, not the format it claims): one clear line, exit 2.
@@ -33,6 +43,8 @@ export async function loadInputs(db: Database, inputs: string[], options: Common
       status.clear();
       summaries.push(s);
       if (!options.quiet) io.stderr(summaryLine(s) + '\n');
+      const read = plan && planLine(plan);
+      if (!options.quiet && read) io.stderr(`  ${read}\n`);
     }
     // Only when files were named (a folder without logs): `report --db FILE` alone reads the database, no files.
     if (!options.quiet && inputs.length > 0 && files.length === 0) io.stderr('no log files found in the inputs\n');
@@ -47,4 +59,18 @@ export function summaryLine(s: FileSummary): string {
   if (s.duplicates > 0) parts.push(`${int(s.duplicates)} already loaded`);
   if (s.skipped > 0) parts.push(`${int(s.skipped)} skipped (not LLM calls)`);
   return `${s.file}: ${s.format}, ${plural(s.records, 'record')}: ${parts.join(', ')}`;
+}
+
+/** What part of a database source was read, when not all of it. Pure. */
+export function planLine(plan: ReadPlan): string | null {
+  const iso = (d: Date): string => d.toISOString().replace('.000Z', 'Z');
+  const until = plan.to ? ` up to ${iso(plan.to)}` : '';
+  switch (plan.basis) {
+    case 'all':
+      return plan.to ? `rows read: startTime before ${iso(plan.to)} (what the window needs)` : null;
+    case 'mark':
+      return `rows read: startTime from ${iso(plan.from!)}${until} (${OVERLAP_MS / 3_600_000} h before the latest row of the last run)`;
+    case 'span':
+      return `rows read: startTime from ${iso(plan.from!)}${until} (what the window needs)`;
+  }
 }

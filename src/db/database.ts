@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSchema } from './schema.js';
@@ -31,6 +31,11 @@ export class Database {
   async one<T extends Row = Row>(sql: string, params?: Params): Promise<T | undefined> {
     const rows = await this.all<T>(sql, params);
     return rows[0];
+  }
+
+  /** Bulk rows into a temp table without a statement per row (rows read from a database source); close it after. */
+  async tempAppender(table: string): Promise<DuckDBAppender> {
+    return this.connection.createAppender(table, 'main', 'temp');
   }
 
   /** A single scalar as a JS number (BIGINT/HUGEINT/DECIMAL converted), or null. */

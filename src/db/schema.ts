@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS ingests (
   skipped BIGINT NOT NULL,
   ingested_at TIMESTAMPTZ NOT NULL
 );
+-- Database sources (postgres://…): the latest request time read from each, so a run with a persistent database
+-- reads only the rows after it (less an overlap the record_key dedupe absorbs). One row per source label.
+CREATE TABLE IF NOT EXISTS source_marks (
+  source VARCHAR PRIMARY KEY,
+  high_water TIMESTAMPTZ NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL
+);
 `);
   await addNewColumns(db);
   await createMacros(db);

@@ -4,6 +4,7 @@ import { isAbsolute, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { InputError } from '../errors.js';
+import { isPostgresUrl, parsePostgresUrl, type PostgresSource } from './postgres-source.js';
 
 /** File endings a directory walk picks up (before an optional .gz/.zst). */
 const LOG_FILE = /\.(jsonl|ndjson|json|log|txt|csv|tsv|parquet|arrow|arrows|ipc|feather)(\.(gz|zst))?$/i;
@@ -11,20 +12,30 @@ const LOG_FILE = /\.(jsonl|ndjson|json|log|txt|csv|tsv|parquet|arrow|arrows|ipc|
 export interface InputFile {
   /** Where to read the bytes. */
   path: string;
-  /** What source_file says: the path as given, or `<stdin>`. */
+  /** What source_file says: the path as given, `<stdin>`, or a database URL without its password. */
   label: string;
+  /** A `postgres://` input: rows are read from the database, not from `path` (empty). */
+  postgres?: PostgresSource;
 }
 
 /**
  * Expands the command line's inputs: files, directories (recursive, log-like files only, sorted),
- * glob patterns (`*`, `**`, `?`, `[..]`, `{a,b}`; for when the shell did not expand them) and `-`.
+ * glob patterns (`*`, `**`, `?`, `[..]`, `{a,b}`; for when the shell did not expand them), `-`, and
+ * `postgres://` URLs (parsed here, so a malformed one fails before anything is read; `env` gives PGHOST/PGPORT).
  * A missing file or a pattern that matches nothing is a usage error: the run would silently be empty.
  */
-export async function discoverInputs(inputs: string[], stdin: NodeJS.ReadableStream = process.stdin): Promise<{ files: InputFile[]; cleanup: () => void }> {
+export async function discoverInputs(
+  inputs: string[],
+  stdin: NodeJS.ReadableStream = process.stdin,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ files: InputFile[]; cleanup: () => void }> {
   const files: InputFile[] = [];
   const cleanups: (() => void)[] = [];
   for (const input of inputs) {
-    if (input === '-') {
+    if (isPostgresUrl(input)) {
+      const source = parsePostgresUrl(input, env);
+      files.push({ path: '', label: source.label, postgres: source });
+    } else if (input === '-') {
       const dir = mkdtempSync(join(tmpdir(), 'routecheck-stdin-'));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       const path = await copyStdin(stdin, dir);

@@ -5,7 +5,7 @@ import { quoteIdent } from '../db/sql.js';
 import { detectFormat, formatByName } from './formats/index.js';
 import { native } from './formats/native.js';
 import type { LogFormat } from './formats/types.js';
-import { dropFrameTables, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, sampleKeys } from './frame.js';
+import { dropFrameTables, type FramedFile, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, sampleKeys } from './frame.js';
 import { compileMapping } from './mapping.js';
 import { isEnvelopeSample, unwrapEnvelopes } from './envelope.js';
 
@@ -48,23 +48,50 @@ export async function ingestFile(db: Database, path: string, label: string, opti
     sample = await sampleFramed(db, framing);
   }
   const format = options.inputFormat ?? detectFormat(sample) ?? native;
+  return ingestFramed(db, label, format, framed.frameErrors, { ...options, enveloped, fileTime: () => fileTime(path) });
+}
 
+export interface FramedIngestOptions extends IngestOptions {
+  /**
+   * What makes a reject "already stored": its line (a file's records keep their line numbers from run to run), or
+   * its text (a database source's rows are numbered by their position in one read, which the next read shifts).
+   */
+  rejectIdentity?: 'line' | 'raw';
+  /** The records were unwrapped from API pages: those of one JSONL page share its line, so they keep their text. */
+  enveloped?: boolean;
+  /** The time a format without one dates its records by (anthropic-batch: the file's modification time). */
+  fileTime?: () => string;
+}
+
+/**
+ * The one mapping of records to rows, for every source: the records are in `rc_framed(line, raw)` (a file's
+ * framing, or rows read from a database), `format` maps them, and each lands in `requests` or `rejects`.
+ * Drops the frame tables when done.
+ */
+export async function ingestFramed(
+  db: Database,
+  label: string,
+  format: LogFormat,
+  frameErrors: FramedFile['frameErrors'],
+  options: FramedIngestOptions = {},
+): Promise<FileSummary> {
   const source = format.explode ? `(${format.explode})` : 'rc_framed';
   const keys = format.fieldsFor ? await sampleKeys(db) : undefined;
   const mapping = compileMapping(format, source, { overrides: options.map, sampleKeys: keys });
   // Without explode, a record's line identifies it in rc_framed, so the mapped table leaves the raw text out and
   // the inserts join it back: the text is then copied once (into requests), not twice, which halves peak memory.
   // The records of JSONL pages share their page's line, so those keep their text.
-  const joinRaw = !format.explode && !enveloped;
+  const joinRaw = !format.explode && !options.enveloped;
   await db.run(
     `CREATE TEMP TABLE rc_mapped AS SELECT * ${joinRaw ? 'EXCLUDE (raw)' : ''} FROM (${mapping})`,
-    mapping.includes('$file_time') ? { file_time: fileTime(path) } : undefined,
+    mapping.includes('$file_time') ? { file_time: options.fileTime?.() ?? new Date().toISOString() } : undefined,
   );
   const from = joinRaw ? 'rc_mapped m JOIN rc_framed f ON f.line = m.line' : 'rc_mapped m';
   const raw = joinRaw ? 'f.raw' : 'm.raw';
 
   const params = { file: label, format: format.name };
-  for (const e of framed.frameErrors) {
+  const sameReject = options.rejectIdentity === 'raw' ? `r.raw = ${raw}` : 'r.source_line = m.line';
+  for (const e of frameErrors) {
     await db.run(
       `INSERT INTO rejects SELECT $file, $line, $reason, $raw, $format, now()
        WHERE NOT EXISTS (SELECT 1 FROM rejects WHERE source_file = $file AND source_line IS NOT DISTINCT FROM $line AND reason = $reason)`,
@@ -75,7 +102,7 @@ export async function ingestFile(db: Database, path: string, label: string, opti
     `INSERT INTO rejects
      SELECT $file, m.line, m.reason, ${raw}, $format, now() FROM ${from}
      WHERE m.keep AND m.reason IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_file = $file AND r.source_line = m.line AND r.reason = m.reason)`,
+       AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_file = $file AND ${sameReject} AND r.reason = m.reason)`,
     params,
   );
   const before = await db.scalar('SELECT count(*) FROM requests');
@@ -94,8 +121,8 @@ export async function ingestFile(db: Database, path: string, label: string, opti
     `SELECT count(*) AS records, count(*) FILTER (WHERE NOT keep) AS skipped,
             count(*) FILTER (WHERE keep AND reason IS NOT NULL) AS rejected FROM rc_mapped`,
   );
-  const records = Number(counts?.records ?? 0) + framed.frameErrors.length;
-  const rejected = Number(counts?.rejected ?? 0) + framed.frameErrors.length;
+  const records = Number(counts?.records ?? 0) + frameErrors.length;
+  const rejected = Number(counts?.rejected ?? 0) + frameErrors.length;
   const skipped = Number(counts?.skipped ?? 0);
   const loaded = (after ?? 0) - (before ?? 0);
   const summary: FileSummary = {
