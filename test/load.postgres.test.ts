@@ -280,7 +280,7 @@ describe.skipIf(!BIN)(`postgres:// inputs against a real PostgreSQL server${NO_S
     );
     const r = await runCli(['ingest', `${url}?table=archive.spend_2024`, '--db', join(dir, 'archive.duckdb')]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`postgres://routecheck@127.0.0.1:${cluster.port}/litellm?table=archive.spend_2024: litellm-spendlogs, 1 records: 1 loaded`);
+    expect(r.stderr).toContain(`postgres://routecheck@127.0.0.1:${cluster.port}/litellm?table=archive.spend_2024: litellm-spendlogs, 1 record: 1 loaded`);
     const rows = await withDatabase({ path: join(dir, 'archive.duckdb') }, (db) => db.all(CANONICAL));
     expect(rows).toMatchObject([{ request_id: 'old-1', input_tokens: null, output_tokens: null, cost_usd: null, ts_ms: 1717401600000n }]);
   });

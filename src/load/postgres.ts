@@ -55,6 +55,7 @@ export const LITELLM_COLUMNS: Readonly<Record<string, ColumnKind>> = {
   session_id: 'text',
   status: 'text',
   proxy_server_request: 'json',
+  response: 'json',
 };
 const REQUIRED = ['request_id', 'startTime'];
 
