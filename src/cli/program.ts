@@ -76,13 +76,14 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('export')
       .description('write the enriched per-request table (cost, tier, ideal tier, deviation, retry, cluster) as Parquet, CSV or Arrow IPC')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin')
-      .addOption(new Option('--format <format>', "parquet|csv|arrow (default: from --out's extension)")),
+      .addOption(new Option('--format <format>', "parquet|csv|arrow (default: from --out's extension)"))
+      .addOption(new Option('--partition <by>', 'write a folder of hive partitions (--out DIR): week=YYYY-MM-DD/…').choices(['week'])),
     ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { exportCommand } = await import('./commands/export.js');
     // --format here names a file format, not a report format: kept out of the common options.
-    const { format, ...common } = raw;
-    result.code = await exportCommand(inputs, normalizeOptions(common, io.env, io.isTTY), io, format as string | undefined);
+    const { format, partition, ...common } = raw;
+    result.code = await exportCommand(inputs, normalizeOptions(common, io.env, io.isTTY), io, format as string | undefined, partition as 'week' | undefined);
   });
 
   program

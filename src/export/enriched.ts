@@ -43,6 +43,7 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
   { name: 'input', kind: 'text', sql: 'r.input', doc: 'the text the router saw' },
   { name: 'model', kind: 'text', sql: 'r.model', doc: 'served model' },
   { name: 'provider', kind: 'text', sql: 'r.provider', doc: 'provider, when logged' },
+  { name: 'requested_model', kind: 'text', sql: 'r.requested_model', doc: 'the model the client asked for, when logged' },
   { name: 'family', kind: 'text', sql: 'c.family', doc: 'model family (prices/identity.ts)' },
   { name: 'version', kind: 'text', sql: 'c.version', doc: 'dated or numbered version of the model' },
   { name: 'route', kind: 'text', sql: 'r.route', doc: "the router's label" },

@@ -27,11 +27,15 @@ const SELECT_COLUMNS = EXPORT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
  * Writes rc_export to `path`. Parquet and CSV are DuckDB's own COPY (no row passes through JS); Arrow IPC is
  * written by apache-arrow from DuckDB results read in batches of ARROW_BATCH_ROWS.
  */
-export async function writeExport(db: Database, path: string, format: ExportFormat): Promise<void> {
+export async function writeExport(db: Database, path: string, format: ExportFormat, partition?: 'week'): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   if (format === 'arrow') return writeArrow(db, path);
   // COPY takes a literal file name, not a parameter.
-  const options = format === 'parquet' ? '(FORMAT parquet, COMPRESSION zstd)' : '(FORMAT csv, HEADER true)';
+  const base = format === 'parquet' ? 'FORMAT parquet, COMPRESSION zstd' : 'FORMAT csv, HEADER true';
+  // Hive partitions (week=YYYY-MM-DD/data_0.parquet): the layout DuckDB, Spark and Trino read as one table, and
+  // routecheck reads back as an input folder. The partition column lives in the path; WRITE_PARTITION_COLUMNS
+  // keeps it in the files too, so a file read alone still has it. A re-export replaces the folder's files.
+  const options = partition ? `(${base}, PARTITION_BY (${quoteIdent(partition)}), WRITE_PARTITION_COLUMNS true, OVERWRITE true)` : `(${base})`;
   await db.run(`COPY (SELECT ${SELECT_COLUMNS} FROM rc_export ORDER BY rn) TO ${quoteLiteral(path)} ${options}`);
 }
 

@@ -21,6 +21,7 @@ export async function exportCommand(
   options: CommonOptions,
   io: Io,
   format: string | undefined,
+  partition?: 'week',
 ): Promise<number> {
   if (inputs.length === 0 && !options.db) {
     throw new UsageError('export needs log files (routecheck export logs/ --out requests.parquet) or a database (--db FILE)');
@@ -30,10 +31,14 @@ export async function exportCommand(
   if (format !== undefined) {
     if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format "${format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
     chosen = format as ExportFormat;
+  } else if (partition) {
+    // A folder of partitions: Parquet unless --format says otherwise.
+    chosen = 'parquet';
   } else {
     chosen = exportFormatOf(options.out);
     if (!chosen) throw new UsageError(`cannot tell the format from "${options.out}": end it in .parquet, .csv or .arrow, or give --format`);
   }
+  if (partition && chosen === 'arrow') throw new UsageError('--partition writes Parquet or CSV folders, not Arrow IPC');
   const out = options.out;
   return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
     await loadInputs(db, inputs, options, io);
@@ -46,8 +51,8 @@ export async function exportCommand(
     const replay = async (): Promise<void> => void (await replayWindow(db, params, options, effects));
     try {
       const prep = await buildExportTable({ db, params, settings: options, effects, replay });
-      await writeExport(db, out, chosen);
-      effects.log(`wrote ${out}: ${plural(prep.rows, 'request')} (${chosen})`);
+      await writeExport(db, out, chosen, partition);
+      effects.log(`wrote ${out}: ${plural(prep.rows, 'request')} (${chosen}${partition ? `, a folder of ${partition}=… partitions` : ''})`);
     } finally {
       await dropExportTables(db);
     }

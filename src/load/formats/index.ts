@@ -8,12 +8,13 @@ import { otel } from './otel.js';
 import { openaiBatch } from './openai-batch.js';
 import { anthropicBatch } from './anthropic-batch.js';
 import { seedText } from './seed-text.js';
+import { routecheckExport } from './routecheck-export.js';
 
 /**
  * Every format routecheck reads. Detection asks each format with the file's framing for a score;
  * the highest wins, and native (which scores low) is the fallback for any JSON-shaped record.
  */
-export const FORMATS: readonly LogFormat[] = [native, helicone, langfuse, litellmSpendLogs, litellmPayload, portkey, otel, openaiBatch, anthropicBatch, seedText];
+export const FORMATS: readonly LogFormat[] = [native, helicone, langfuse, litellmSpendLogs, litellmPayload, portkey, otel, openaiBatch, anthropicBatch, seedText, routecheckExport];
 
 export function formatByName(name: string): LogFormat | undefined {
   return FORMATS.find((f) => f.name === name);
