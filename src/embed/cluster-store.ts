@@ -2,16 +2,17 @@ import { listValue } from '@duckdb/node-api';
 import type { Database } from '../db/database.js';
 import { embedCachedDetailed } from './cache.js';
 import { UnionFind } from './cluster.js';
-import { linked, lshSpace, SIGNATURE_WORDS, type LshSpace } from './lsh.js';
+import { hamming, linked, lshSpace, SIGNATURE_WORDS, type LshSpace } from './lsh.js';
 import type { ProgressFn } from './progress.js';
 import type { Embedder } from './types.js';
 
 /**
  * The persistent, incremental clustering behind the cache section: every normalized input the database has seen,
  * with its LSH signature, its buckets and its cluster, per space (embedder id + threshold + LSH rules). A run
- * clusters only the contents it has not seen: they are embedded, signed and bucketed in batches; the pairs that
- * share a bucket with a new content and have close signatures come out of one SQL join; JS checks their exact
- * cosine and joins clusters; merged clusters are relabelled in SQL.
+ * clusters only the contents it has not seen: they are embedded, signed and bucketed in batches (written to the
+ * store); SQL finds the stored contents that share a bucket with a new one; JS walks the buckets of new and touched
+ * contents (signatures and bands only, a few dozen bytes each), checks the exact cosine of each close pair not yet
+ * in one cluster, with the vectors of a page of pairs at a time, and SQL relabels the clusters that merged.
  *
  *   cluster_members(space, content, text, cluster, sig)   one row per normalized input (content = its SHA-256)
  *   cluster_bands(space, tbl, band, content)              its bucket in each LSH table
@@ -31,8 +32,10 @@ export const MEMBERS_TABLE = 'cluster_members';
 export const BANDS_TABLE = 'cluster_bands';
 /** New contents embedded, signed and written per batch. */
 const BATCH = 20_000;
-/** Candidate pairs linked per page (their vectors are held for the page). */
-const PAIR_PAGE = 100_000;
+/** Candidate pairs verified per page (the vectors of their contents are held for the page). */
+const PAIR_PAGE = 50_000;
+/** Stored contents read per query (signature, bands, cluster). */
+const READ_PAGE = 50_000;
 
 export interface StoreSummary {
   /** Distinct contents asked for, and of those new to the store this run. */
@@ -58,8 +61,6 @@ async function createStore(db: Database): Promise<void> {
   await db.run(`CREATE TABLE IF NOT EXISTS ${BANDS_TABLE} (space VARCHAR NOT NULL, tbl UTINYINT NOT NULL, band UINTEGER NOT NULL, cid BIGINT NOT NULL)`);
 }
 
-const HAMMING_SQL = Array.from({ length: SIGNATURE_WORDS }, (_, i) => `CAST(bit_count(xor(ma.sig[${i + 1}], mb.sig[${i + 1}])) AS INTEGER)`).join(' + ');
-
 /**
  * Clusters the contents of `source` (a table or subquery with columns content, text: distinct normalized inputs and
  * their SHA-256) into the store; afterwards every one of them has its cluster in cluster_members.
@@ -72,6 +73,7 @@ export async function clusterIntoStore(
   const { embedder } = embed;
   const space = lshSpace(embedder.dim, { threshold: embed.threshold });
   const id = spaceId(embedder, space);
+  const T = space.tables;
   await createStore(db);
   await db.run(
     `CREATE OR REPLACE TEMP TABLE rc_store_new AS
@@ -86,6 +88,9 @@ export async function clusterIntoStore(
   const summary: StoreSummary = { contents, added, embedded: 0, cached: 0, verified: 0, links: 0 };
   try {
     if (added === 0) return summary;
+    // 1. New contents: embedded, signed, bucketed and stored (each its own cluster for now), batch by batch.
+    const newSig = new Uint32Array(added * SIGNATURE_WORDS);
+    const newBands = new Uint32Array(added * T);
     embed.progress?.(0, added);
     for (let start = 0; start < added; start += BATCH) {
       const batch = await db.all<{ i: bigint; content: string; text: string }>(
@@ -96,11 +101,14 @@ export async function clusterIntoStore(
       summary.embedded += vectors.embedded;
       summary.cached += vectors.cached;
       const signatures = space.signatures(vectors.rows);
+      newSig.set(signatures, start * SIGNATURE_WORDS);
       const sigText: string[] = [];
       const bandText: string[] = [];
       for (let p = 0; p < batch.length; p++) {
+        const bands = space.bands(signatures, p);
+        newBands.set(bands, (start + p) * T);
         sigText.push(signatures.subarray(p * SIGNATURE_WORDS, (p + 1) * SIGNATURE_WORDS).join(','));
-        bandText.push(space.bands(signatures, p).join(','));
+        bandText.push(bands.join(','));
       }
       // Numbers travel as text and DuckDB parses them: one bound list per column, not a native call per value.
       await db.run(
@@ -117,7 +125,6 @@ export async function clusterIntoStore(
           bands: listValue(bandText),
         },
       );
-      // A new content starts as its own cluster (its id is itself); linking below merges.
       await db.run(`INSERT INTO ${MEMBERS_TABLE} SELECT $space, cid, content, text, content, sig FROM rc_store_batch`, { space: id });
       await db.run(
         `INSERT INTO ${BANDS_TABLE} SELECT $space, CAST(t.i - 1 AS UTINYINT), t.band, t.cid
@@ -128,116 +135,112 @@ export async function clusterIntoStore(
     }
     await db.run('DROP TABLE IF EXISTS rc_store_batch');
 
-    // Every pair with a new content that shares a bucket and has close signatures; each pair once (a < b).
+    // 2. Stored contents that share a bucket with a new one (only those can gain a link), with their clusters.
     await db.run(
-      `CREATE OR REPLACE TEMP TABLE rc_store_pairs AS
-       WITH nb AS (SELECT tbl, band, cid FROM ${BANDS_TABLE} WHERE space = $space AND cid >= $base),
-       p AS (
-         SELECT DISTINCT least(x.cid, y.cid) AS a, greatest(x.cid, y.cid) AS b
-         FROM nb x JOIN ${BANDS_TABLE} y ON y.space = $space AND y.tbl = x.tbl AND y.band = x.band AND y.cid <> x.cid)
-       SELECT row_number() OVER (ORDER BY p.a, p.b) - 1 AS i, p.a, p.b
-       FROM p JOIN ${MEMBERS_TABLE} ma ON ma.space = $space AND ma.cid = p.a
-         JOIN ${MEMBERS_TABLE} mb ON mb.space = $space AND mb.cid = p.b
-       WHERE ${HAMMING_SQL} <= $max_hamming`,
-      { space: id, base, max_hamming: space.maxHamming },
+      `CREATE OR REPLACE TEMP TABLE rc_store_touched AS
+       SELECT CAST(row_number() OVER (ORDER BY cid) - 1 AS BIGINT) AS j, cid FROM (
+         SELECT DISTINCT o.cid FROM ${BANDS_TABLE} o
+         JOIN (SELECT tbl, band FROM ${BANDS_TABLE} WHERE space = $space AND cid >= $base) n ON n.tbl = o.tbl AND n.band = o.band
+         WHERE o.space = $space AND o.cid < $base)`,
+      { space: id, base },
     );
-    const pairs = (await db.scalar('SELECT count(*) FROM rc_store_pairs')) ?? 0;
-    if (pairs > 0) {
-      const linkedClusters = await linkPairs(db, id, space, embedder, pairs, summary);
-      if (linkedClusters.length > 0) {
-        await db.run(
-          `CREATE OR REPLACE TEMP TABLE rc_store_merge AS SELECT unnest($from) AS old, unnest($to) AS new`,
-          { from: listValue(linkedClusters.map((m) => m[0])), to: listValue(linkedClusters.map((m) => m[1])) },
-        );
-        await db.run(
-          `UPDATE ${MEMBERS_TABLE} SET cluster = m.new FROM rc_store_merge m WHERE ${MEMBERS_TABLE}.space = $space AND ${MEMBERS_TABLE}.cluster = m.old`,
-          { space: id },
-        );
+    const touched = (await db.scalar('SELECT count(*) FROM rc_store_touched')) ?? 0;
+    const n = added + touched;
+    const sig = new Uint32Array(n * SIGNATURE_WORDS);
+    const bands = new Uint32Array(n * T);
+    sig.set(newSig);
+    bands.set(newBands);
+    const cids = new Float64Array(n);
+    for (let i = 0; i < added; i++) cids[i] = base + i;
+    const uf = new UnionFind(n);
+    const firstOfCluster = new Map<string, number>();
+    for (let start = 0; start < touched; start += READ_PAGE) {
+      const rows = await db.all<{ j: bigint; cid: bigint; cluster: string; sig: number[]; bands: number[] }>(
+        `SELECT t.j, t.cid, m.cluster, m.sig, (SELECT list(b.band ORDER BY b.tbl) FROM ${BANDS_TABLE} b WHERE b.space = $space AND b.cid = t.cid) AS bands
+         FROM rc_store_touched t JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = t.cid
+         WHERE t.j >= $lo AND t.j < $hi`,
+        { space: id, lo: start, hi: start + READ_PAGE },
+      );
+      for (const r of rows) {
+        const at = added + Number(r.j);
+        cids[at] = Number(r.cid);
+        sig.set(r.sig, at * SIGNATURE_WORDS);
+        bands.set(r.bands, at * T);
+        // Stored contents of one cluster are linked already.
+        const first = firstOfCluster.get(r.cluster);
+        if (first === undefined) firstOfCluster.set(r.cluster, at);
+        else uf.union(first, at);
       }
     }
+    firstOfCluster.clear();
+
+    // 3. Every bucket pair with a new content, close signatures and two clusters: its cosine decides.
+    const pending: number[] = [];
+    const verify = async (): Promise<void> => {
+      const position = new Map<number, number>();
+      for (const item of pending) if (!position.has(item)) position.set(item, position.size);
+      const items = [...position.keys()];
+      const texts = await db.all<{ cid: bigint; text: string }>(
+        `SELECT cid, text FROM ${MEMBERS_TABLE} WHERE space = $space AND cid IN (SELECT unnest($cids))`,
+        { space: id, cids: listValue(items.map((i) => cids[i]!)) },
+      );
+      const textOf = new Map(texts.map((t) => [Number(t.cid), t.text]));
+      const rows = (await embedCachedDetailed(db, embedder, items.map((i) => textOf.get(cids[i]!)!))).rows;
+      for (let k = 0; k < pending.length; k += 2) {
+        const a = pending[k]!;
+        const b = pending[k + 1]!;
+        if (uf.find(a) === uf.find(b)) continue;
+        summary.verified++;
+        if (linked(space, rows[position.get(a)!]!, rows[position.get(b)!]!) && uf.union(a, b)) summary.links++;
+      }
+      pending.length = 0;
+    };
+    const order = new Int32Array(n);
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      order.sort((x, y) => bands[x * T + t]! - bands[y * T + t]! || x - y);
+      for (let s = 0; s < n; ) {
+        let e = s + 1;
+        while (e < n && bands[order[e]! * T + t] === bands[order[s]! * T + t]) e++;
+        for (let i = s; i < e; i++) {
+          const a = order[i]!;
+          for (let j = i + 1; j < e; j++) {
+            const b = order[j]!;
+            if (a >= added && b >= added) continue; // two stored contents: looked at when the later one came
+            if (uf.find(a) === uf.find(b)) continue;
+            if (hamming(sig, a, sig, b) > space.maxHamming) continue;
+            pending.push(a, b);
+          }
+        }
+        if (pending.length >= 2 * PAIR_PAGE) await verify();
+        s = e;
+      }
+    }
+    if (pending.length > 0) await verify();
+
+    // 4. Each component is named by its smallest cluster id (a new content's is itself): relabel in SQL.
+    for (let start = 0; start < n; start += READ_PAGE) {
+      const end = Math.min(n, start + READ_PAGE);
+      const page = Array.from({ length: end - start }, (_, k) => start + k);
+      await db.run(
+        `${start === 0 ? 'CREATE OR REPLACE TEMP TABLE rc_store_root AS' : 'INSERT INTO rc_store_root'}
+         SELECT CAST(unnest($cids) AS BIGINT) AS cid, CAST(unnest($roots) AS INTEGER) AS root`,
+        { cids: listValue(page.map((i) => cids[i]!)), roots: listValue(page.map((i) => uf.find(i))) },
+      );
+    }
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE rc_store_merge AS
+       WITH r AS (SELECT m.cluster, x.root FROM rc_store_root x JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = x.cid),
+       best AS (SELECT root, min(cluster) AS name FROM r GROUP BY root)
+       SELECT DISTINCT r.cluster AS old, best.name AS new FROM r JOIN best USING (root) WHERE r.cluster <> best.name`,
+      { space: id },
+    );
+    await db.run(
+      `UPDATE ${MEMBERS_TABLE} SET cluster = m.new FROM rc_store_merge m WHERE ${MEMBERS_TABLE}.space = $space AND ${MEMBERS_TABLE}.cluster = m.old`,
+      { space: id },
+    );
     return summary;
   } finally {
-    for (const t of ['rc_store_new', 'rc_store_batch', 'rc_store_pairs', 'rc_store_merge']) await db.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const t of ['rc_store_new', 'rc_store_batch', 'rc_store_touched', 'rc_store_root', 'rc_store_merge']) await db.run(`DROP TABLE IF EXISTS ${t}`);
   }
-}
-
-/**
- * Links the candidate pairs page by page: a union-find over the clusters they touch (each content starts in its
- * stored cluster), an exact cosine for each pair whose clusters are not yet one. Returns the relabelling
- * (old cluster id → the smallest id of its new component) for every cluster that merged.
- */
-async function linkPairs(
-  db: Database,
-  id: string,
-  space: LshSpace,
-  embedder: Embedder,
-  pairs: number,
-  summary: StoreSummary,
-): Promise<[string, string][]> {
-  // Nodes are cluster ids: a pair of contents links their clusters.
-  const node = new Map<string, number>();
-  const names: string[] = [];
-  const nodeOf = (cluster: string): number => {
-    let n = node.get(cluster);
-    if (n === undefined) {
-      n = names.length;
-      node.set(cluster, n);
-      names.push(cluster);
-    }
-    return n;
-  };
-  let uf = new UnionFind(0);
-  const grow = (): void => {
-    if (uf.parent.length >= names.length) return;
-    const next = new UnionFind(Math.max(names.length, uf.parent.length * 2));
-    next.parent.set(uf.parent);
-    uf = next;
-  };
-  const stats = { verified: 0, links: 0 };
-  for (let start = 0; start < pairs; start += PAIR_PAGE) {
-    const page = await db.all<{ a: bigint; b: bigint; ca: string; cb: string; ta: string; tb: string }>(
-      `SELECT p.a, p.b, ma.cluster AS ca, mb.cluster AS cb, ma.text AS ta, mb.text AS tb
-       FROM rc_store_pairs p JOIN ${MEMBERS_TABLE} ma ON ma.space = $space AND ma.cid = p.a
-         JOIN ${MEMBERS_TABLE} mb ON mb.space = $space AND mb.cid = p.b
-       WHERE p.i >= $lo AND p.i < $hi ORDER BY p.i`,
-      { space: id, lo: start, hi: start + PAIR_PAGE },
-    );
-    // The page's vectors: each content once (the embedding cache, or the lexical embedder from the stored text).
-    const position = new Map<bigint, number>();
-    const texts: string[] = [];
-    for (const r of page) {
-      for (const [content, text] of [[r.a, r.ta], [r.b, r.tb]] as const) {
-        if (!position.has(content)) {
-          position.set(content, texts.length);
-          texts.push(text);
-        }
-      }
-    }
-    const rows = (await embedCachedDetailed(db, embedder, texts)).rows;
-    for (const r of page) {
-      const a = nodeOf(r.ca);
-      const b = nodeOf(r.cb);
-      grow();
-      if (uf.find(a) === uf.find(b)) continue;
-      const pa = position.get(r.a)!;
-      const pb = position.get(r.b)!;
-      stats.verified++;
-      if (linked(space, rows[pa]!, rows[pb]!) && uf.union(a, b)) stats.links++;
-    }
-  }
-  summary.verified = stats.verified;
-  summary.links = stats.links;
-  // The smallest cluster id of each component names it.
-  const smallest = new Map<number, string>();
-  for (let n = 0; n < names.length; n++) {
-    const root = uf.find(n);
-    const best = smallest.get(root);
-    if (best === undefined || names[n]! < best) smallest.set(root, names[n]!);
-  }
-  const merges: [string, string][] = [];
-  for (let n = 0; n < names.length; n++) {
-    const to = smallest.get(uf.find(n))!;
-    if (to !== names[n]) merges.push([names[n]!, to]);
-  }
-  return merges;
 }
