@@ -2,6 +2,10 @@
 // npm run bench [-- --rows 1000000 --runs 3]
 // Generates native-JSONL rows with the demo generator, then times `routecheck ingest` against a bare DuckDB
 // read_json of the same file, each in its own process (wall time and peak RSS from /usr/bin/time).
+// npm run bench -- --weekly 5600000 [--runs 1]
+// The seed's scale: a week of ROWS requests, then the next week appended: ingest vs bare read of the week, the
+// default weekly report over the --db, the same after the next week is appended (the cluster store reuses what it
+// has), and the weekly report under --memory-limit 256MB.
 // Prints a Markdown table for BENCHMARKS.md; nothing here is a test.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -76,6 +80,96 @@ const c = await inst.connect();
 await c.run("CREATE TABLE t AS SELECT * FROM read_json($f, format='newline_delimited', ignore_errors=true)", { f: file });
 c.closeSync(); inst.closeSync();
 `;
+
+if (args.weekly) {
+  await weekly(Number(args.weekly));
+  process.exit(0);
+}
+
+/** Two consecutive weeks of demo traffic, the first with about `rows` requests: week1.jsonl and week2.jsonl. */
+async function generateWeeks(rows) {
+  const files = [join(OUT, `week1-${rows}.jsonl`), join(OUT, `week2-${rows}.jsonl`)];
+  if (files.every((f) => existsSync(f))) return files;
+  const options = { ...DEFAULT_DEMO_OPTIONS, days: 14, start: '2025-03-10' };
+  const probe = emptyTruth();
+  const probed = [0, 0];
+  for (const line of generateLines(options, probe)) probed[(/"ts":"([^"]+)"/.exec(line.text)?.[1] ?? '') >= '2025-03-17' ? 1 : 0]++;
+  const scale = rows / Math.max(1, probed[0]);
+  // The demo's traffic grows week by week; the second week is thinned to the first's size (every k-th line kept),
+  // so that "the next week" is a week like the first.
+  const keep2 = Math.min(1, probed[0] / Math.max(1, probed[1]));
+  let seen2 = 0;
+  const outs = files.map((f) => createWriteStream(f));
+  const bufs = [[], []];
+  const counts = [0, 0];
+  for (const line of generateLines({ ...options, scale }, emptyTruth())) {
+    const ts = /"ts":"([^"]+)"/.exec(line.text)?.[1] ?? '';
+    const k = ts >= '2025-03-17' ? 1 : 0;
+    if (k === 1 && Math.floor((seen2 + 1) * keep2) === Math.floor(seen2++ * keep2)) continue;
+    bufs[k].push(line.text);
+    counts[k]++;
+    if (bufs[k].length === 10_000) {
+      if (!outs[k].write(bufs[k].join('\n') + '\n')) await once(outs[k], 'drain');
+      bufs[k] = [];
+    }
+  }
+  for (let k = 0; k < 2; k++) {
+    outs[k].end(bufs[k].length ? bufs[k].join('\n') + '\n' : '');
+    await once(outs[k], 'finish');
+  }
+  console.error(`generated ${counts[0]} + ${counts[1]} lines in ${files.join(', ')}`);
+  return files;
+}
+
+async function weekly(rows) {
+  const [week1, week2] = await generateWeeks(rows);
+  const bareDb = join(OUT, 'weekly-bare.duckdb');
+  const db = join(OUT, 'weekly.duckdb');
+  for (const f of [bareDb, db, bareDb + '.wal', db + '.wal']) rmSync(f, { force: true });
+  const lines = (f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]);
+  const n1 = lines(week1);
+  const n2 = lines(week2);
+  const bare = timed(process.execPath, ['--input-type=module', '-e', BARE, week1, bareDb]);
+  const ingest1 = timed(process.execPath, [BIN, 'ingest', week1, '--db', db, '--quiet']);
+  const report = (extra = []) =>
+    timedEnv(process.execPath, [BIN, 'report', '--db', db, '--format', 'json', '--out', join(OUT, 'weekly.json'), ...extra], { ROUTECHECK_TIMINGS: '1' });
+  const stagesOf = (r) => [...r.stderr.matchAll(/^timing (\S+) ([\d.]+) s$/gm)].map((m) => [m[1], Number(m[2])]);
+  const cacheLine = (r) => /^cache: .*$/m.exec(r.stderr)?.[0] ?? '';
+  // The memory-limited run first, on a copy, so that the store it fills does not help the timed default run.
+  const limitedDb = join(OUT, 'weekly-limited.duckdb');
+  rmSync(limitedDb, { force: true });
+  execFileSync('cp', [db, limitedDb]);
+  const limited = timedEnv(process.execPath, [BIN, 'report', '--db', limitedDb, '--memory-limit', '256MB', '--format', 'json', '--out', join(OUT, 'weekly-limited.json')], { ROUTECHECK_TIMINGS: '1' });
+  const first = report();
+  const ingest2 = timed(process.execPath, [BIN, 'ingest', week2, '--db', db, '--quiet']);
+  const second = report();
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const row = (what, r, n) => `| ${what} | ${r.secs.toFixed(1)} s | ${n ? Math.round(n / r.secs).toLocaleString('en-US') : ''} | ${r.mb.toFixed(0)} MB |`;
+  const slowest = (r) => stagesOf(r).sort((a, b) => b[1] - a[1])[0] ?? ['-', 0];
+  console.log([
+    `### A week of ${n1.toLocaleString('en-US')} requests, then the next (${n2.toLocaleString('en-US')}) appended (${new Date().toISOString().slice(0, 10)}, commit ${commit})`,
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Command: \`npm run bench -- --weekly ${rows}\` (one run each).`,
+    '',
+    '| step | wall time | rows/s | peak RSS |',
+    '| --- | ---: | ---: | ---: |',
+    row('bare DuckDB `read_json` of week 1', bare, n1),
+    row('`routecheck ingest week1.jsonl --db`', ingest1, n1),
+    row('`routecheck report --db` (week 1, every section, lexical)', first, n1),
+    row('`routecheck ingest week2.jsonl --db` (appended)', ingest2, n2),
+    row('`routecheck report --db` again (week 2)', second, n2),
+    row('`routecheck report --db --memory-limit 256MB` (week 1)', limited, n1),
+    '',
+    `Ingest / bare read: ${(ingest1.secs / bare.secs).toFixed(2)}× (target ≤ 1.5×). Weekly report: ${first.secs.toFixed(1)} s, ${first.mb.toFixed(0)} MB (target < 60 s, < 2 GB); slowest stage ${slowest(first)[0]} (${slowest(first)[1].toFixed(1)} s).`,
+    `Week 1: ${cacheLine(first)}`,
+    `Week 2: ${cacheLine(second)}; slowest stage ${slowest(second)[0]} (${slowest(second)[1].toFixed(1)} s).`,
+    `256MB: ${cacheLine(limited)}`,
+    '',
+    '| section | week 1 s | week 2 s | 256MB s |',
+    '| --- | ---: | ---: | ---: |',
+    ...stagesOf(first).map(([name, secs]) => `| ${name} | ${secs.toFixed(2)} | ${(stagesOf(second).find((x) => x[0] === name)?.[1] ?? 0).toFixed(2)} | ${(stagesOf(limited).find((x) => x[0] === name)?.[1] ?? 0).toFixed(2)} |`),
+  ].join('\n'));
+}
 
 const file = await generate(ROWS);
 const results = { bare: [], ingest: [] };
