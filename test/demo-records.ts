@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { DemoTruth } from '../src/demo/generate.js';
+import { normalizeText } from '../src/embed/normalize.js';
 
 /** A demo record as the generator wrote it. */
 export interface DemoRec {
@@ -56,4 +57,23 @@ export const inRange = (recs: readonly DemoRec[], from: string, to: string): Dem
 export function tokensPerDollar(recs: readonly DemoRec[]): number {
   const calls = recs.filter((r) => !r.cache_hit && r.cost_usd !== undefined);
   return calls.reduce((s, r) => s + (r.input_tokens ?? 0) + (r.output_tokens ?? 0), 0) / calls.reduce((s, r) => s + r.cost_usd!, 0);
+}
+
+/** The first `limit` distinct normalized inputs of the demo logs (templated prompts, paraphrases, chit-chat), in log order. */
+export function demoTexts(limit: number, dir = 'fixtures/demo/logs'): string[] {
+  const texts: string[] = [];
+  const seen = new Set<string>();
+  for (const name of readdirSync(dir).sort()) {
+    for (const line of gunzipSync(readFileSync(join(dir, name))).toString('utf8').split('\n')) {
+      const input = /"input":("(?:[^"\\]|\\.)*")/.exec(line)?.[1];
+      if (!input) continue;
+      const text = normalizeText(JSON.parse(input) as string);
+      if (!seen.has(text)) {
+        seen.add(text);
+        texts.push(text);
+        if (texts.length >= limit) return texts;
+      }
+    }
+  }
+  return texts;
 }

@@ -1,15 +1,15 @@
 import { listValue } from '@duckdb/node-api';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withDatabase, type Database } from '../src/db/database.js';
 import { clusterVectors } from '../src/embed/cluster.js';
 import { clusterIntoStore, MEMBERS_TABLE } from '../src/embed/cluster-store.js';
 import { LexicalEmbedder } from '../src/embed/lexical.js';
-import { normalizeText, sha256Hex } from '../src/embed/normalize.js';
+import { sha256Hex } from '../src/embed/normalize.js';
 import type { Embedder } from '../src/embed/types.js';
+import { demoTexts } from './demo-records.js';
 import { runCli } from './run-cli.js';
 
 /**
@@ -18,22 +18,7 @@ import { runCli } from './run-cli.js';
  * and against the in-memory reference (embed/cluster.ts) on the same set.
  */
 
-const texts: string[] = [];
-{
-  const seen = new Set<string>();
-  outer: for (const name of readdirSync('fixtures/demo/logs').sort()) {
-    for (const line of gunzipSync(readFileSync(`fixtures/demo/logs/${name}`)).toString('utf8').split('\n')) {
-      const input = /"input":("(?:[^"\\]|\\.)*")/.exec(line)?.[1];
-      if (!input) continue;
-      const text = normalizeText(JSON.parse(input) as string);
-      if (!seen.has(text)) {
-        seen.add(text);
-        texts.push(text);
-      }
-      if (texts.length >= 3000) break outer;
-    }
-  }
-}
+const texts = demoTexts(3000);
 
 /** Counts the texts it embeds, so a test can see what a run re-embeds. */
 class Counting extends LexicalEmbedder {

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { demoTexts } from './demo-records.js';
 import { chooseBucketBits, clusterVectors, hammingBound } from '../src/embed/cluster.js';
 import { LexicalEmbedder } from '../src/embed/lexical.js';
-import { normalizeText, sha256Hex } from '../src/embed/normalize.js';
+import { sha256Hex } from '../src/embed/normalize.js';
 
 // ---- helpers: seeded vectors with known cosines, and an all-pairs reference ----
 
@@ -183,21 +182,7 @@ describe('LSH parameters', () => {
 
 describe('clusterVectors on real texts (lexical embedder, demo inputs)', () => {
   // 2,000 distinct normalized inputs of the demo logs: templated prompts, paraphrases, chit-chat.
-  const texts: string[] = [];
-  const seen = new Set<string>();
-  for (const name of readdirSync('fixtures/demo/logs').sort()) {
-    for (const line of gunzipSync(readFileSync(`fixtures/demo/logs/${name}`)).toString('utf8').split('\n')) {
-      const input = /"input":("(?:[^"\\]|\\.)*")/.exec(line)?.[1];
-      if (!input) continue;
-      const text = normalizeText(JSON.parse(input) as string);
-      if (!seen.has(text)) {
-        seen.add(text);
-        texts.push(text);
-      }
-      if (texts.length >= 2000) break;
-    }
-    if (texts.length >= 2000) break;
-  }
+  const texts = demoTexts(2000);
   const keys = texts.map(sha256Hex);
   const vectors = new LexicalEmbedder().embedSync(texts);
 
