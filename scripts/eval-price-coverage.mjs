@@ -23,7 +23,8 @@ const catalog = new PriceCatalog([]);
 const byProvider = new Map();
 for (const r of rows) {
   const provider = parseModel(r.model, r.logged_provider).provider ?? '(none)';
-  const origin = catalog.periods(r.model, r.logged_provider)[0]?.origin.replace(/^genai-prices /, '') ?? null;
+  // The catalog entry, without the source name or the "(openai's price)" of a provider's fallback (as the test reads it).
+  const origin = catalog.periods(r.model, r.logged_provider)[0]?.origin.replace(/^genai-prices /, '').replace(/ \([\w-]+'s price\)$/, '') ?? null;
   const s = byProvider.get(provider) ?? { ids: 0, listed: 0, priced: 0, right: 0, silent: 0, silentUnpriced: 0 };
   s.ids++;
   if (r.catalog !== null) {

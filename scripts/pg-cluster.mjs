@@ -2,7 +2,7 @@
 // 127.0.0.1 port, password (SCRAM) authentication, stop and delete. PostgreSQL refuses to run as root, so as root
 // the server runs as the `postgres` OS user (Debian's postgresql package creates it), owning the folder.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,9 +44,11 @@ function serverIdentity() {
 
 /**
  * Starts a cluster; resolves to { host, port, user, password, database, bin, dir, stop() }. `settings` are extra
- * server settings (`-c name=value`), e.g. { shared_buffers: '256MB' } for the bench.
+ * server settings (`-c name=value`), e.g. { shared_buffers: '256MB' } for the bench. `tls: { certFile, keyFile,
+ * only }` turns TLS on with that certificate and key (PEM files, copied into the data folder); with `only`,
+ * pg_hba.conf admits TCP clients over TLS only (hostssl), so a plain connection is refused.
  */
-export async function startCluster({ user = 'routecheck', password = 'rc-secret-pw', settings = {} } = {}) {
+export async function startCluster({ user = 'routecheck', password = 'rc-secret-pw', settings = {}, tls = null } = {}) {
   const bin = findPgBin();
   if (!bin) throw new Error('no initdb/pg_ctl in /usr/local/bin or /usr/lib/postgresql/*/bin');
   const identity = serverIdentity();
@@ -63,7 +65,21 @@ export async function startCluster({ user = 'routecheck', password = 'rc-secret-
   const port = await freePort();
   try {
     run('initdb', ['-D', data, '-U', user, `--pwfile=${pwfile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '-N']);
-    const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)];
+    const tlsSettings = tls ? { ssl: 'on', ssl_cert_file: 'server.crt', ssl_key_file: 'server.key' } : {};
+    if (tls) {
+      // The server refuses a key file others can read, and reads both as its own user.
+      for (const [from, to, mode] of [[tls.certFile, 'server.crt', 0o644], [tls.keyFile, 'server.key', 0o600]]) {
+        copyFileSync(from, join(data, to));
+        chmodSync(join(data, to), mode);
+        if (identity) chownSync(join(data, to), identity.uid, identity.gid);
+      }
+      if (tls.only) {
+        writeFileSync(join(data, 'pg_hba.conf'), 'local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n');
+        if (identity) chownSync(join(data, 'pg_hba.conf'), identity.uid, identity.gid);
+      }
+    }
+    const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off',
+      ...Object.entries({ ...tlsSettings, ...settings }).map(([k, v]) => `-c ${k}=${v}`)];
     run('pg_ctl', ['-D', data, '-o', options.join(' '), '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Report } from '../src/report/report.js';
 import { runCli } from './run-cli.js';
 
 /**
@@ -35,9 +36,33 @@ describe('report on API pages and tool exports', () => {
   });
 
   it('says a streamed OpenInference call with a priced model lacks token counts, rather than a price', async () => {
-    const { stderr } = await report('otel-openinference.jsonl');
+    const { stderr, stdout } = await report('otel-openinference.jsonl');
     expect(stderr).toContain('claude-3-5-sonnet-20241022 has a price but no token counts in the log');
     expect(stderr).not.toMatch(/add claude-3-5-sonnet-20241022 to a price file/);
+    expect(stderr).not.toMatch(/no logged cost and no price/);
+    const r = JSON.parse(stdout) as Report;
+    const e = r.efficiency!;
+    // Its own class: not unpriced (the gate passes), counted out loud, its cost unknown and in no total (never $0).
+    expect(e.unpriced).toEqual({ requests: 0, share: 0, models: [] });
+    expect(e.no_token_counts).toEqual({ requests: 1, share: 1 / 3, models: [{ model: 'claude-3-5-sonnet-20241022', provider: 'anthropic', requests: 1, share: 1 / 3 }] });
+    expect(r.quality!.no_token_counts).toEqual(e.no_token_counts);
+    expect(r.quality!.unpriced!.requests).toBe(0);
+    expect(r.gates!.find((g) => g.name === 'unpriced')).toMatchObject({ status: 'pass', value: 0 });
+    expect(r.gates!.find((g) => g.name === 'unpriced')!.detail).toContain('1 more has a price but no token counts');
+    expect(r.headline!.current).toMatchObject({ requests: 3, unpriced_requests: 0, no_token_requests: 1 });
+    const claude = r.requests.models.find((m) => m.model === 'claude-3-5-sonnet-20241022')!;
+    expect(claude).toMatchObject({ unknown_cost: 1, cost_usd: null });
+    expect(r.requests.unknown_cost).toBe(1);
+    // The other two are priced (one logged, one from the catalog): the known spend is theirs, the cost per request over them.
+    expect(r.requests.cost_usd).toBeCloseTo(r.headline!.current.spend_usd, 12);
+    expect(r.headline!.current.cost_per_request).toBeCloseTo(r.headline!.current.spend_usd / 2, 12);
+    const text = await runCli(['report', 'fixtures/formats/otel-openinference.jsonl', '--all', '--quiet']);
+    expect(text.stdout).toContain('1 request has no token counts, so an unknown cost: it is not in the spend.');
+    expect(text.stdout).not.toMatch(/claude-3-5-sonnet-20241022[^\n]*to a price file/);
+    // prices check: not a price to fix (exit 0), listed in its JSON.
+    const check = await runCli(['prices', 'check', 'fixtures/formats/otel-openinference.jsonl', '--format', 'json']);
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout)).toMatchObject({ unpriced: { requests: 0 }, no_token_counts: { requests: 1 } });
   });
 
   it('loads a Langfuse trace list as no calls, and says why by its skipped count', async () => {

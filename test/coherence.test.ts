@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,15 @@ function expectOneStory(r: Report): void {
     if (c.available) expect(c.by_week.reduce((s, w) => s + w.requests, 0)).toBe(c.requests);
   }
 
+  // One price chain: the summary's spend is the headline's, and its requests of unknown cost are the two classes the
+  // headline, the gate's section and data quality count (no price; a price but no token counts).
+  const h = r.headline!;
+  expect(r.requests.cost_usd).toBeCloseTo(h.current.spend_usd, 9);
+  expect(r.requests.unknown_cost).toBe(h.current.unpriced_requests + h.current.no_token_requests);
+  expect(r.efficiency!.unpriced.requests).toBe(h.current.unpriced_requests);
+  expect(r.efficiency!.no_token_counts.requests).toBe(h.current.no_token_requests);
+  expect(r.requests.models.reduce((sum, m) => sum + (m.cost_usd ?? 0), 0)).toBeCloseTo(h.current.spend_usd, 9);
+
   // Each price event of the headline is a change the versions section lists, or an alert the efficiency section shows.
   for (const e of r.headline?.price_events ?? []) {
     if (e.kind === 'version_change') {
@@ -143,6 +152,66 @@ function expectOneStory(r: Report): void {
     }
   }
 }
+
+describe('every dollar is the one price chain\'s, also where a gateway logged $0', () => {
+  // LiteLLM writes spend 0 when it cannot price a call: five of these six calls have a list price, one (a custom Azure
+  // deployment) has none. Two dear calls are labelled cheap: their over-routing costs what spend counts them at.
+  const ZERO = 'fixtures/formats/litellm-spendlogs-zero-spend.jsonl';
+  const id = (n: number): string => `chatcmpl-0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d0${n}`;
+  let dir: string;
+  let r: Report;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'routecheck-zero-'));
+    writeFileSync(join(dir, 'rc.json'), JSON.stringify({
+      tiers: [
+        { name: 'cheap', models: ['gpt-4o-mini*', '*claude-3-haiku*'] },
+        { name: 'dear', models: ['*gpt-4o', 'gemini-1.5-pro*', 'claude-3-5-sonnet*', 'azure/prod-chat-eastus-2'] },
+      ],
+    }));
+    // 1 (gpt-4o), 4 (the unpriced deployment) and 6 (claude-3-5-sonnet) are dear calls that a cheap tier would have served.
+    const ideal: Record<number, string> = { 1: 'cheap', 2: 'cheap', 3: 'dear', 4: 'cheap', 5: 'cheap', 6: 'cheap' };
+    writeFileSync(join(dir, 'labels.csv'), 'request_id,ideal\n' + Object.entries(ideal).map(([n, t]) => `${id(Number(n))},${t}`).join('\n') + '\n');
+    r = await reportOf([ZERO, '--all', '--config', join(dir, 'rc.json'), '--labels', join(dir, 'labels.csv'), '--quiet', '--format', 'json']);
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('tells one story', () => expectOneStory(r));
+
+  it('counts the logged zeros at their list price everywhere, and the unpriced one as unknown, never $0', () => {
+    expect(r.requests.spend_usd).toBe(0); // as logged
+    expect(r.requests.cost_usd).toBeGreaterThan(0);
+    expect(r.requests.unknown_cost).toBe(1);
+    expect(r.requests.models.find((m) => m.model === 'azure/prod-chat-eastus-2')).toMatchObject({ cost_usd: null, unknown_cost: 1 });
+    expect(r.quality!.logged_zeros).toMatchObject({ repriced: 5 });
+    expect(r.quality!.logged_zeros!.repriced_usd).toBeCloseTo(r.headline!.current.spend_usd, 12);
+    expect(r.gates!.find((g) => g.name === 'unpriced')).toMatchObject({ status: 'fail', value: 1 / 6 });
+  });
+
+  it('prices the over-routing excess from the same costs: the tiers\' fitted prices and each request\'s spend', () => {
+    const d = r.deviation!;
+    if (!d.available) throw new Error('deviation not available');
+    expect(d.over_routed).toBe(3);
+    // The unpriced deployment's excess is unknown, not $0; the other two have one.
+    expect(d.excess_unpriced).toBe(1);
+    const prices = Object.fromEntries(d.pricing.tiers.map((t) => [t.tier, t]));
+    expect(prices['cheap']!.calls).toBe(2);
+    expect(prices['dear']!.calls).toBe(3);
+    const e = r.efficiency!;
+    if (!e.available) throw new Error('efficiency not available');
+    const cost = (model: string): number => e.weeks.flatMap((w) => w.models).find((m) => m.model === model)!.cost_usd!;
+    // One call per tier and week is too few for a fit: each tier's price is its median cost per token, the same for
+    // input and output, so the ideal cost is the request's cost × cheap ÷ dear.
+    expect(prices['cheap']!.method).toBe('median');
+    const ratio = prices['cheap']!.input_per_mtok / prices['dear']!.input_per_mtok;
+    const expected = (cost('azure/gpt-4o') + cost('claude-3-5-sonnet-20241022')) * (1 - ratio);
+    expect(d.excess_cost_usd!).toBeGreaterThan(0);
+    expect(Math.abs(d.excess_cost_usd! - expected) / expected).toBeLessThan(1e-3);
+    // Each example quotes its request's cost as spend counts it.
+    for (const x of d.examples.filter((x) => x.direction === 'over' && x.model !== 'azure/prod-chat-eastus-2')) {
+      expect(x.cost_usd).toBeCloseTo(cost(x.model!), 12);
+    }
+  });
+});
 
 describe('gates and findings quote their sections', () => {
   let weekly: Report;

@@ -84,13 +84,13 @@ describe('headline pieces (pure)', () => {
     expect(none.dilution).toEqual({ unknown: 'the cache section did not run' });
     expect(none.tpd_drop).toEqual({ unknown: 'no week before' });
     const missing = gateInputs(
-      { ...base, deviation: { available: false, reason: 'no request has an ideal route', rate: null }, cache: { available: false, reason: 'no inputs' }, efficiency: { unpriced: { requests: 0, share: 0, models: [] } } },
+      { ...base, deviation: { available: false, reason: 'no request has an ideal route', rate: null }, cache: { available: false, reason: 'no inputs' }, efficiency: { unpriced: { requests: 0, share: 0, models: [] }, no_token_counts: { requests: 0, share: 0, models: [] } } },
       { families: [], worst: null, reason: null },
     );
     expect(missing.deviation).toEqual({ unknown: 'no request has an ideal route' });
     expect(missing.dilution).toEqual({ unknown: 'no inputs' });
     expect(missing.unpriced).toMatchObject({ value: 0 });
-    const noRequests = gateInputs({ requests: { total: 0 }, efficiency: { unpriced: { requests: 0, share: 0, models: [] } } } as any, { families: [], worst: null, reason: null });
+    const noRequests = gateInputs({ requests: { total: 0 }, efficiency: { unpriced: { requests: 0, share: 0, models: [] }, no_token_counts: { requests: 0, share: 0, models: [] } } } as any, { families: [], worst: null, reason: null });
     expect(noRequests.unpriced).toEqual({ unknown: 'no requests in the window' });
   });
 

@@ -421,6 +421,10 @@ describe.skipIf(!BIN)(`postgres:// inputs against a real PostgreSQL server${NO_S
       await expectError(`postgres://routecheck:${cluster.password}@127.0.0.1:${port}/litellm`, 'connection refused', `postgres://routecheck@127.0.0.1:${port}/litellm`);
     });
 
+    it('sslmode=require against a server without TLS (the default, prefer, connects without: every test above)', async () => {
+      await expectError(`${url}?sslmode=require`, 'the server does not accept TLS connections (sslmode=require; sslmode=prefer or disable connects without)', cluster.url('litellm', false));
+    });
+
     it('bad password, and a database that does not exist', async () => {
       const shown = cluster.url('litellm', false);
       await expectError(`postgres://routecheck:not-${cluster.password}@127.0.0.1:${cluster.port}/litellm`, 'password authentication failed for user "routecheck"', shown);
@@ -442,8 +446,8 @@ describe.skipIf(!BIN)(`postgres:// inputs against a real PostgreSQL server${NO_S
       const r = await runCli(['report', `postgres://routecheck:${cluster.password}@127.0.0.1:${cluster.port}/`, '--format', 'json']);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`routecheck: postgres://routecheck@127.0.0.1:${cluster.port}/: name one database after the host, like postgres://USER@HOST:5432/DB\n`);
-      const unknown = await runCli(['report', `${url}&sslmode=require`.replace('&', '?'), '--format', 'json']);
-      expect(unknown.stderr).toContain('unknown parameter "sslmode" (known: table)');
+      const unknown = await runCli(['report', `${url}&connect_timeout=5`.replace('&', '?'), '--format', 'json']);
+      expect(unknown.stderr).toContain('unknown parameter "connect_timeout" (known: table, sslmode, sslrootcert)');
     });
   });
 });
@@ -458,6 +462,7 @@ describe('postgres:// sources without a server', () => {
       password: 'p@ss',
       table: ['LiteLLM_SpendLogs'],
       label: 'postgres://litellm@db:5432/litellm',
+      tls: { mode: 'prefer', modeFrom: 'default', rootCert: null },
     });
     expect(parsePostgresUrl('postgres://u@[::1]:6543/x?table=s.t').label).toBe('postgres://u@[::1]:6543/x?table=s.t');
     expect(parsePostgresUrl('postgres://u@[::1]:6543/x?table=s.t').table).toEqual(['s', 't']);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeConfig } from '../src/config.js';
 import { withDatabase } from '../src/db/database.js';
 import { ingestFile } from '../src/load/ingest.js';
-import { toDiscrepancies, toUnpriced } from '../src/analyses/efficiency.js';
+import { toDiscrepancies, toNoTokenCounts, toUnpriced } from '../src/analyses/efficiency.js';
 import { toLoggedZeros } from '../src/analyses/quality.js';
 import { PriceCatalog } from '../src/prices/catalog.js';
 import { loadCostFacts, preparePricing } from '../src/prices/costs.js';
@@ -55,7 +55,7 @@ const EXPECTED: Record<string, [cost: number | null, basis: string]> = {
   'unknown-model': [null, 'unpriced'],
   'wrong-provider': [null, 'unpriced'],
   'right-provider': [(100 * 5 + 100 * 5) / 1e6, 'price_file'],
-  'no-tokens': [null, 'unpriced'],
+  'no-tokens': [null, 'no_tokens'],
   'no-model': [null, 'unpriced'],
   'cache-write': [(500 * 1 + 300 * 0.25 + 200 * 1.25 + 100 * 2) / 1e6, 'price_file'],
   'over-logged': [(80 * 0.25 + 20 * 1.25) / 1e6, 'price_file'],
@@ -132,12 +132,19 @@ describe('cost of each request (rc_costed)', () => {
       await ingestFile(db, file, file, {});
       const facts = await loadCostFacts(db, { from: null, to: null }, settings, catalog);
       const unpriced = toUnpriced(facts.rows.unpriced, RECORDS.length);
-      // unknown-model, wrong-provider, no-tokens, no-model, priority-no-rate, batch-no-rate
-      expect(unpriced.requests).toBe(6);
-      expect(unpriced.share).toBeCloseTo(6 / RECORDS.length, 12);
-      expect(unpriced.models.map((m) => [m.model, m.provider, m.requests, m.no_tier_rate, m.service_tiers]).sort()).toEqual(
-        [['', null, 1, 0, []], ['m-a', null, 2, 1, ['batch']], ['m-c', 'openai', 1, 0, []], ['m-zzz', null, 1, 0, []], ['m-c', 'azure', 1, 1, ['priority']]].sort(),
+      // unknown-model, wrong-provider, no-model, priority-no-rate, batch-no-rate: no price applies
+      expect(unpriced.requests).toBe(5);
+      expect(unpriced.share).toBeCloseTo(5 / RECORDS.length, 12);
+      // catalog_priced: the model has a price, only not for these requests (their service tier has no rate)
+      expect(unpriced.models.map((m) => [m.model, m.provider, m.requests, m.no_tier_rate, m.service_tiers, m.catalog_priced]).sort()).toEqual(
+        [['', null, 1, 0, [], false], ['m-a', null, 1, 1, ['batch'], true], ['m-c', 'openai', 1, 0, [], false], ['m-zzz', null, 1, 0, [], false], ['m-c', 'azure', 1, 1, ['priority'], true]].sort(),
       );
+      // no-tokens: m-a has a price in force, but the request has no token counts: its own class, not unpriced
+      const noTokens = toNoTokenCounts(facts.rows.unpriced, RECORDS.length);
+      expect(noTokens).toEqual({ requests: 1, share: 1 / RECORDS.length, models: [{ model: 'm-a', provider: null, requests: 1, share: 1 / RECORDS.length }] });
+      const weeks = facts.rows.modelWeeks;
+      expect(weeks.reduce((s, r) => s + Number(r['unpriced']), 0)).toBe(5);
+      expect(weeks.reduce((s, r) => s + Number(r['no_tokens']), 0)).toBe(1);
       // A native $0 on a priced model is kept, and listed.
       expect(toLoggedZeros(facts.rows.loggedZeros)).toMatchObject({ repriced: 0, kept: 1, models: [{ model: 'm-a', format: 'native', kept: 1 }] });
       expect(toLoggedZeros(facts.rows.loggedZeros).kept_list_usd).toBeCloseTo((100 * 1 + 100 * 2) / 1e6, 12);

@@ -51,6 +51,18 @@ describe('bundled catalog coverage of real model ids', () => {
     }
   });
 
+  it('prices the models the catalog lists under another spelling of the same model', () => {
+    expect(origin('open-mistral-nemo-2407', 'mistral')).toBe('mistral/mistral-nemo');
+    expect(origin('pixtral-12b-2409', 'mistral')).toBe('mistral/pixtral-12b');
+    expect(origin('mistral/mistral-small-2501', null)).toBe('mistral/mistral-small-24b-instruct-2501');
+    expect(origin('open-mixtral-8x22b', 'mistral')).toBe('mistral/mixtral-8x22b-instruct');
+    expect(origin('azure_ai/Phi-3.5-mini-instruct', 'azure_ai')).toBe('azure/phi-3.5-mini-128k-instruct');
+    // A bare in-region Bedrock id at its geographic profiles' (regional) price, not the cheaper global one.
+    expect(origin('amazon.nova-2-lite-v1:0', 'bedrock_converse')).toBe('aws/regional.amazon.nova-2-lite-v1:0');
+    // Only those: another dated Mistral Small is not Mistral Small 3.
+    expect(origin('mistral-small-2409', 'mistral')).not.toBe('mistral/mistral-small-24b-instruct-2501');
+  });
+
   it('prices the provider-path names that used to go unpriced', () => {
     expect(origin('deepseek/deepseek-v3.2', 'openrouter')).toBe('openrouter/deepseek/deepseek-v3.2');
     expect(origin('fireworks_ai/accounts/fireworks/models/gpt-oss-120b', null)).toBe('fireworks/gpt-oss-120b');

@@ -43,7 +43,7 @@ const TABLE: Row[] = [
   ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'bedrock', 'claude-3-5-sonnet', '20240620-v1:0'],
   ['us.anthropic.claude-3-5-haiku-20241022-v1:0', 'bedrock', 'claude-3-5-haiku', '20241022-v1:0'],
   ['bedrock/converse/us.anthropic.claude-3-7-sonnet-20250219-v1:0', 'bedrock', 'claude-3-7-sonnet', '20250219-v1:0'],
-  ['meta.llama3-70b-instruct-v1:0', 'bedrock', 'llama3-70b-instruct', 'v1:0'],
+  ['meta.llama3-70b-instruct-v1:0', 'bedrock', 'llama-3-70b-instruct', 'v1:0'],
   ['amazon.titan-text-express-v1', 'bedrock', 'titan-text-express', 'v1'],
   ['amazon.nova-pro-v1:0', 'bedrock', 'nova-pro', 'v1:0'],
   // Vertex AI: @ versions
@@ -74,13 +74,13 @@ const TABLE: Row[] = [
   ['grok-2-1212', 'xai', 'grok-2', '1212'],
   ['xai/grok-beta', 'xai', 'grok-beta', null],
   // Hosts of open models: numbers that are not versions stay in the family
-  ['groq/llama3-70b-8192', 'groq', 'llama3-70b-8192', null],
+  ['groq/llama3-70b-8192', 'groq', 'llama-3-70b-8192', null],
   ['groq/llama-3.1-70b-versatile', 'groq', 'llama-3.1-70b-versatile', null],
   ['together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo', 'together', 'llama-3.3-70b-instruct-turbo', null],
   ['accounts/fireworks/models/llama-v3p1-70b-instruct', 'fireworks', 'llama-v3.1-70b-instruct', null],
   ['openrouter/anthropic/claude-3.5-sonnet', 'openrouter', 'claude-3-5-sonnet', null],
   ['ollama/llama3:8b', 'ollama', 'llama3:8b', null],
-  ['llama3:latest', null, 'llama3', null, 'latest'],
+  ['llama3:latest', null, 'llama-3', null, 'latest'],
   ['Qwen/Qwen2.5-72B-Instruct', null, 'qwen2.5-72b-instruct', null],
   // Self-hosted and made-up names: the family is the name
   ['acme-llama-3-70b-internal', null, 'acme-llama-3-70b-internal', null],
@@ -149,6 +149,30 @@ describe('parseModel', () => {
   it('gives OCI models provider oci, not bedrock, though they are named like Bedrock ids', () => {
     expect(parseModel('oci/meta.llama-3.3-70b-instruct')).toMatchObject({ provider: 'oci', family: 'llama-3.3-70b-instruct' });
     expect(parseModel('meta.llama3-3-70b-instruct-v1:0').provider).toBe('bedrock');
+  });
+
+  it('gives one family to the spellings of one model across hosts', () => {
+    const family = (model: string, provider: string | null = null): string => parseModel(model, provider).family;
+    const same: [string, string | null][][] = [
+      // Llama 3.1 8B: Bedrock, OpenRouter, Together (Turbo aside), Cerebras, DeepInfra
+      [['meta.llama3-1-8b-instruct-v1:0', 'bedrock'], ['meta-llama/llama-3.1-8b-instruct', 'openrouter'], ['deepinfra/meta-llama/Meta-Llama-3.1-8B-Instruct', null]],
+      [['cerebras/llama3.1-8b', null], ['llama-3.1-8b', 'cerebras']],
+      // Llama 3.1 405B on Vertex (MaaS), Azure AI, Bedrock
+      [['vertex_ai/meta/llama-3.1-405b-instruct-maas', 'vertex_ai'], ['azure_ai/Meta-Llama-3.1-405B-Instruct', 'azure_ai'], ['meta.llama3-1-405b-instruct-v1:0', 'bedrock']],
+      [['ai21.jamba-1-5-large-v1:0', 'bedrock'], ['jamba-1.5-large', 'ai21']],
+      [['openrouter/qwen/qwen-2.5-72b-instruct', null], ['Qwen/Qwen2.5-72B-Instruct', 'together']],
+      [['cerebras/qwen-3-32b', null], ['groq/qwen/qwen3-32b', null]],
+    ];
+    for (const group of same) {
+      const families = group.map(([m, p]) => family(m, p));
+      expect(new Set(families).size, JSON.stringify(group)).toBe(1);
+    }
+    // The dated MaaS model keeps its version; Groq's context size is not one.
+    expect(parseModel('vertex_ai/deepseek-ai/deepseek-r1-0528-maas', 'vertex_ai')).toMatchObject({ family: 'deepseek-r1', version: '0528' });
+    expect(family('groq/llama3-70b-8192')).toBe('llama-3-70b-8192');
+    // Names that only start alike are left alone.
+    expect(family('qwen-max')).toBe('qwen-max');
+    expect(family('llama-guard-3-8b', 'groq')).toBe('llama-guard-3-8b');
   });
 
   it('normalizes logged provider names; a gateway name is no provider', () => {

@@ -195,7 +195,7 @@ describe('html', () => {
 describe('the report document', () => {
   const empty = {
     schema_version: 1, window: { from: null, to: null }, previous_window: null, window_basis: 'all', window_label: null,
-    requests: { total: 0, rejected: 0, by_format: {}, models: [], spend_usd: 0, without_cost: 0, input_tokens: 0, output_tokens: 0, cache_hits: 0 },
+    requests: { total: 0, rejected: 0, by_format: {}, models: [], spend_usd: 0, without_cost: 0, cost_usd: 0, unknown_cost: 0, input_tokens: 0, output_tokens: 0, cache_hits: 0 },
     inputs: [], rejects: { total: 0, by_reason: [], examples: [] },
   } as unknown as Report;
 

@@ -19,7 +19,7 @@ import { plural } from '../words.js';
  * - hit rates: logged; and simulated, replaying the requests in time order through a cache keyed on the
  *   content (SHA-256 of the normalized input, the write-up's fix) and on the cluster id, with the same TTL.
  *   The logged key is replayed too: when it reproduces the logged hit rate, the TTL and replay are right;
- * - lost_savings_usd: cost of the requests that were paid for (logged miss) but a content-only key would
+ * - lost_savings_usd: cost (logged, else list price) of the requests that were paid for (logged miss) but a content-only key would
  *   have served from the cache.
  *
  * Cache semantics of the replay: a miss writes the entry, which expires TTL later; hits do not extend it
@@ -102,7 +102,7 @@ export interface CacheResult {
   hit_rate: number | null;
   simulated: CacheSimulation;
   lost_savings_usd: number | null;
-  /** Requests behind lost_savings_usd, and those of them without a logged cost (not in the sum). */
+  /** Requests behind lost_savings_usd, and those of them whose cost is unknown (no logged cost, no price: not in the sum). */
   lost_savings_requests: number | null;
   lost_savings_unpriced: number | null;
   top_clusters: TopCluster[];
@@ -174,8 +174,10 @@ export const POP_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_pop AS
   SELECT row_number() OVER (ORDER BY r.ts, r.record_key) AS rid, epoch_us(r.ts) AS us,
     CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ) AS counted,
-    r.input, r.model, r.cache_key, r.cache_hit, r.cost_usd, m.content, m.cluster
+    r.input, r.model, r.cache_key, r.cache_hit, c.cost, m.content, m.cluster
   FROM (SELECT * FROM requests WHERE ${WARM_SCOPE}) r
+  -- what a request cost is the one price chain's (prices/costs.ts): logged, else list price × tokens
+  LEFT JOIN rc_costed c ON c.record_key = r.record_key
   JOIN rc_cache_texts t ON t.input = r.input JOIN rc_cache_map m ON m.id = t.id`;
 
 /**
@@ -248,7 +250,7 @@ export const CACHE_QUERIES = {
       count(replay_hit) AS replayed, count(*) FILTER (WHERE replay_hit) AS replay_hits,
       count(*) FILTER (WHERE content_hit) AS content_hits, count(*) FILTER (WHERE semantic_hit) AS semantic_hits,
       count(lost) AS lost_basis, count(*) FILTER (WHERE lost) AS lost_requests,
-      sum(cost_usd) FILTER (WHERE lost) AS lost_usd, count(*) FILTER (WHERE lost AND cost_usd IS NULL) AS lost_unpriced
+      sum(cost) FILTER (WHERE lost) AS lost_usd, count(*) FILTER (WHERE lost AND cost IS NULL) AS lost_unpriced
     FROM rc_cache_sim`,
   histogram: `
     SELECT copies, count(*) AS clusters FROM (
@@ -277,7 +279,7 @@ export const CACHE_QUERIES = {
       SELECT cluster, count(DISTINCT cache_key) AS copies, count(*) AS requests, count(DISTINCT content) AS inputs,
         list(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL) AS models,
         list(DISTINCT cache_key ORDER BY cache_key) FILTER (WHERE cache_key IS NOT NULL) AS keys,
-        sum(cost_usd) FILTER (WHERE lost) AS lost_usd
+        sum(cost) FILTER (WHERE lost) AS lost_usd
       FROM rc_cache_sim GROUP BY cluster)
     SELECT a.*, s.sample FROM agg a JOIN samples s ON s.cluster = a.cluster
     WHERE a.copies > 1 OR (a.copies = 0 AND a.inputs > 1)

@@ -92,7 +92,7 @@ const EDGE = 1e-9;
 export function classifierAnalysis(inputs: ClassifierInputs): Analysis<ClassifierResult> {
   const trivialRank = inputs.trivial.tierRank;
   const toTrivial = repriced('CAST($trivial_rank AS INTEGER)');
-  const routingSaving = trivialRank === null ? 'NULL' : `CASE WHEN r.actual_rank > $trivial_rank THEN r.cost_usd - (${toTrivial.expr}) ELSE 0 END`;
+  const routingSaving = trivialRank === null ? 'NULL' : `CASE WHEN r.actual_rank > $trivial_rank THEN r.cost - (${toTrivial.expr}) ELSE 0 END`;
   const near = inputs.thresholds.length === 0 ? 'false' : inputs.thresholds.map((_, i) => `abs(r.score - $t${i}) <= $band + ${EDGE}`).join(' OR ');
   return {
     name: 'classifier',

@@ -91,7 +91,7 @@ export interface Finding {
 
 export interface TierPrice {
   tier: string;
-  /** USD per million tokens, as the log's own costs imply over the window. */
+  /** USD per million tokens, as the calls' costs (logged, else list price) imply over the window. */
   input_per_mtok: number;
   output_per_mtok: number;
   method: 'fit' | 'median';
@@ -125,7 +125,7 @@ export interface Deviation {
   by_model: DeviationModel[];
   confusion: { actual_tier: string; ideal_tier: string; count: number }[];
   retries: { count: number; linked: number; detected: number; cost_usd: number; without_cost: number; window_minutes: number };
-  /** Over-routed requests' logged cost above the same tokens at the ideal tier's price (log-derived prices). */
+  /** Over-routed requests' cost above the same tokens at the ideal tier's price (prices fitted to the costs). */
   excess_cost_usd: number | null;
   /**
    * `evaluated`: the excess of the requests that have an ideal route. `estimate`: only a sample has one, and its
@@ -134,7 +134,7 @@ export interface Deviation {
    */
   excess_scope: 'evaluated' | 'estimate';
   excess_sample_usd: number | null;
-  /** Over-routed requests whose excess could not be priced (no logged cost, or a tier with no priced calls). */
+  /** Over-routed requests whose excess could not be priced (cost unknown, or a tier with no priced calls). */
   excess_unpriced: number;
   retry_cost_usd: number;
   /** Per 30-day month at the daily rate of the window's last 7 days; null with less than a day of data. */
@@ -169,7 +169,7 @@ const under = `r.ideal_rank > r.actual_rank`;
 const evaluated = `r.ideal_rank IS NOT NULL AND r.actual_rank IS NOT NULL`;
 const excess = repriced('r.ideal_rank');
 /** Per-request excess (over-routed only) and cost flags; every money query reads this. */
-const money = (table: string): string => `(SELECT r.*, CASE WHEN ${over} THEN r.cost_usd - (${excess.expr}) END AS excess
+const money = (table: string): string => `(SELECT r.*, CASE WHEN ${over} THEN r.cost - (${excess.expr}) END AS excess
   FROM ${table} r ${excess.joins})`;
 const MONEY = money('rc_routed');
 const LAST_DAYS = `(SELECT max(ts) - INTERVAL 7 DAY FROM rc_routed)`;
@@ -190,13 +190,13 @@ export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> 
           count(*) FILTER (WHERE ${evaluated} AND ${over} AND r.excess IS NULL) AS excess_unpriced,
           count(*) FILTER (WHERE r.is_retry) AS retries,
           count(*) FILTER (WHERE r.is_retry AND r.retry_of IS NOT NULL) AS retries_linked,
-          coalesce(sum(r.cost_usd) FILTER (WHERE r.is_retry), 0) AS retry_cost,
-          count(*) FILTER (WHERE r.is_retry AND r.cost_usd IS NULL) AS retry_without_cost,
+          coalesce(sum(r.cost) FILTER (WHERE r.is_retry), 0) AS retry_cost,
+          count(*) FILTER (WHERE r.is_retry AND r.cost IS NULL) AS retry_without_cost,
           count(*) FILTER (WHERE r.actual_rank IS NOT NULL AND r.ts > ${LAST_DAYS}) AS routed_last,
           count(*) FILTER (WHERE ${evaluated} AND r.ts > ${LAST_DAYS}) AS evaluated_last,
           sum(r.excess) FILTER (WHERE ${evaluated} AND ${over} AND r.ts > ${LAST_DAYS}) AS excess_last,
           count(*) FILTER (WHERE ${evaluated} AND ${over} AND r.ts > ${LAST_DAYS} AND r.excess IS NULL) AS excess_last_unpriced,
-          coalesce(sum(r.cost_usd) FILTER (WHERE r.is_retry AND r.ts > ${LAST_DAYS}), 0) AS retry_cost_last,
+          coalesce(sum(r.cost) FILTER (WHERE r.is_retry AND r.ts > ${LAST_DAYS}), 0) AS retry_cost_last,
           least(7.0, epoch(max(r.ts) - min(r.ts)) / 86400.0) AS basis_days
         FROM ${MONEY} r`,
       // By week over the trend weeks (rc_routed_all), so the series reaches back past a one-week window.
@@ -207,7 +207,7 @@ export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> 
           coalesce(sum(r.excess) FILTER (WHERE ${evaluated} AND ${over}), 0) AS excess,
           count(*) FILTER (WHERE ${evaluated} AND ${over} AND r.excess IS NULL) AS excess_unpriced,
           count(*) FILTER (WHERE r.is_retry) AS retries,
-          coalesce(sum(r.cost_usd) FILTER (WHERE r.is_retry), 0) AS retry_cost
+          coalesce(sum(r.cost) FILTER (WHERE r.is_retry), 0) AS retry_cost
         FROM ${money('rc_routed_all')} r GROUP BY r.week ORDER BY r.week`,
       lengths: `
         SELECT ${bucketCase('r.chars')} AS bucket, count(*) AS requests, count(*) FILTER (WHERE ${evaluated}) AS evaluated,
@@ -235,22 +235,22 @@ export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> 
       // 5× example), and the dearest under-routings.
       examples: `
         WITH o AS (
-          SELECT r.record_key, r.ts, r.actual_rank, r.ideal_rank, r.ideal_label, r.cost_usd, r.excess,
-            r.cost_usd / nullif(r.cost_usd - r.excess, 0) AS times
+          SELECT r.record_key, r.ts, r.actual_rank, r.ideal_rank, r.ideal_label, r.cost, r.excess,
+            r.cost / nullif(r.cost - r.excess, 0) AS times
           FROM ${MONEY} r WHERE ${evaluated} AND ${over}
         ), worst AS (
           ((SELECT * EXCLUDE (times) FROM o ORDER BY actual_rank - ideal_rank DESC, excess DESC NULLS LAST, ts, record_key LIMIT ${EXAMPLES_EACH})
            UNION
            (SELECT * EXCLUDE (times) FROM o ORDER BY actual_rank - ideal_rank DESC, times DESC NULLS LAST, excess DESC, ts, record_key LIMIT ${EXAMPLES_EACH - 1}))
           UNION ALL
-          (SELECT r.record_key, r.ts, r.actual_rank, r.ideal_rank, r.ideal_label, r.cost_usd, NULL
+          (SELECT r.record_key, r.ts, r.actual_rank, r.ideal_rank, r.ideal_label, r.cost, NULL
            FROM rc_routed r WHERE ${evaluated} AND ${under}
-           ORDER BY r.ideal_rank - r.actual_rank DESC, r.cost_usd DESC NULLS LAST, r.ts, r.record_key LIMIT ${EXAMPLES_EACH})
+           ORDER BY r.ideal_rank - r.actual_rank DESC, r.cost DESC NULLS LAST, r.ts, r.record_key LIMIT ${EXAMPLES_EACH})
         )
         SELECT q.ts, q.request_id, left(q.input, 500) AS input, q.route, q.score, q.model, w.ideal_label,
-          w.actual_rank, w.ideal_rank, w.cost_usd, w.excess
+          w.actual_rank, w.ideal_rank, w.cost, w.excess
         FROM worst w JOIN requests q ON q.record_key = w.record_key
-        ORDER BY w.actual_rank < w.ideal_rank, abs(w.actual_rank - w.ideal_rank) DESC, w.excess DESC NULLS LAST, w.cost_usd DESC NULLS LAST, q.ts`,
+        ORDER BY w.actual_rank < w.ideal_rank, abs(w.actual_rank - w.ideal_rank) DESC, w.excess DESC NULLS LAST, w.cost DESC NULLS LAST, q.ts`,
     },
     toResult: (rows) => toDeviation(rows, inputs),
   };
@@ -380,8 +380,9 @@ export function toDeviation(rows: Record<string, Row[]>, inputs: DeviationInputs
     pricing: {
       method: 'log',
       note:
-        "excess = logged cost × (ideal tier's price ÷ served tier's price) for the request's own input and output tokens; " +
-        "each tier's per-token prices are fitted to its logged costs in the same week (median cost per token where a fit is not possible)",
+        "excess = cost × (ideal tier's price ÷ served tier's price) for the request's own input and output tokens; " +
+        "each tier's per-token prices are fitted to its calls' costs in the same week (median cost per token where a fit is not possible); " +
+        'a cost is the logged one, else list price × tokens, as in spend',
       tiers: (rows['prices'] ?? []).map((r) => ({
         tier: tierName(r['rank']),
         input_per_mtok: round(num(r['usd_in']) * 1e6, 4),
@@ -445,7 +446,7 @@ function toExample(r: Row, tierName: (rank: unknown) => string): DeviationExampl
     actual_tier: tierName(actual),
     ideal_tier: tierName(ideal),
     direction: ideal < actual ? 'over' : 'under',
-    cost_usd: numOrNull(r['cost_usd']),
+    cost_usd: numOrNull(r['cost']),
     excess_cost_usd: numOrNull(r['excess']),
   };
   return { ...e, line: seedLogLine(e) };
@@ -505,7 +506,7 @@ function deviationFindings(d: Deviation, restEvaluated: number, inputs: Deviatio
       id: 'tiers_from_log',
       severity: 'info',
       message:
-        `no "tiers" in the config: tiers were read from the log's own prices, cheapest first (${d.tiers.join(' < ')}); ` +
+        `no "tiers" in the config: tiers were read from the log's models by cost per token, cheapest first (${d.tiers.join(' < ')}); ` +
         '`routecheck init` writes them into a config to check and edit',
     });
   }

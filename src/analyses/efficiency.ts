@@ -11,8 +11,8 @@ import { addDays, dayLabel } from './weeks.js';
 /**
  * Tokens per dollar (the write-up's `SUM(tokens)/SUM(cost)` by model and week), per model, family and tier,
  * with week-over-week change and alerts that name their cause. Tokens = input + output of provider calls whose
- * cost is known; cache hits (no provider call) and unpriced requests are left out, and unpriced ones are
- * counted out loud. Alerts are evaluated per family and per tier, so that a new dated version — which has no
+ * cost is known; cache hits (no provider call), unpriced requests and requests without token counts are left
+ * out, and both kinds are counted out loud, apart (no price is a price to add; no token counts is a log to fix). Alerts are evaluated per family and per tier, so that a new dated version — which has no
  * previous week of its own — still shows up as a drop of its family.
  */
 export interface EfficiencyModel {
@@ -23,7 +23,10 @@ export interface EfficiencyModel {
   tier: string | null;
   requests: number;
   cache_hits: number;
+  /** Requests with no logged cost and no price. */
   unpriced: number;
+  /** Requests with a price but no token counts (cost unknown). */
+  no_tokens: number;
   /** Input + output tokens of the priced provider calls. */
   tokens: number;
   /** Null when no call of the model was priced: unknown, not $0. */
@@ -83,8 +86,8 @@ export interface AlertDetail {
   token_mix: { output_per_input_before: number | null; output_per_input_after: number | null };
 }
 
-export type { CatalogStatus, Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
-import type { CatalogStatus, Discrepancy, PriceSource, Unpriced } from '../prices/views.js';
+export type { CatalogStatus, Discrepancy, NoTokenCounts, PriceSource, Unpriced } from '../prices/views.js';
+import type { CatalogStatus, Discrepancy, NoTokenCounts, PriceSource, Unpriced } from '../prices/views.js';
 
 export type Efficiency =
   | {
@@ -94,12 +97,13 @@ export type Efficiency =
       weeks: EfficiencyWeek[];
       alerts: EfficiencyAlert[];
       unpriced: Unpriced;
+      no_token_counts: NoTokenCounts;
       discrepancies: Discrepancy[];
       prices: PriceSource[];
       /** The genai-prices data the list prices come from, with its date (the section adds it: it needs the clock). */
       catalog?: CatalogStatus;
     }
-  | { available: false; reason: string; unpriced: Unpriced; prices: PriceSource[]; catalog?: CatalogStatus };
+  | { available: false; reason: string; unpriced: Unpriced; no_token_counts: NoTokenCounts; prices: PriceSource[]; catalog?: CatalogStatus };
 
 /** A cause is named when it alone lowered tokens-per-dollar by at least this much. */
 export const CAUSE_MIN = 0.02;
@@ -116,6 +120,7 @@ export function toEfficiency(
   const parts = rows.modelWeeks.map(modelWeekFromRow);
   const total = num(rows.totals[0]?.['requests']);
   const unpriced = toUnpriced(rows.unpriced, total);
+  const noTokens = toNoTokenCounts(rows.unpriced, total);
   const end = windowEnd ?? (rows.totals[0]?.['last_ts'] instanceof Date ? (rows.totals[0]['last_ts'] as Date) : null);
   const prices = toPriceSources(models, end);
   if (!parts.some((p) => p.calls > 0 && p.cost > 0)) {
@@ -123,6 +128,7 @@ export function toEfficiency(
       available: false,
       reason: total === 0 ? 'no requests in the window' : 'no request has both a known cost (logged or priced) and token counts',
       unpriced,
+      no_token_counts: noTokens,
       prices,
     };
   }
@@ -157,6 +163,7 @@ export function toEfficiency(
           requests: m.requests,
           cache_hits: m.cache_hits,
           unpriced: m.unpriced,
+          no_tokens: m.no_tokens,
           tokens: tokens(m.usage),
           cost_usd: m.calls > 0 ? m.cost : null,
           tokens_per_dollar: now,
@@ -213,6 +220,7 @@ export function toEfficiency(
     weeks: out,
     alerts,
     unpriced,
+    no_token_counts: noTokens,
     discrepancies: toDiscrepancies(rows.discrepancyDays, settings.discrepancy),
     prices,
   };
@@ -256,17 +264,42 @@ function toDetail(d: Decomposition): AlertDetail {
   };
 }
 
+/**
+ * The fact query `unpriced` (every request of unknown cost, by model) → those with no price: the unpriced gate's
+ * requests. A model whose requests lack token counts under a price is NoTokenCounts (toNoTokenCounts), not here.
+ */
 export function toUnpriced(rows: readonly Row[], total: number): Unpriced {
-  const models = rows.map((r) => ({
-    model: String(r['model'] ?? ''),
-    provider: r['provider'] ? String(r['provider']) : null,
-    requests: num(r['requests']),
-    share: total > 0 ? num(r['requests']) / total : 0,
-    catalog_priced: r['catalog_priced'] === true,
-    logged_zero: num(r['logged_zero']),
-    no_tier_rate: num(r['no_tier_rate']),
-    service_tiers: Array.isArray(r['service_tiers']) ? (r['service_tiers'] as unknown[]).map(String) : [],
-  }));
+  const models = rows
+    .map((r) => {
+      const requests = num(r['requests']) - num(r['no_tokens']);
+      return {
+        model: String(r['model'] ?? ''),
+        provider: r['provider'] ? String(r['provider']) : null,
+        requests,
+        share: total > 0 ? requests / total : 0,
+        catalog_priced: r['catalog_priced'] === true,
+        logged_zero: num(r['logged_zero']),
+        no_tier_rate: num(r['no_tier_rate']),
+        service_tiers: Array.isArray(r['service_tiers']) ? (r['service_tiers'] as unknown[]).map(String) : [],
+      };
+    })
+    .filter((m) => m.requests > 0)
+    .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model));
+  const requests = models.reduce((s, m) => s + m.requests, 0);
+  return { requests, share: total > 0 ? requests / total : 0, models };
+}
+
+/** The fact query `unpriced` → the requests of unknown cost that have a price but no token counts, by model. */
+export function toNoTokenCounts(rows: readonly Row[], total: number): NoTokenCounts {
+  const models = rows
+    .map((r) => ({
+      model: String(r['model'] ?? ''),
+      provider: r['provider'] ? String(r['provider']) : null,
+      requests: num(r['no_tokens']),
+      share: total > 0 ? num(r['no_tokens']) / total : 0,
+    }))
+    .filter((m) => m.requests > 0)
+    .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model));
   const requests = models.reduce((s, m) => s + m.requests, 0);
   return { requests, share: total > 0 ? requests / total : 0, models };
 }

@@ -16,9 +16,12 @@ import type { Versions } from './versions.js';
  */
 export interface WindowNumbers {
   requests: number;
-  /** Known spend: logged costs, else list price × tokens; cache hits cost 0. Unpriced requests are not in it. */
+  /** Known spend: logged costs, else list price × tokens; cache hits cost 0. Requests of unknown cost are not in it. */
   spend_usd: number;
+  /** Requests with no logged cost and no price. */
   unpriced_requests: number;
+  /** Requests with a price but no token counts: their cost is unknown too. */
+  no_token_requests: number;
   /** spend_usd over the requests with a known cost; null when none is known. */
   cost_per_request: number | null;
 }
@@ -60,11 +63,14 @@ export function windowNumbers(rows: Pick<FactRows, 'modelWeeks' | 'totals'>): Wi
   const requests = num(rows.totals[0]?.['requests']);
   let spend = 0;
   let unpriced = 0;
+  let noTokens = 0;
   for (const r of rows.modelWeeks) {
     spend += num(r['spend']);
     unpriced += num(r['unpriced']);
+    noTokens += num(r['no_tokens']);
   }
-  return { requests, spend_usd: spend, unpriced_requests: unpriced, cost_per_request: requests - unpriced > 0 ? spend / (requests - unpriced) : null };
+  const known = requests - unpriced - noTokens;
+  return { requests, spend_usd: spend, unpriced_requests: unpriced, no_token_requests: noTokens, cost_per_request: known > 0 ? spend / known : null };
 }
 
 /** Does the week starting on `week` (YYYY-MM-DD) overlap [from, to)? A missing bound is open. */

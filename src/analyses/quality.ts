@@ -1,10 +1,11 @@
 import type { Row } from '../db/database.js';
 import type { Report } from '../report/report.js';
+import type { NoTokenCounts } from '../prices/views.js';
 import { num } from './runner.js';
 
 /**
  * Data quality: what the numbers above could not use. Rejected records (summary), requests whose cost is unknown
- * (no logged cost and no price: efficiency), models no tier claims and ideal labels that name no tier (deviation),
+ * (no logged cost and no price; a price but no token counts: efficiency), models no tier claims and ideal labels that name no tier (deviation),
  * logged $0 costs on priced models (the window's cost facts). Pure: it reads the other sections' results and the
  * fact rows it is given. A part whose section did not run is null, not empty.
  */
@@ -12,7 +13,10 @@ export interface Quality {
   rejected: number;
   /** Requests with no logged cost (priced from the price file or catalog when possible). */
   without_logged_cost: number;
+  /** Requests with no logged cost and no price (the unpriced gate's). */
   unpriced: { requests: number; share: number; models: { model: string; provider: string | null; requests: number; catalog_priced: boolean }[] } | null;
+  /** Requests of priced models that carry no token counts: cost unknown, and not for want of a price. */
+  no_token_counts: NoTokenCounts | null;
   unmapped_models: { model: string; requests: number }[] | null;
   unmapped_ideals: { label: string; requests: number }[] | null;
   /** Logged costs of $0 on calls with tokens of models the price list charges for; null when prices were not read. */
@@ -62,6 +66,7 @@ export function toQuality(report: Report, loggedZeroRows: readonly Row[] | null 
     unpriced: e
       ? { requests: e.unpriced.requests, share: e.unpriced.share, models: e.unpriced.models.map((m) => ({ model: m.model, provider: m.provider, requests: m.requests, catalog_priced: m.catalog_priced })) }
       : null,
+    no_token_counts: e ? e.no_token_counts : null,
     unmapped_models: d ? d.unmapped_models : null,
     unmapped_ideals: d ? d.unmapped_ideals : null,
     logged_zeros: loggedZeroRows ? toLoggedZeros(loggedZeroRows) : null,

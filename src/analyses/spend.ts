@@ -6,8 +6,8 @@ import type { FactRows } from '../prices/costs.js';
  * request; the growth of each from the first to the last complete week of the window; and how much of the
  * spend change price changes and version changes explain (the rest is volume and routing).
  *
- * Spend counts known costs only (logged, or priced from the catalog; cache hits cost 0); unpriced requests are
- * counted apart and left out of cost per request, never counted as $0.
+ * Spend counts known costs only (logged, or priced from the catalog; cache hits cost 0); unpriced requests and
+ * requests without token counts are counted apart and left out of cost per request, never counted as $0.
  */
 export interface SpendWeek {
   week: string;
@@ -15,7 +15,10 @@ export interface SpendWeek {
   cost_usd: number;
   /** cost_usd over the requests whose cost is known; null when none is. */
   cost_per_request: number | null;
+  /** Requests with no logged cost and no price. */
   unpriced_requests: number;
+  /** Requests with a price but no token counts (cost unknown). */
+  no_token_requests: number;
   cache_hits: number;
   /** False when the window starts or ends inside this week. */
   complete: boolean;
@@ -67,14 +70,17 @@ export function toSpend(rows: Pick<FactRows, 'modelWeeks' | 'totals'>, window: {
     const ps = byWeek.get(week)!;
     const requests = ps.reduce((s, p) => s + p.requests, 0);
     const unpriced = ps.reduce((s, p) => s + p.unpriced, 0);
+    const noTokens = ps.reduce((s, p) => s + p.no_tokens, 0);
+    const known = requests - unpriced - noTokens;
     const cost = ps.reduce((s, p) => s + p.spend, 0);
     const ws = Date.parse(`${week}T00:00:00Z`);
     return {
       week,
       requests,
       cost_usd: cost,
-      cost_per_request: requests - unpriced > 0 ? cost / (requests - unpriced) : null,
+      cost_per_request: known > 0 ? cost / known : null,
       unpriced_requests: unpriced,
+      no_token_requests: noTokens,
       cache_hits: ps.reduce((s, p) => s + p.cache_hits, 0),
       complete: ws >= start && ws + 7 * DAY_MS <= end,
     };

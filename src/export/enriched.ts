@@ -79,7 +79,7 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
     name: 'cost',
     kind: 'double',
     sql: 'c.cost',
-    doc: 'known cost: 0 for a cache hit, else logged, else list; empty when unpriced',
+    doc: 'known cost: 0 for a cache hit, else logged, else list; empty when unknown (unpriced, or no token counts)',
   },
   {
     name: 'cost_basis',
@@ -119,8 +119,9 @@ export interface ExportContext {
 export async function buildExportTable(ctx: ExportContext): Promise<ExportPrep> {
   const { db, settings } = ctx;
   await ctx.replay();
-  const routing = await prepareRouting(db, ctx.params, { routing: settings.routing, weekStart: settings.pricing.weekStart });
+  // Routing reads rc_costed: prices first.
   await preparePricing(db, ctx.params, settings.pricing);
+  const routing = await prepareRouting(db, ctx.params, { routing: settings.routing, weekStart: settings.pricing.weekStart });
 
   let embedder: string | null = null;
   const withInput = num((await db.one(`SELECT count(*) AS n FROM requests WHERE ${IN_WINDOW} AND input IS NOT NULL`, ctx.params))?.['n']);

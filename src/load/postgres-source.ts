@@ -7,7 +7,23 @@ import { UsageError } from '../errors.js';
 export const LITELLM_TABLE = 'LiteLLM_SpendLogs';
 const DEFAULT_PORT = 5432;
 /** URL parameters a `postgres://` input takes. */
-const PARAMETERS = ['table'];
+const PARAMETERS = ['table', 'sslmode', 'sslrootcert'];
+
+/** libpq's sslmode values, weakest first; `prefer` is libpq's default. */
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/**
+ * TLS as libpq reads it: `sslmode` and `sslrootcert` from the URL, else PGSSLMODE / PGSSLROOTCERT, else `prefer` and
+ * ~/.postgresql/root.crt (used when it exists). `sslrootcert=system` trusts the system's CAs and implies verify-full.
+ */
+export interface PostgresTls {
+  mode: SslMode;
+  /** Where mode came from, for messages. */
+  modeFrom: 'url' | 'env' | 'default';
+  /** A file of trusted root certificates, `system`, or null: the default file (~/.postgresql/root.crt) if it exists. */
+  rootCert: string | null;
+}
 
 /** A `postgres://` input, parsed. The password never leaves this object except to the driver. */
 export interface PostgresSource {
@@ -20,6 +36,7 @@ export interface PostgresSource {
   password?: string;
   /** `?table=NAME` (or `SCHEMA.NAME`), else LiteLLM_SpendLogs; as [schema?, name]. */
   table: string[];
+  tls: PostgresTls;
   /**
    * How the source is shown and stored (source_file, the ingests table, the high-water mark): the URL without its
    * password, with the host and port spelled out so that two spellings of one server share one mark.
@@ -38,8 +55,8 @@ export function withoutPassword(input: string): string {
 }
 
 /**
- * `postgres://USER[:PASS]@HOST[:PORT]/DB[?table=NAME]` (or `postgresql://`) → a source. Pure apart from `env`
- * (PGHOST/PGPORT stand in for a URL without them, as libpq's do). Percent-escapes are decoded (a password with
+ * `postgres://USER[:PASS]@HOST[:PORT]/DB[?table=NAME&sslmode=MODE&sslrootcert=FILE]` (or `postgresql://`) → a source.
+ * Pure apart from `env` (PGHOST/PGPORT/PGSSLMODE/PGSSLROOTCERT stand in for a URL without them, as libpq's do). Percent-escapes are decoded (a password with
  * `@` in it is written `%40`; a Unix socket folder as the host is written `%2Fvar%2Frun%2Fpostgresql`).
  */
 export function parsePostgresUrl(input: string, env: NodeJS.ProcessEnv = {}): PostgresSource {
@@ -82,10 +99,30 @@ export function parsePostgresUrl(input: string, env: NodeJS.ProcessEnv = {}): Po
   const query = table.length === 1 && table[0] === LITELLM_TABLE ? '' : `?table=${encodeURIComponent(table.join('.'))}`;
   const label = `postgres://${userPart}${shownHost}:${port}/${encodeURIComponent(database)}${query}`;
 
-  const source: PostgresSource = { host, port, database, table, label };
+  const source: PostgresSource = { host, port, database, table, label, tls: parseTls(url.searchParams, env, shown) };
   if (user !== undefined) source.user = user;
   if (password !== undefined) source.password = password;
   return source;
+}
+
+/** sslmode and sslrootcert, URL over env over libpq's defaults; a bad value is a usage error naming where it came from. */
+function parseTls(params: URLSearchParams, env: NodeJS.ProcessEnv, shown: string): PostgresTls {
+  const urlMode = params.get('sslmode');
+  const modeFrom = urlMode !== null ? 'url' : env['PGSSLMODE'] ? 'env' : 'default';
+  const modeText = urlMode ?? (env['PGSSLMODE'] || 'prefer');
+  const where = modeFrom === 'url' ? `${shown}: sslmode` : 'PGSSLMODE';
+  if (!(SSL_MODES as readonly string[]).includes(modeText)) {
+    throw new UsageError(`${where} "${modeText}" is not one of ${SSL_MODES.join(', ')}`);
+  }
+  const rootText = params.get('sslrootcert') ?? (env['PGSSLROOTCERT'] || null);
+  if (rootText !== null && rootText.trim() === '') throw new UsageError(`${shown}: sslrootcert= needs a file (or "system")`);
+  let mode = modeText as SslMode;
+  if (rootText === 'system') {
+    // As libpq 16: the system's CAs vouch only for host names, so nothing weaker than verify-full goes with them.
+    if (modeFrom === 'default') mode = 'verify-full';
+    else if (mode !== 'verify-full') throw new UsageError(`${where} "${mode}" cannot be used with sslrootcert=system (use verify-full)`);
+  }
+  return { mode, modeFrom, rootCert: rootText };
 }
 
 /** `NAME` or `SCHEMA.NAME` (a name with a dot in it: `"my.table"`, quoted). */

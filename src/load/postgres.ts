@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Database } from '../db/database.js';
@@ -6,7 +9,7 @@ import { InputError } from '../errors.js';
 import { litellmSpendLogs } from './formats/litellm.js';
 import { dropFrameTables } from './frame.js';
 import { ingestFramed, type FileSummary, type IngestOptions } from './ingest.js';
-import { resolvePassword, type PostgresSource } from './postgres-source.js';
+import { resolvePassword, type PostgresSource, type PostgresTls } from './postgres-source.js';
 
 /*
  * LiteLLM's proxy keeps every call in PostgreSQL, table "LiteLLM_SpendLogs". Its rows are read as the JSON objects
@@ -116,17 +119,17 @@ export async function ingestPostgres(
   const mark = markRow?.high_water ?? null;
   const plan = readPlan(options.span, mark);
 
-  const client = newClient(source, options.env);
+  let client: pg.Client | null = null;
   let latestStart: number | null = null;
   try {
-    await client.connect();
+    client = await connect(source, options.env);
     const tableSql = source.table.map(quoteIdent).join('.');
     await checkColumns(client, source, tableSql);
     latestStart = await stageRows(db, client, tableSql, plan);
   } catch (error) {
     throw new InputError(`cannot read ${source.label}: ${reason(error, source)}`, { cause: error });
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
   await db.run(`CREATE TEMP VIEW rc_framed AS SELECT rowid + 1 AS line, raw FROM rc_rows`);
   // --input-format does not apply (the table is LiteLLM's by definition); --map does.
@@ -143,7 +146,78 @@ export async function ingestPostgres(
   return { summary, plan, mark: newMark };
 }
 
-function newClient(source: PostgresSource, env: NodeJS.ProcessEnv): pg.Client {
+/** pg's `ssl` option: false (plain), or the TLS options of a connection. */
+type Ssl = false | ConnectionOptions;
+
+/**
+ * The connections libpq would try for the source's sslmode, in order, as pg `ssl` options. Reads the root
+ * certificate file; a missing one is an error only where libpq makes it one (verify-ca, verify-full).
+ *   disable      plain
+ *   allow        plain, then TLS (when the server refuses the plain connection)
+ *   prefer       TLS, then plain (when the server has no TLS or refuses the TLS connection)   libpq's default
+ *   require      TLS; the certificate is checked against the root certificate only if there is one (as libpq does)
+ *   verify-ca    TLS, the certificate signed by the root certificate
+ *   verify-full  TLS, signed, and issued for the host
+ * Over a Unix socket libpq never uses TLS, whatever the mode.
+ */
+export function sslAttempts(source: Pick<PostgresSource, 'host' | 'tls'>, env: NodeJS.ProcessEnv): Ssl[] {
+  const { mode, rootCert } = source.tls;
+  if (mode === 'disable' || source.host.startsWith('/')) return [false];
+  const verifyMode = mode === 'verify-ca' || mode === 'verify-full';
+  const file = rootCert ?? `${env['HOME'] ?? homedir()}/.postgresql/root.crt`;
+  let ca: string | undefined;
+  if (rootCert !== 'system') {
+    if (existsSync(file)) {
+      try {
+        ca = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new InputError(`cannot read the root certificate ${file}: ${(error as Error).message}`);
+      }
+    } else if (verifyMode) {
+      throw new InputError(`sslmode=${mode} needs a root certificate: ${file} does not exist (sslrootcert=FILE or PGSSLROOTCERT)`);
+    }
+  }
+  // A root certificate is checked whenever there is one (libpq); the host name only with verify-full.
+  const verify = verifyMode || rootCert === 'system' || ca !== undefined;
+  const tls: ConnectionOptions = {
+    rejectUnauthorized: verify,
+    ...(ca !== undefined ? { ca } : {}),
+    checkServerIdentity: mode === 'verify-full' ? checkServerIdentity : () => undefined,
+  };
+  if (mode === 'allow') return [false, tls];
+  if (mode === 'prefer') return [tls, false];
+  return [tls];
+}
+
+/**
+ * Connects as libpq would for the sslmode: the first attempt, then (allow, prefer) the other kind of connection when
+ * the first was refused for its encryption. Any other failure (refused, wrong password) is not retried.
+ */
+async function connect(source: PostgresSource, env: NodeJS.ProcessEnv): Promise<pg.Client> {
+  const attempts = sslAttempts(source, env);
+  for (let i = 0; ; i++) {
+    const client = newClient(source, env, attempts[i]!);
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (i + 1 >= attempts.length || !refusedForEncryption(error)) throw error;
+    }
+  }
+}
+
+/** The server has no TLS, the TLS handshake failed, or pg_hba.conf has no entry for this kind of connection. */
+function refusedForEncryption(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return /does not support SSL|error establishing an SSL connection/.test(e.message ?? '') || isTlsError(e) || e.code === '28000';
+}
+
+function isTlsError(e: { code?: string }): boolean {
+  return typeof e.code === 'string' && (/^ERR_(TLS|SSL)_/.test(e.code) || /CERT|SELF_SIGNED|UNABLE_TO_/.test(e.code));
+}
+
+function newClient(source: PostgresSource, env: NodeJS.ProcessEnv, ssl: Ssl): pg.Client {
   // Everything is passed explicitly, from the URL and the run's env: the driver would otherwise read the process env.
   const user = source.user ?? env['PGUSER'] ?? env['USER'] ?? env['LOGNAME'] ?? 'postgres';
   return new pg.Client({
@@ -158,6 +232,8 @@ function newClient(source: PostgresSource, env: NodeJS.ProcessEnv): pg.Client {
       return password;
     },
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Always explicit: left undefined, the driver reads PGSSLMODE from the process env itself.
+    ssl,
     // Timestamps with a zone come back in UTC in the row text, as routecheck stores them.
     options: '-c TimeZone=UTC',
     application_name: 'routecheck',
@@ -224,6 +300,14 @@ async function stageRows(db: Database, client: pg.Client, tableSql: string, plan
   return latest;
 }
 
+const firstLine = (text: string): string => text.split('\n')[0]!;
+
+/** The TLS settings a message names: the mode and where it came from, the root certificate. Never a secret. */
+function sslWhere(tls: PostgresTls): string {
+  const mode = tls.modeFrom === 'env' ? `PGSSLMODE=${tls.mode}` : `sslmode=${tls.mode}${tls.modeFrom === 'default' ? ' (the default)' : ''}`;
+  return tls.rootCert ? `${mode}, root certificate ${tls.rootCert}` : mode;
+}
+
 /** One line for a failure: the server's own message, or what a network error means. Never the password. */
 function reason(error: unknown, source: PostgresSource): string {
   const e = error as { code?: string; message?: string };
@@ -232,6 +316,12 @@ function reason(error: unknown, source: PostgresSource): string {
   else if (e.code === 'ECONNREFUSED') text = 'connection refused (is the server running, on that host and port?)';
   else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') text = `unknown host ${source.host}`;
   else if (e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '')) text = 'no answer from the server (connection timed out)';
-  else text = (e.message ?? String(error)).split('\n')[0]!;
+  else if (/does not support SSL/.test(e.message ?? '')) text = `the server does not accept TLS connections (${sslWhere(source.tls)}; sslmode=prefer or disable connects without)`;
+  else if (isTlsError(e)) text = `the server's certificate failed verification (${sslWhere(source.tls)}): ${firstLine(e.message ?? String(error))}`;
+  else {
+    text = firstLine(e.message ?? String(error));
+    // pg_hba.conf lets this client in only over TLS.
+    if (e.code === '28000' && /no encryption/.test(text)) text += ` (the server wants TLS; ${sslWhere(source.tls)}: use sslmode=require or stronger)`;
+  }
   return source.password ? text.split(source.password).join('***') : text;
 }

@@ -44,7 +44,10 @@ export interface ModelWeek {
   tier: string | null;
   requests: number;
   cache_hits: number;
+  /** Requests with no cost because no price applies (no logged cost, no price). */
   unpriced: number;
+  /** Requests with no cost because they have no token counts, though a price applies. */
+  no_tokens: number;
   /** Known cost of every request (cache hits 0). */
   spend: number;
   /** Provider calls with a known cost and logged tokens: the tokens-per-dollar base. */
@@ -73,6 +76,7 @@ export function modelWeekFromRow(r: Row): ModelWeek {
     requests: num(r['requests']),
     cache_hits: num(r['cache_hits']),
     unpriced: num(r['unpriced']),
+    no_tokens: num(r['no_tokens']),
     spend: num(r['spend']),
     calls: num(r['calls']),
     usage: { uncached_in: num(r['uncached_in']), cached_in: num(r['cached_in']), output: num(r['output_tokens']) },
@@ -108,6 +112,7 @@ export function mergeModelWeeks(parts: readonly ModelWeek[]): ModelWeek {
       requests: out.requests + p.requests,
       cache_hits: out.cache_hits + p.cache_hits,
       unpriced: out.unpriced + p.unpriced,
+      no_tokens: out.no_tokens + p.no_tokens,
       spend: out.spend + p.spend,
       calls: out.calls + p.calls,
       usage: addUsage(out.usage, p.usage),

@@ -96,8 +96,9 @@ const BEDROCK_REGION = /^(?:us|eu|apac|global|regional|us-gov|ca|jp|au|in)\.(.+\
  * The ids to ask the catalog for, most specific first: the id as the provider names it (OpenRouter's
  * `anthropic/claude-3.5-sonnet`, Fireworks' `accounts/fireworks/models/x`, `us.anthropic.claude-…-v1:0`), then
  * without a vendor path (Vertex's `google/gemini-2.0-flash-001`), without a Bedrock region prefix, without a moving
- * alias (`ministral-3b-latest` → `ministral-3b`), and last in identity.ts's one spelling (`gpt-35-turbo-0125` →
- * `gpt-3.5-turbo-0125`). Never without its version: another version may have another price.
+ * alias (`ministral-3b-latest` → `ministral-3b`), in identity.ts's one spelling (`gpt-35-turbo-0125` →
+ * `gpt-3.5-turbo-0125`), and last as the catalog spells the same model (SAME_MODEL) or, for a bare Bedrock id, as
+ * its geographic profile. Never without its version: another version may have another price.
  */
 export function catalogNames(id: ModelIdentity): string[] {
   const last = id.name.split('/').pop() ?? id.name;
@@ -106,8 +107,31 @@ export function catalogNames(id: ModelIdentity): string[] {
   if (region) names.push(region[1]!);
   if (id.alias === 'latest') names.push(last.replace(/[-:@]latest$/i, ''));
   if (id.family !== '') names.push(id.version ? `${id.family}-${id.version}` : id.family);
+  const same = SAME_MODEL[last.toLowerCase()];
+  if (same) names.push(same);
+  // A bare in-region Bedrock id costs what its geographic (us./eu./jp.) profile does: the catalog's "regional" price,
+  // which lists some models (Nova 2) only under their profiles.
+  if (id.provider === 'bedrock' && !region && /^[a-z0-9-]+\.[^.]/i.test(last)) names.push(`us.${last}`);
   return [...new Set(names.filter((n) => n !== ''))];
 }
+
+/**
+ * Ids the catalog lists under another spelling of the same model, lower-case; each a fact of the vendor's docs: the
+ * dated id is the model's only version, or the API name of the model the catalog names.
+ */
+const SAME_MODEL: Readonly<Record<string, string>> = {
+  // Mistral NeMo 12B: 2407 is its only version
+  'open-mistral-nemo-2407': 'open-mistral-nemo',
+  // Pixtral 12B: 2409 is its only version
+  'pixtral-12b-2409': 'pixtral-12b',
+  // Mistral Small 3 (24B) of January 2025
+  'mistral-small-2501': 'mistral-small-24b-instruct-2501',
+  // Mixtral 8x22B Instruct, by its Mistral API name (2404 its only version)
+  'open-mixtral-8x22b': 'mixtral-8x22b-instruct',
+  'open-mixtral-8x22b-2404': 'mixtral-8x22b-instruct',
+  // Phi-3.5-mini comes with a 128K context only
+  'phi-3.5-mini-instruct': 'phi-3.5-mini-128k-instruct',
+};
 
 export class PriceCatalog {
   private readonly userRows: readonly UserPriceRow[];

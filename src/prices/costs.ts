@@ -31,7 +31,8 @@ import { loadPriceRows, tierOf, type PricingSettings } from './settings.js';
  *      (formats/costs.ts) on a call with tokens: that is a gateway that could not price the call, not a free call.
  *      It is priced like an unlogged cost [logged_zero_repriced]; a 0 list cost keeps it [logged];
  *   3. the list price × tokens: [price_file] or [catalog], with `_batch`/`_flex`/`_priority` for another tier;
- *   4. NULL, unpriced [unpriced]: never $0.
+ *   4. NULL, never $0: a price applies but the request has no token counts [no_tokens] (streaming spans: not a
+ *      missing price, and not the unpriced gate's), else no price applies [unpriced].
  * `model_key`/`provider_key` are the logged strings with NULL as '' so that the joins are plain equality joins.
  *
  * The tables are TEMP: a persistent --db never keeps prices that a later run with another price file would
@@ -57,27 +58,14 @@ export interface WindowParams {
   to: string | null;
 }
 
-/** Builds the price tables and the rc_costed view for the requests in the window. */
+/**
+ * Builds the price tables and the rc_costed view for the requests in `params` (the report prices once, over every
+ * request any of its sections reads: report.ts). rc_costed is a view over every request, but only the (model,
+ * provider) pairs seen in `params` have prices: a request outside it reads as unpriced.
+ */
 export async function preparePricing(db: Database, params: WindowParams, settings: PricingSettings, catalog?: PriceCatalog): Promise<Pricing> {
   const cat = catalog ?? catalogFor(settings);
-  const pairs = await db.all(
-    `SELECT coalesce(model, '') AS model_key, coalesce(provider, '') AS provider_key, count(*) AS n
-     FROM requests WHERE ${IN_WINDOW} GROUP BY ALL ORDER BY n DESC, model_key, provider_key`,
-    { from: params.from, to: params.to },
-  );
-  const models: PricedModel[] = pairs.map((r) => {
-    const model = String(r['model_key']);
-    const provider = String(r['provider_key']) || null;
-    const identity = parseModel(model);
-    return {
-      model,
-      provider,
-      requests: num(r['n']),
-      identity,
-      tier: model === '' ? null : tierOf(settings.tiers, [model, identity.name]),
-      periods: model === '' ? [] : cat.periods(model, provider),
-    };
-  });
+  const models = (await windowPairs(db, params)).map((p) => pricedModel(p, settings, cat));
 
   await db.run(`
     CREATE OR REPLACE TEMP TABLE rc_model_info (
@@ -98,6 +86,32 @@ export async function preparePricing(db: Database, params: WindowParams, setting
     ]))));
   await db.run(COSTED_VIEW);
   return { settings, catalog: cat, models };
+}
+
+interface Pair {
+  model: string;
+  provider: string | null;
+  requests: number;
+}
+
+/** The (model, provider) pairs of the requests in `params`, most requests first. */
+async function windowPairs(db: Database, params: WindowParams): Promise<Pair[]> {
+  const rows = await db.all(
+    `SELECT coalesce(model, '') AS model_key, coalesce(provider, '') AS provider_key, count(*) AS n
+     FROM requests WHERE ${IN_WINDOW} GROUP BY ALL ORDER BY n DESC, model_key, provider_key`,
+    { from: params.from, to: params.to },
+  );
+  return rows.map((r) => ({ model: String(r['model_key']), provider: String(r['provider_key']) || null, requests: num(r['n']) }));
+}
+
+function pricedModel(p: Pair, settings: PricingSettings, cat: PriceCatalog): PricedModel {
+  const identity = parseModel(p.model);
+  return {
+    ...p,
+    identity,
+    tier: p.model === '' ? null : tierOf(settings.tiers, [p.model, identity.name]),
+    periods: p.model === '' ? [] : cat.periods(p.model, p.provider),
+  };
 }
 
 /** A period's rows in rc_price_periods: the list rates (`default`), and each other tier the provider documents. */
@@ -123,7 +137,7 @@ export const COST_BASES = [
   'cache_hit', 'logged', 'logged_zero_repriced',
   'catalog', 'catalog_batch', 'catalog_flex', 'catalog_priority',
   'price_file', 'price_file_batch', 'price_file_flex', 'price_file_priority',
-  'unpriced',
+  'no_tokens', 'unpriced',
 ] as const;
 
 const ZERO_DEFAULT = [...zeroDefaultCostFormats(), ''].map(quoteLiteral).join(', ');
@@ -170,6 +184,8 @@ SELECT *,
     ELSE list_cost END AS cost,
   CASE WHEN cache_hit THEN 'cache_hit'
     WHEN cost_usd IS NOT NULL AND NOT (zero_default AND coalesce(list_cost, 1) > 0) THEN 'logged'
+    -- a price in force but nothing to multiply it by: no token counts (streaming spans), not a missing price
+    WHEN list_cost IS NULL AND input_per_mtok IS NOT NULL THEN 'no_tokens'
     WHEN list_cost IS NULL THEN 'unpriced'
     WHEN zero_default THEN 'logged_zero_repriced'
     ELSE CASE price_source WHEN 'user' THEN 'price_file' ELSE 'catalog' END
@@ -195,7 +211,9 @@ export const FACT_QUERIES = {
     SELECT week, model_key AS model, family, version, tier,
       count(*) AS requests,
       count(*) FILTER (WHERE cache_hit) AS cache_hits,
-      count(*) FILTER (WHERE cost IS NULL) AS unpriced,
+      -- cost unknown: no price applies (unpriced), or a price applies but the request has no token counts (no_tokens)
+      count(*) FILTER (WHERE cost_basis = 'unpriced') AS unpriced,
+      count(*) FILTER (WHERE cost_basis = 'no_tokens') AS no_tokens,
       coalesce(sum(cost), 0) AS spend,
       count(*) FILTER (WHERE tpd) AS calls,
       coalesce(sum(uncached_in) FILTER (WHERE tpd), 0) AS uncached_in,
@@ -220,8 +238,10 @@ export const FACT_QUERIES = {
     FROM rc_costed WHERE ${IN_WINDOW} GROUP BY ALL ORDER BY first_seen, model`,
   unpriced: `
     SELECT model_key AS model, provider_key AS provider, count(*) AS requests,
-      -- a price was in force, yet no cost: the request has no token counts to multiply it by
-      bool_or(input_per_mtok IS NOT NULL) AS catalog_priced,
+      -- a price was in force, yet no cost: the request has no token counts to multiply it by (not a missing price)
+      count(*) FILTER (WHERE cost_basis = 'no_tokens') AS no_tokens,
+      -- the model has a price (some tier, some time), though none applies to these requests
+      EXISTS (SELECT 1 FROM rc_price_periods p WHERE p.model_key = c.model_key AND p.provider_key = c.provider_key) AS catalog_priced,
       -- a gateway logged $0 because it could not price the call either
       count(*) FILTER (WHERE zero_default) AS logged_zero,
       -- the model has a list price, but not for the request's service tier (batch, flex, priority)
@@ -256,10 +276,24 @@ export interface CostFacts {
   params: WindowParams;
 }
 
-/** Prepares pricing and runs the fact queries. */
+/** Prepares pricing for `params` and runs the fact queries over it. */
 export async function loadCostFacts(db: Database, params: WindowParams, settings: PricingSettings, catalog?: PriceCatalog): Promise<CostFacts> {
-  const pricing = await preparePricing(db, params, settings, catalog);
-  const bound = { ...params, week_shift: weekShift(settings.weekStart) };
+  return costFactsOver(db, await preparePricing(db, params, settings, catalog), params);
+}
+
+/**
+ * The fact queries over `params`, with prices already prepared over a range that holds it (the report prepares them
+ * once for all its ranges). `pricing.models` becomes the models of `params`, with their request counts there.
+ */
+export async function costFactsOver(db: Database, prepared: Pricing, params: WindowParams): Promise<CostFacts> {
+  const byKey = new Map(prepared.models.map((m) => [`${m.model}\u0000${m.provider ?? ''}`, m]));
+  const models = (await windowPairs(db, params)).map((p) => {
+    const known = byKey.get(`${p.model}\u0000${p.provider ?? ''}`);
+    // Outside the prepared range: no row in the price tables, so rc_costed leaves it unpriced; say so here too.
+    return known ? { ...known, requests: p.requests } : { ...pricedModel(p, prepared.settings, prepared.catalog), periods: [] };
+  });
+  const pricing = { ...prepared, models };
+  const bound = { ...params, week_shift: weekShift(prepared.settings.weekStart) };
   const rows = {} as FactRows;
   for (const [name, sql] of Object.entries(FACT_QUERIES) as [keyof typeof FACT_QUERIES, string][]) {
     rows[name] = await db.all(sql, paramsUsedBy(sql, bound));

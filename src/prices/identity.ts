@@ -19,15 +19,17 @@
  *    Oracle's `oci/meta.llama-…` keeps provider oci) lose the vendor; a bare version after the vendor
  *    (`deepseek.v3.2`, `deepseek.r1`) keeps it as the family's head (`deepseek-v3.2`).
  * 3. A moving alias (`-latest`, `:latest`, `@latest`, Vertex's `@default`) is the alias, not a version; OpenRouter's
- *    variant tags (`:free`, `:beta`, `:thinking`, …) are dropped from the family.
+ *    variant tags (`:free`, `:beta`, `:thinking`, …) and Vertex's `-maas` are dropped from the family.
  * 4. Version suffixes are peeled off the end, repeatedly: `@20241022` (Vertex), `-v1:0` / `-1:0` (Bedrock),
  *    `-20240307`, `-2024-08-06`, `-251222` (yymmdd), `-08-2024`, `-05-06`, `-0125` / `-2407` (a real month-day or
  *    year-month only: `-8192` is a context size), `-001`, and `-1106-preview`. What is peeled is the version, as written.
  * 5. The family is lower-cased and put in one spelling per model line: Anthropic's dashes (`claude-3.5-sonnet` →
  *    `claude-3-5-sonnet`, `claude-opus-4.1` → `claude-opus-4-1`) and word order (`claude-4-sonnet` → `claude-sonnet-4`,
  *    `claude-sonnet-4-0` → `claude-sonnet-4`); dotted versions where the vendor writes dots (`gpt-35-turbo` →
- *    `gpt-3.5-turbo`, `glm-4-7` → `glm-4.7`, `deepseek-v3-2` → `deepseek-v3.2`, Fireworks' `v3p1` → `v3.1`); OpenAI's
- *    dated GPT-4 previews (`gpt-4-1106-preview`, `gpt-4-0125-preview`) are family `gpt-4-turbo`, which they are.
+ *    `gpt-3.5-turbo`, `glm-4-7` → `glm-4.7`, `deepseek-v3-2` → `deepseek-v3.2`, Fireworks' `v3p1` → `v3.1`, Bedrock's
+ *    `llama3-1-8b` and Together's `meta-llama-3.1-8b` → `llama-3.1-8b`, `jamba-1-5` → `jamba-1.5`, `qwen-2.5` →
+ *    `qwen2.5`); OpenAI's dated GPT-4 previews (`gpt-4-1106-preview`, `gpt-4-0125-preview`) are family
+ *    `gpt-4-turbo`, which they are.
  * 6. The provider is inferred from the family when nothing named it (`gpt-*` → openai, `claude-*` → anthropic, …),
  *    else null.
  */
@@ -111,6 +113,15 @@ const CANONICAL: readonly [RegExp, string][] = [
   [/^(deepseek-v\d)-(\d)(?=-|$)/, '$1.$2'],
   [/^(gpt-[5-9])-(\d)(?=-|$)/, '$1.$2'],
   [/^(kimi-k\d)-(\d)(?=-|$)/, '$1.$2'],
+  // Meta's Llama as Meta writes it: Together's and Azure's `Meta-Llama-3.1-…`, Bedrock's `llama3-1-…`, Groq's
+  // `llama3-70b-…` and Cerebras' `llama3.1-8b` are `llama-3.1-…`, `llama-3-70b-…`
+  [/^meta-llama-/, 'llama-'],
+  [/^llama(\d+)[.-](\d)(?=-|$)/, 'llama-$1.$2'],
+  [/^llama(\d+)(?=-|$)/, 'llama-$1'],
+  // AI21's Jamba 1.5 (Bedrock's `jamba-1-5-large`)
+  [/^(jamba)-(\d)-(\d)(?=-|$)/, '$1-$2.$3'],
+  // Qwen writes its generation without a dash (`Qwen2.5-72B-Instruct`, `Qwen3-32B`; OpenRouter's `qwen-2.5-…`)
+  [/^qwen-(\d)/, 'qwen$1'],
 ];
 
 function validDate(y: number, m: number, d: number): boolean {
@@ -270,6 +281,8 @@ export function parseModel(logged: string, loggedProvider?: string | null): Mode
 
   let alias: string | null = null;
   base = base.replace(VARIANT_TAG, '');
+  // Vertex's Model-as-a-Service marker (`llama-3.1-405b-instruct-maas`): how it is deployed, not which model it is.
+  if (provider === null || provider === 'vertex_ai') base = base.replace(/-maas$/i, '');
   const aliasMatch = /(?:[-:@]latest|@default)$/i.exec(base);
   if (aliasMatch) {
     alias = aliasMatch[0].slice(1).toLowerCase();

@@ -6,6 +6,11 @@ import type { ModelIdentity } from './identity.js';
  * What the price commands and sections report about prices, as plain JSON-ready types: `prices show`, `prices
  * check`, and the unpriced/discrepancy/price-source parts of the tokens-per-dollar section. Renderers draw these.
  */
+/**
+ * Requests whose cost is unknown because no price applies: no logged cost (or a gateway's default $0), and neither the
+ * price file nor the catalog prices the model for the request's provider, time and service tier. The unpriced gate's
+ * share. Requests of a priced model that lack token counts are not here: they are NoTokenCounts.
+ */
 export interface Unpriced {
   requests: number;
   share: number;
@@ -14,7 +19,10 @@ export interface Unpriced {
     provider: string | null;
     requests: number;
     share: number;
-    /** A price was in force for the model, yet its requests have no cost: they lack token counts. */
+    /**
+     * The price file or catalog has a price for the model, but none applies to these requests (another service tier,
+     * a date before the price starts); false: no price for it at all.
+     */
     catalog_priced: boolean;
     /** Of them, requests whose gateway logged $0 because it could not price them either (formats/types.ts). */
     logged_zero: number;
@@ -23,6 +31,17 @@ export interface Unpriced {
     /** The service tiers other than default among them. */
     service_tiers: string[];
   }[];
+}
+
+/**
+ * Requests whose cost is unknown because they carry no token counts, though a price applies (streaming OTel spans,
+ * OpenInference spans without llm.token_count.*): nothing to multiply the price by. Their spend is unknown and in no
+ * total; a price file cannot help, mapping the token fields (--map) or logging usage can.
+ */
+export interface NoTokenCounts {
+  requests: number;
+  share: number;
+  models: { model: string; provider: string | null; requests: number; share: number }[];
 }
 
 export interface Discrepancy {
@@ -87,6 +106,7 @@ export interface PriceCheck {
   requests: number;
   models: { model: string; provider: string | null; requests: number; unpriced: number; source: 'user' | 'catalog' | null; origin: string | null }[];
   unpriced: Unpriced;
+  no_token_counts: NoTokenCounts;
   discrepancies: Discrepancy[];
   price_file: string | null;
   catalog: CatalogStatus;

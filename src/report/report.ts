@@ -7,7 +7,7 @@ import type { Gate } from '../analyses/gates.js';
 import type { Headline } from '../analyses/headline.js';
 import type { Quality } from '../analyses/quality.js';
 import { runAnalysis } from '../analyses/runner.js';
-import { loadCostFacts, type CostFacts } from '../prices/costs.js';
+import { costFactsOver, preparePricing, type CostFacts, type Pricing } from '../prices/costs.js';
 import { prepareRouting, type RoutingRun } from '../routing/prepare.js';
 import type { Spend } from '../analyses/spend.js';
 import { summary, type Summary } from '../analyses/summary.js';
@@ -73,6 +73,9 @@ export async function buildReport(db: Database, options: ReportInputs): Promise<
   const { window, previous } = resolved;
   const trend = trendRange(window, previous, settings.trendWeeks, settings.pricing.weekStart, span.last);
   const params = paramsOf(window);
+  const ctx = sectionContext(db, { window, previous, trend }, settings, options.effects);
+  // The summary's spend is the one price chain's (rc_costed), as every section's.
+  await ctx.shared.pricing();
   const s = await runAnalysis(db, summary, { ...params });
   let report: Report = {
     schema_version: 1,
@@ -88,7 +91,6 @@ export async function buildReport(db: Database, options: ReportInputs): Promise<
     inputs: options.inputs,
     rejects: s.rejects,
   };
-  const ctx = sectionContext(db, { window, previous, trend }, settings, options.effects);
   // Sections run in order and each sees the report so far (the verdict, last, reads all the others).
   for (const section of SECTIONS) {
     const started = performance.now();
@@ -118,14 +120,21 @@ export function sectionContext(
     let made: Promise<T> | null = null;
     return () => (made ??= make());
   };
-  const routing = once<RoutingRun>(() => prepareRouting(db, params, { routing: settings.routing, weekStart: settings.pricing.weekStart }, trendParams));
-  const windowCosts = once<CostFacts | null>(() => loadCostFacts(db, params, settings.pricing));
+  // Prices are prepared once, over every request a section reads (the window, the trend weeks with the week before
+  // them, the comparison window), so that every section reads one rc_costed: the same cost for the same request.
+  const pricing = once<Pricing>(() => preparePricing(db, cover([params, trendParams, trendFactParams, previousParams]), settings.pricing));
+  const routing = once<RoutingRun>(async () => {
+    await pricing();
+    return prepareRouting(db, params, { routing: settings.routing, weekStart: settings.pricing.weekStart }, trendParams);
+  });
+  const factsOf = (p: WindowParams) => once<CostFacts | null>(async () => costFactsOver(db, await pricing(), p));
+  const windowCosts = factsOf(params);
   const sameRange = trendFactParams.from === params.from && trendFactParams.to === params.to;
   const costs = {
     window: windowCosts,
     // --all: the trend is the whole data, as the window is; its facts are read once.
-    trend: sameRange ? windowCosts : once<CostFacts | null>(() => loadCostFacts(db, trendFactParams, settings.pricing)),
-    previous: once<CostFacts | null>(() => (previousParams ? loadCostFacts(db, previousParams, settings.pricing) : Promise.resolve(null))),
+    trend: sameRange ? windowCosts : factsOf(trendFactParams),
+    previous: previousParams ? factsOf(previousParams) : () => Promise.resolve(null),
   };
   return {
     db,
@@ -137,6 +146,17 @@ export function sectionContext(
     trendParams,
     settings,
     effects,
-    shared: { routing, costs: (range) => costs[range]() },
+    shared: { pricing, routing, costs: (range) => costs[range]() },
+  };
+}
+
+/** The smallest range holding all of `ranges` (null bounds are open; ISO texts of one format compare as times). */
+function cover(ranges: (WindowParams | null)[]): WindowParams {
+  const rs = ranges.filter((r): r is WindowParams => r !== null);
+  const froms = rs.map((r) => r.from);
+  const tos = rs.map((r) => r.to);
+  return {
+    from: froms.includes(null) ? null : (froms as string[]).reduce((a, b) => (b < a ? b : a)),
+    to: tos.includes(null) ? null : (tos as string[]).reduce((a, b) => (b > a ? b : a)),
   };
 }

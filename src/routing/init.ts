@@ -1,18 +1,19 @@
 import type { Database } from '../db/database.js';
 import { inferThresholds, inferTiers } from './infer.js';
+import { MEDIAN_COST_PER_TOKEN } from './prepare.js';
 import { DEFAULT_CLASSIFIER_COST_USD, DEFAULT_RETRY_WINDOW_MS, DEFAULT_TRIVIAL_MAX_CHARS } from './policy.js';
 import { tierOfModel } from './tier-match.js';
 
 /**
  * `routecheck init`: a starting routing policy from the models a log shows. Tiers are the model families ordered by
- * their logged cost per token (cheapest first); a tier's threshold sits in the gap between the scores of adjacent
+ * their cost per token (cheapest first; rc_costed's costs: logged, else list price × tokens, as the report ranks them); a tier's threshold sits in the gap between the scores of adjacent
  * tiers when they do not overlap; its route is the router label its requests carry (when one label dominates).
  * A starting point to check and edit, not a verdict: the log cannot say which tier a request *should* have used.
  */
 export interface ModelStats {
   model: string;
   requests: number;
-  /** Median logged USD per token of the model's priced calls; null when none is priced. */
+  /** Median USD per token of the model's paid calls (logged cost, else list price); null when none is priced. */
   usdPerToken: number | null;
   minScore: number | null;
   maxScore: number | null;
@@ -48,13 +49,16 @@ export function starterConfig(models: readonly ModelStats[]): Record<string, unk
   return config;
 }
 
-/** The per-model statistics starterConfig needs, aggregated by DuckDB over every loaded request. */
+/**
+ * The per-model statistics starterConfig needs, aggregated by DuckDB over every loaded request. Reads rc_costed: prices
+ * must be prepared over all requests first (prices/costs.ts preparePricing).
+ */
 export async function observeModels(db: Database): Promise<ModelStats[]> {
   const rows = await db.all<{ model: string; n: bigint; per_token: number | null; lo: number | null; hi: number | null }>(
-    `SELECT model, count(*) AS n,
-       median(cost_usd / (input_tokens + output_tokens)) FILTER (WHERE cost_usd > 0 AND input_tokens + output_tokens > 0) AS per_token,
-       min(score) AS lo, max(score) AS hi
-     FROM requests WHERE model IS NOT NULL GROUP BY model ORDER BY model`,
+    `SELECT model, count(*) AS n, ${MEDIAN_COST_PER_TOKEN} AS per_token, min(score) AS lo, max(score) AS hi
+     FROM (SELECT r.model, r.score, c.cost, c.input_tokens, c.output_tokens
+           FROM requests r JOIN rc_costed c ON c.record_key = r.record_key WHERE r.model IS NOT NULL)
+     GROUP BY model ORDER BY model`,
   );
   const routes = await db.all<{ model: string; route: string; n: bigint }>(
     `SELECT model, route, count(*) AS n FROM requests WHERE model IS NOT NULL AND route IS NOT NULL GROUP BY ALL`,

@@ -17,8 +17,12 @@ import { tierOfLabel, tierOfModel } from './tier-match.js';
  *   rc_routed_all(…)                   one row per request of the trend weeks: actual and ideal tier ranks, where the
  *                                      ideal came from, the normalized-input key, the retry flag, in_window
  *   rc_routed                          a view: the rows of rc_routed_all in the window (what the sections read)
- *   rc_tier_price(week, rank, …)       each tier's per-token input and output price as the log itself shows it,
+ *   rc_tier_price(week, rank, …)       each tier's per-token input and output price as the log's costs show it,
  *                                      per trend week and over the window (week NULL)
+ *
+ * A request's `cost` is rc_costed's (prices/costs.ts, which must be prepared first): the logged cost, else list price
+ * × tokens, a gateway's default $0 repriced, NULL when unknown. So the deviation's and the classifier's dollars
+ * are the same dollars as spend and tokens per dollar.
  *
  * JS maps only the distinct model and label strings to tiers (the policy's matching rules live in one place,
  * policy.ts); every per-request step is SQL.
@@ -102,7 +106,7 @@ export async function prepareRouting(db: Database, window: Range, settings: Rout
     `CREATE TEMP TABLE rc_routed_base AS
      SELECT r.record_key, r.ts, ${weekOf('r.ts')} AS week, ${IN('$from', '$to')} AS in_window, ${IN('$range_from', '$range_to')} AS in_range,
        r.request_id, r.session_id, k.norm_key, CASE WHEN r.session_id IS NOT NULL AND k.norm_key IS NOT NULL THEN hash(r.session_id, k.norm_key) END AS resend_key,
-       length(r.input) AS chars, r.model, r.route, r.score, r.cost_usd, r.input_tokens, r.output_tokens,
+       length(r.input) AS chars, r.model, r.route, r.score, c.cost, r.input_tokens, r.output_tokens,
        r.retry_of,
        -- The served model says where a request went; the router's label only when no model is logged.
        coalesce(mt.rank, CASE WHEN r.model IS NULL THEN rt.rank END) AS actual_rank,
@@ -112,6 +116,7 @@ export async function prepareRouting(db: Database, window: Range, settings: Rout
        CASE WHEN it.rank IS NOT NULL THEN r.ideal WHEN lid.rank IS NOT NULL THEN lid.ideal WHEN lin.rank IS NOT NULL THEN lin.ideal
             WHEN rpt.rank IS NOT NULL THEN rp.tier ELSE r.ideal END AS ideal_label
      FROM (SELECT * FROM requests WHERE ${LOOKBACK_RANGE}) r
+     LEFT JOIN (SELECT record_key, cost FROM rc_costed WHERE ${LOOKBACK_RANGE}) c ON c.record_key = r.record_key
      LEFT JOIN rc_input_key k ON k.input = r.input
      LEFT JOIN rc_route_tier mt ON mt.kind = 'model' AND mt.label = r.model
      LEFT JOIN rc_route_tier rt ON rt.kind = 'label' AND rt.label = r.route
@@ -145,18 +150,20 @@ export async function prepareRouting(db: Database, window: Range, settings: Rout
 }
 
 /**
- * Each tier's unit prices as the log shows them, per trend week and over the window (week NULL): USD per input and per
- * output token fitted by least squares (no intercept) to the logged costs of the tier's priced, uncached calls.
- * Exact when the log's costs are tokens × list price; where the fit is degenerate (too few calls, every call with
- * the same input/output mix, a negative price) the tier's median cost per token stands for both.
+ * Each tier's unit prices as the log's costs show them, per trend week and over the window (week NULL): USD per input
+ * and per output token fitted by least squares (no intercept) to the costs of the tier's paid calls (cost > 0: cache
+ * hits left out). The costs are rc_costed's, logged where logged and list price × tokens where not, so a tier whose
+ * gateway logged $0 (LiteLLM's default) or nothing is fitted to what its calls cost, as spend counts them. Exact when
+ * the costs are tokens × list price; where the fit is degenerate (too few calls, every call with the same
+ * input/output mix, a negative price) the tier's median cost per token stands for both.
  */
 async function buildTierPrices(db: Database): Promise<void> {
   await db.run(`DROP TABLE IF EXISTS rc_tier_price`);
   await db.run(`CREATE TEMP TABLE rc_tier_price AS
     WITH calls AS (
-      SELECT week, in_window, actual_rank AS rank, CAST(input_tokens AS DOUBLE) AS x, CAST(output_tokens AS DOUBLE) AS y, cost_usd AS c
+      SELECT week, in_window, actual_rank AS rank, CAST(input_tokens AS DOUBLE) AS x, CAST(output_tokens AS DOUBLE) AS y, cost AS c
       FROM rc_routed_all
-      WHERE cost_usd > 0 AND actual_rank IS NOT NULL AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
+      WHERE cost > 0 AND actual_rank IS NOT NULL AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
         AND input_tokens + output_tokens > 0
     ), grouped AS (
       SELECT week, rank, x, y, c FROM calls
@@ -182,8 +189,8 @@ async function buildTierPrices(db: Database): Promise<void> {
 
 /**
  * A request's cost re-priced at another tier, for rc_routed rows aliased `r` (`SELECT … FROM rc_routed r <joins>`):
- * the logged cost times the ratio of the two tiers' prices for this request's own tokens (the week's prices, else
- * the window's). NULL when the cost or a price is unknown; 0 for a free (cached) call.
+ * its cost (rc_costed's) times the ratio of the two tiers' prices for this request's own tokens (the week's prices,
+ * else the window's). NULL when the cost or a price is unknown; 0 for a free (cached) call.
  */
 export function repriced(targetRank: string): { expr: string; joins: string } {
   const unit = (alias: string): string => `(r.input_tokens * ${alias}.usd_in + r.output_tokens * ${alias}.usd_out)`;
@@ -191,21 +198,25 @@ export function repriced(targetRank: string): { expr: string; joins: string } {
     `LEFT JOIN rc_tier_price ${alias}w ON ${alias}w.week = r.week AND ${alias}w.rank = ${rank}
      LEFT JOIN rc_tier_price ${alias}a ON ${alias}a.week IS NULL AND ${alias}a.rank = ${rank}`;
   return {
-    expr: `CASE WHEN r.cost_usd = 0 THEN 0.0
-      ELSE r.cost_usd * coalesce(${unit('tw')}, ${unit('ta')}) / nullif(coalesce(${unit('aw')}, ${unit('aa')}), 0) END`,
+    expr: `CASE WHEN r.cost = 0 THEN 0.0
+      ELSE r.cost * coalesce(${unit('tw')}, ${unit('ta')}) / nullif(coalesce(${unit('aw')}, ${unit('aa')}), 0) END`,
     joins: `${price('t', targetRank)} ${price('a', 'r.actual_rank')}`,
   };
 }
 
+/** The window's models with their median cost per token (rc_costed's costs), to rank tiers by when the config has none. */
 async function observedModels(db: Database, params: { from: string | null; to: string | null }) {
   const rows = await db.all<{ model: string; n: bigint; per_token: number | null }>(
-    `SELECT model, count(*) AS n,
-       median(cost_usd / (input_tokens + output_tokens)) FILTER (WHERE cost_usd > 0 AND input_tokens + output_tokens > 0) AS per_token
-     FROM requests WHERE model IS NOT NULL AND ${IN_WINDOW} GROUP BY model`,
+    `SELECT model_key AS model, count(*) AS n, ${MEDIAN_COST_PER_TOKEN} AS per_token
+     FROM rc_costed WHERE model_key <> '' AND ${IN_WINDOW} GROUP BY model_key`,
     params,
   );
   return rows.map((r) => ({ model: r.model, requests: Number(r.n), usdPerToken: r.per_token === null ? null : Number(r.per_token) }));
 }
+
+/** Median USD per token (input + output) of paid calls with tokens, over rc_costed rows: how init and the report rank tiers. */
+export const MEDIAN_COST_PER_TOKEN =
+  `median(cost / (input_tokens + output_tokens)) FILTER (WHERE cost > 0 AND input_tokens + output_tokens > 0)`;
 
 async function distinct(db: Database, sql: string): Promise<string[]> {
   return (await db.all<{ v: string }>(sql)).map((r) => r.v);

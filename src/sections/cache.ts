@@ -15,6 +15,7 @@ import { plural } from '../words.js';
 export const cacheSection: Section = {
   name: 'cache',
   async build(ctx) {
+    await ctx.shared.pricing(); // lost savings read rc_costed
     const cache = await runCache(
       ctx.db,
       ctx.params,
@@ -87,7 +88,7 @@ export function cacheBlocks(cache: Cache): Block[] {
   rows.push(['hit rate, content-only key (simulated)', rate(s.content_key_hit_rate), 'SHA-256 of the normalized input']);
   rows.push(['hit rate, semantic key (simulated)', rate(s.semantic_key_hit_rate), 'cluster id']);
   if (cache.lost_savings_requests !== null) {
-    const unpriced = cache.lost_savings_unpriced ? `, ${int(cache.lost_savings_unpriced)} without cost` : '';
+    const unpriced = cache.lost_savings_unpriced ? `, ${int(cache.lost_savings_unpriced)} of unknown cost` : '';
     rows.push([
       'lost savings',
       cache.lost_savings_usd === null ? cell('unknown', null, 'warn') : cell(usd(cache.lost_savings_usd), cache.lost_savings_usd),

@@ -60,7 +60,7 @@ export function deviationBlocks(d: Deviation): Block[] {
   out.push(info(
     `retries: ${int(r.count)} (${int(r.linked)} with retry_of, ${int(r.detected)} re-sends on a dearer tier within ${r.window_minutes} min), ` +
       `cost ${usd(r.cost_usd)}${d.monthly_projection?.retry_cost_usd != null ? `, ${usd(d.monthly_projection.retry_cost_usd)} / month at the current rate` : ''}` +
-      (r.without_cost > 0 ? ` (${int(r.without_cost)} without a logged cost)` : ''),
+      (r.without_cost > 0 ? ` (${int(r.without_cost)} of unknown cost)` : ''),
   ));
   if (d.labels) {
     const l = d.labels;

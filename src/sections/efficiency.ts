@@ -24,6 +24,10 @@ export const efficiencySection: Section = {
       const names = u.models.map((m) => m.model || '(no model)').slice(0, 5).join(', ');
       ctx.effects.log(`warning: ${plural(u.requests, 'request')} (${(u.share * 100).toFixed(1)}%) ${u.requests === 1 ? 'has' : 'have'} no logged cost and no price: ${names} — ${unpricedAdvice(u.models)}`);
     }
+    const nt = inWindow.no_token_counts;
+    if (nt.requests > 0) {
+      ctx.effects.log(`warning: ${plural(nt.requests, 'request')} (${(nt.share * 100).toFixed(1)}%) ${nt.requests === 1 ? 'has' : 'have'} no token counts: cost unknown — ${noTokenAdvice(nt.models)}`);
+    }
     if (!inWindow.available) return { efficiency: inWindow };
     // The weekly series comes from the trend weeks (and the week before them, for the first one's change), so a
     // one-week window still shows its week-over-week change; alerts are those of the weeks inside the window.
@@ -45,23 +49,32 @@ export const efficiencySection: Section = {
 };
 
 /**
- * What to do about unpriced requests, by their cause: a model no catalog prices needs a price file; a model the
- * catalog prices but whose requests still have no cost lacks token counts (nothing to multiply the price by).
+ * What to do about unpriced requests (no logged cost, no price), by their cause: a model nobody prices needs a price
+ * file; a model priced for the default tier only needs its batch/flex/priority cost logged; a model with a price that
+ * is not in force at the requests' time needs a price row that covers it.
  */
 export function unpricedAdvice(
   models: readonly { model: string; catalog_priced?: boolean; no_tier_rate?: number; requests?: number; service_tiers?: string[] }[],
 ): string {
-  const noTier = models.filter((m) => m.catalog_priced !== true && (m.no_tier_rate ?? 0) > 0 && m.no_tier_rate === m.requests);
-  const missingTokens = models.filter((m) => m.catalog_priced === true).map((m) => m.model || '(no model)');
-  const needPrices = models.filter((m) => m.catalog_priced !== true && !noTier.includes(m)).map((m) => m.model || '(no model)');
+  const name = (m: { model: string }): string => m.model || '(no model)';
+  const noTier = models.filter((m) => (m.no_tier_rate ?? 0) > 0 && m.no_tier_rate === m.requests);
+  const notInForce = models.filter((m) => m.catalog_priced === true && !noTier.includes(m)).map(name);
+  const needPrices = models.filter((m) => m.catalog_priced !== true && !noTier.includes(m)).map(name);
   const parts: string[] = [];
   if (needPrices.length > 0) parts.push(`add ${needPrices.slice(0, 3).join(', ')} to a price file (--prices)`);
   if (noTier.length > 0) {
     const tiers = [...new Set(noTier.flatMap((m) => m.service_tiers ?? []))].join('/');
-    parts.push(`${noTier.slice(0, 3).map((m) => m.model || '(no model)').join(', ')}: no rate is known for their ${tiers} service tier (log their cost)`);
+    parts.push(`${noTier.slice(0, 3).map(name).join(', ')}: no rate is known for their ${tiers} service tier (log their cost)`);
   }
-  if (missingTokens.length > 0) parts.push(`${missingTokens.slice(0, 3).join(', ')} ${missingTokens.length === 1 ? 'has' : 'have'} a price but no token counts in the log (map them with --map input_tokens=…)`);
+  if (notInForce.length > 0) parts.push(`${notInForce.slice(0, 3).join(', ')}: no price in force at their time (a price file row whose dates cover them)`);
   return parts.join('; ');
+}
+
+/** What to do about requests that have a price but no token counts: no price file helps; the log must carry usage. */
+export function noTokenAdvice(models: readonly { model: string }[]): string {
+  const names = models.slice(0, 3).map((m) => m.model || '(no model)');
+  return `${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} a price but no token counts in the log (streaming spans often carry none):` +
+    ' log usage, or map the token fields with --map input_tokens=…; a price file cannot help';
 }
 
 const CAUSE_TEXT: Record<string, string> = {
@@ -107,7 +120,7 @@ export function efficiencyBlocks(e: Efficiency): Block[] {
   if (!e.available) {
     out.push(warn(`not available: ${e.reason}.`));
   } else {
-    out.push(info(`input + output tokens per USD of provider calls, weeks from ${e.week_start} (UTC); cache hits and unpriced requests left out.`));
+    out.push(info(`input + output tokens per USD of provider calls, weeks from ${e.week_start} (UTC); cache hits, unpriced requests and requests without token counts left out.`));
     const weeks = e.weeks;
     // The family chart goes under both tables.
     let chart: Block | null = null;
@@ -165,6 +178,12 @@ export function efficiencyBlocks(e: Efficiency): Block[] {
     const models = u.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ');
     out.push(warn(`${plural(u.requests, 'request')} (${pct(u.share)}) ${u.requests === 1 ? 'has' : 'have'} no logged cost and no price — their spend is unknown` +
       ` and in no total: ${models}. To fix: ${unpricedAdvice(u.models)}.`));
+  }
+  const nt = e.no_token_counts;
+  if (nt.requests > 0) {
+    const models = nt.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ');
+    out.push(warn(`${plural(nt.requests, 'request')} (${pct(nt.share)}) ${nt.requests === 1 ? 'has' : 'have'} no token counts — their cost is unknown` +
+      ` and in no total (not unpriced: a price applies): ${models}. To fix: ${noTokenAdvice(nt.models)}.`));
   }
   const bySource = { user: 0, catalog: 0, none: 0 };
   for (const p of e.prices) bySource[p.source ?? 'none']++;

@@ -56,6 +56,9 @@ export function headlineBlocks(report: Report): Block[] {
   if (h.current.unpriced_requests > 0) {
     out.push(warn(`${plural(h.current.unpriced_requests, 'request has', 'requests have')} no logged cost and no price: they are not in the spend.`));
   }
+  if (h.current.no_token_requests > 0) {
+    out.push(warn(`${plural(h.current.no_token_requests, 'request has', 'requests have')} no token counts, so an unknown cost: ${h.current.no_token_requests === 1 ? 'it is' : 'they are'} not in the spend.`));
+  }
   const gates = report.gates ?? [];
   if (gates.length > 0) {
     out.push(heading('Health', 3, h.status.toUpperCase()));

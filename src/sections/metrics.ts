@@ -74,6 +74,7 @@ export function reportMetrics(report: Report): Metric[] {
   if (e) {
     add('unpriced_share', 'Share of requests with no logged cost and no price.', [one(report.requests.total > 0 ? e.unpriced.share : null)]);
     add('unpriced_requests', 'Requests with no logged cost and no price.', [one(e.unpriced.requests)]);
+    add('no_token_requests', 'Requests with a price but no token counts: cost unknown.', [one(e.no_token_counts.requests)]);
   }
 
   const c = report.cache;

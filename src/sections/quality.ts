@@ -2,7 +2,7 @@ import { toQuality } from '../analyses/quality.js';
 import { cell, heading, info, warn, type Block } from '../render/blocks.js';
 import { int, pct, usd } from '../render/format.js';
 import type { Report } from '../report/report.js';
-import { unpricedAdvice } from './efficiency.js';
+import { noTokenAdvice, unpricedAdvice } from './efficiency.js';
 import { plural } from '../words.js';
 import type { Section } from './section.js';
 
@@ -23,7 +23,7 @@ export function qualityBlocks(report: Report): Block[] {
   if (!q) return [];
   const out: Block[] = [];
   if (q.unpriced && q.unpriced.requests > 0) {
-    // The efficiency section's own list says why each model is unpriced (no price, no tokens, a tier with no rate).
+    // The efficiency section's own list says why each model is unpriced (no price, a tier with no rate, not in force).
     const advice = unpricedAdvice(report.efficiency ? report.efficiency.unpriced.models : q.unpriced.models);
     out.push(warn(`${plural(q.unpriced.requests, 'request')} (${pct(q.unpriced.share)}) ${q.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price: ${advice}.`));
     out.push({
@@ -34,6 +34,11 @@ export function qualityBlocks(report: Report): Block[] {
       align: ['left', 'left', 'right'],
       fit: { flex: 0 },
     });
+  }
+  const nt = q.no_token_counts;
+  if (nt && nt.requests > 0) {
+    out.push(warn(`${plural(nt.requests, 'request')} (${pct(nt.share)}) ${nt.requests === 1 ? 'has' : 'have'} no token counts, so an unknown cost` +
+      ` (${nt.models.slice(0, 3).map((m) => `${m.model || '(no model)'} ${int(m.requests)}`).join(', ')}): ${noTokenAdvice(nt.models)}.`));
   }
   const z = q.logged_zeros;
   if (z && (z.repriced > 0 || z.kept > 0)) {

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { ProgressLine } from '../embed/progress.js';
-import type { CostFacts } from '../prices/costs.js';
+import type { CostFacts, Pricing } from '../prices/costs.js';
 import type { Block } from '../render/blocks.js';
 import type { Report } from '../report/report.js';
 import type { RoutingRun } from '../routing/prepare.js';
@@ -31,9 +31,12 @@ export interface WindowParams {
 
 /**
  * Preparation several sections share, done once per report run on first use (no hidden cache keyed on options):
- * the routing tables of the window, and the cost facts of the window, the trend weeks and the comparison window.
+ * the price tables, the routing tables of the window, and the cost facts of the window, the trend weeks and the comparison window.
  */
 export interface RunShared {
+  /** The price tables and rc_costed (prices/costs.ts) over every request the report reads. */
+  pricing(): Promise<Pricing>;
+  /** The routing tables (they read rc_costed: pricing comes first). */
   routing(): Promise<RoutingRun>;
   costs(range: 'window' | 'trend' | 'previous'): Promise<CostFacts | null>;
 }

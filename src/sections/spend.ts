@@ -5,6 +5,7 @@ import type { FactRows } from '../prices/costs.js';
 import { cell, heading, info, warn, type Block } from '../render/blocks.js';
 import { int, pct, signedPct, usd } from '../render/format.js';
 import type { Section } from './section.js';
+import { plural } from '../words.js';
 
 /** Spend vs traffic: the analysis (analyses/spend.ts) and its blocks. */
 export const spendSection: Section = {
@@ -59,6 +60,8 @@ export function spendBlocks(s: Spend): Block[] {
     });
   }
   if (s.weeks.some((w) => !w.complete)) out.push(info('* partial week (the window starts or ends inside it).'));
+  const noTokens = s.weeks.reduce((n, w) => n + w.no_token_requests, 0);
+  if (noTokens > 0) out.push(warn(`${plural(noTokens, 'request')} without token counts (a price, but nothing to multiply it by) ${noTokens === 1 ? 'is' : 'are'} in no week's spend.`));
   if (s.compared) {
     const x = s.explained;
     out.push(info(`${s.compared.from_week} → ${s.compared.to_week}${s.compared.partial ? ' (partial weeks)' : ''}: spend ${signedPct(s.cost_growth)},` +

@@ -21,6 +21,7 @@ export function summaryParts(report: Report): DocumentPart[] {
       rows: [
         ['requests', cell(int(r.total), r.total)],
         ['models', cell(int(r.models.length), r.models.length)],
+        ['spend', cell(usd(r.cost_usd), r.cost_usd)],
         ['logged spend', cell(usd(r.spend_usd), r.spend_usd)],
         ['input / output tokens', cell(`${int(r.input_tokens)} / ${int(r.output_tokens)}`, `${r.input_tokens} / ${r.output_tokens}`)],
         ['cache hits', cell(r.total > 0 ? `${int(r.cache_hits)} (${pct(r.cache_hits / r.total)})` : '0', r.cache_hits)],
@@ -30,8 +31,11 @@ export function summaryParts(report: Report): DocumentPart[] {
       align: ['left', 'right'],
     },
   ];
-  if (r.without_cost > 0) {
-    summary.push(warn(`${plural(r.without_cost, 'request')} (${pct(r.without_cost / Math.max(r.total, 1))}) ${r.without_cost === 1 ? 'has' : 'have'} no logged cost: their spend is NOT in the total above.`));
+  if (Math.abs(r.cost_usd - r.spend_usd) > 1e-9) {
+    summary.push(info('spend: logged costs, else list price × tokens (a gateway\'s default $0 repriced); logged spend: the costs as the logs wrote them.'));
+  }
+  if (r.unknown_cost > 0) {
+    summary.push(warn(`${plural(r.unknown_cost, 'request')} (${pct(r.unknown_cost / Math.max(r.total, 1))}) ${r.unknown_cost === 1 ? 'has' : 'have'} an unknown cost (no price, or no token counts): NOT in the spend above.`));
   }
   if (r.total === 0) summary.push(warn('no requests in the window.'));
   const parts: DocumentPart[] = [{ section: 'summary', blocks: summary }];
@@ -44,14 +48,15 @@ export function summaryParts(report: Report): DocumentPart[] {
         {
           kind: 'table',
           id: 'models',
-          head: ['model', 'requests', 'share', 'logged spend', 'no cost'],
+          head: ['model', 'requests', 'share', 'spend', 'logged spend', 'cost unknown'],
           rows: r.models.map((m) => [
             m.model ?? '(none)',
             cell(int(m.requests), m.requests),
             cell(pct(m.requests / Math.max(r.total, 1)), m.requests / Math.max(r.total, 1)),
-            // A model with no logged cost at all has an unknown spend, not $0.
-            m.without_cost === m.requests ? cell('unknown', null, 'warn') : cell(usd(m.spend_usd), m.spend_usd),
-            cell(int(m.without_cost), m.without_cost, m.without_cost > 0 ? 'warn' : undefined),
+            // A model none of whose costs is known has an unknown spend, not $0; one that logged none has no logged spend.
+            m.cost_usd === null ? cell('unknown', null, 'warn') : cell(usd(m.cost_usd), m.cost_usd),
+            m.without_cost === m.requests ? cell('—', null) : cell(usd(m.spend_usd), m.spend_usd),
+            cell(int(m.unknown_cost), m.unknown_cost, m.unknown_cost > 0 ? 'warn' : undefined),
           ]),
           fit: { flex: 0 },
         },

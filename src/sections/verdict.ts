@@ -59,12 +59,14 @@ export function gateInputs(report: Report, tpd: Headline['tokens_per_dollar']): 
       : {
           value: e.unpriced.share,
           detail:
-            e.unpriced.requests === 0
+            (e.unpriced.requests === 0
               ? `every request of ${int(total)} has a logged cost or a price`
               : `${int(e.unpriced.requests)} of ${plural(total, 'request')} ${e.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price (${e.unpriced.models
                   .slice(0, 3)
                   .map((m) => m.model || '(no model)')
-                  .join(', ')})`,
+                  .join(', ')})`) +
+            // Not this gate's (a price applies), but their cost is unknown too: said, never passed over.
+            (e.no_token_counts.requests > 0 ? `; ${int(e.no_token_counts.requests)} more ${e.no_token_counts.requests === 1 ? 'has' : 'have'} a price but no token counts` : ''),
         };
   return { deviation, dilution, tpd_drop: tpdDrop, unpriced };
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { withDatabase } from '../../db/database.js';
 import { UsageError } from '../../errors.js';
+import { preparePricing } from '../../prices/costs.js';
 import { observeModels, starterConfig } from '../../routing/init.js';
 import { normalizeRoutingPolicy } from '../../routing/policy.js';
 import { DEFAULT_CONFIG_FILE } from '../../config.js';
@@ -20,6 +21,8 @@ export async function initCommand(inputs: string[], options: CommonOptions, io: 
   if (out !== '-' && existsSync(out) && !flags.force) throw new UsageError(`${out} exists: choose another --out, or --force to overwrite it`);
   return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
     await loadInputs(db, inputs, options, io);
+    // Tiers are ranked by what calls cost (logged, else list price): the report's own costs.
+    await preparePricing(db, { from: null, to: null }, options.pricing);
     const config = starterConfig(await observeModels(db));
     // What is written must load: the same validation the report applies.
     const policy = normalizeRoutingPolicy(config, out);

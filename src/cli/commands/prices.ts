@@ -103,7 +103,7 @@ export async function pricesCheckCommand(inputs: string[], options: CommonOption
   const { loadCostFacts } = await import('../../prices/costs.js');
   const { normalizePricingSettings } = await import('../../prices/settings.js');
   const { catalogStatus } = await import('../../prices/catalog-data.js');
-  const { toDiscrepancies, toUnpriced } = await import('../../analyses/efficiency.js');
+  const { toDiscrepancies, toNoTokenCounts, toUnpriced } = await import('../../analyses/efficiency.js');
   const { num } = await import('../../analyses/runner.js');
   const { renderPriceCheck } = await import('../../render/prices-cli.js');
   const { writeOutput } = await import('../output.js');
@@ -132,6 +132,8 @@ export async function pricesCheckCommand(inputs: string[], options: CommonOption
           return { model: m.model, provider: m.provider, requests: m.requests, unpriced: u?.requests ?? 0, source: p?.source ?? null, origin: p?.origin ?? null };
         }),
       unpriced,
+      // Not a price problem (a price applies; the log lacks token counts): listed, but exit 1 is for prices to fix.
+      no_token_counts: toNoTokenCounts(facts.rows.unpriced, total),
       discrepancies: toDiscrepancies(facts.rows.discrepancyDays, settings.discrepancy),
       price_file: settings.priceFile ?? (settings.inlineRows ? `${settings.configFile} "prices"` : null),
       catalog: catalogStatus(facts.pricing.catalog.info, io.now ? io.now() : new Date()),
