@@ -6,6 +6,7 @@ import type { Finding } from '../analyses/findings.js';
 import type { Gate } from '../analyses/gates.js';
 import type { Headline } from '../analyses/headline.js';
 import type { Quality } from '../analyses/quality.js';
+import type { RouterRoi } from '../analyses/roi.js';
 import { runAnalysis } from '../analyses/runner.js';
 import { loadCostFacts, type CostFacts } from '../prices/costs.js';
 import { prepareRouting, type RoutingRun } from '../routing/prepare.js';
@@ -47,6 +48,8 @@ export interface Report {
   spend?: Spend;
   cache?: Cache;
   classifier?: ClassifierResult;
+  /** Router ROI: the routed traffic, net of classifier calls and retries, against single-tier and ideal routing. */
+  roi?: RouterRoi;
   quality?: Quality;
   headline?: Headline;
   gates?: Gate[];

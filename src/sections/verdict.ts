@@ -106,6 +106,7 @@ export const verdictSection: Section = {
       cost_per_request_change: before ? relativeChange(now.cost_per_request, before.cost_per_request) : null,
       tokens_per_dollar: tpd,
       price_events: events,
+      router_roi: routerRoi(report),
       status: overallStatus(gates),
     };
     return { headline, gates, findings: toFindings(report, events, windowDays(ctx, current.rows.totals[0])) };
@@ -117,8 +118,16 @@ export const verdictSection: Section = {
 
 const DAY_MS = 86_400_000;
 
+/** The roi section's line against the strongest tier, as the headline quotes it. Pure. */
+export function routerRoi(report: Report): Headline['router_roi'] {
+  const r = report.roi;
+  const a = r?.against_strongest;
+  if (!r || !r.available || !a || a.savings_monthly_usd === null) return null;
+  return { against: a.tier, savings_monthly_usd: a.savings_monthly_usd, savings_share: a.savings_share, ideal_gap_monthly_usd: r.evaluated > 0 ? r.ideal_gap_monthly_usd : null };
+}
+
 /** The window's length in days: its bounds when both are set, else the span of its requests; null when empty. */
-function windowDays(ctx: SectionContext, totals: Row | undefined): number | null {
+export function windowDays(ctx: SectionContext, totals: Row | undefined): number | null {
   if (ctx.window.from && ctx.window.to) return (ctx.window.to.getTime() - ctx.window.from.getTime()) / DAY_MS;
   const first = totals?.['first_ts'];
   const last = totals?.['last_ts'];
