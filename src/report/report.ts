@@ -9,6 +9,7 @@ import type { Quality } from '../analyses/quality.js';
 import type { RouterRoi } from '../analyses/roi.js';
 import { runAnalysis } from '../analyses/runner.js';
 import { loadCostFacts, type CostFacts } from '../prices/costs.js';
+import { prepareTierCosts } from '../routing/counterfactual.js';
 import { prepareRouting, type RoutingRun } from '../routing/prepare.js';
 import type { Spend } from '../analyses/spend.js';
 import { summary, type Summary } from '../analyses/summary.js';
@@ -130,6 +131,11 @@ export function sectionContext(
     trend: sameRange ? windowCosts : once<CostFacts | null>(() => loadCostFacts(db, trendFactParams, settings.pricing)),
     previous: once<CostFacts | null>(() => (previousParams ? loadCostFacts(db, previousParams, settings.pricing) : Promise.resolve(null))),
   };
+  const tierCosts = once<void>(async () => {
+    const run = await routing();
+    const facts = await windowCosts();
+    await prepareTierCosts(db, params, settings.pricing, run.policy.tiers.length, facts?.pricing.catalog);
+  });
   return {
     db,
     window,
@@ -140,6 +146,6 @@ export function sectionContext(
     trendParams,
     settings,
     effects,
-    shared: { routing, costs: (range) => costs[range]() },
+    shared: { routing, costs: (range) => costs[range](), tierCosts },
   };
 }

@@ -1,5 +1,7 @@
 import type { Database } from '../db/database.js';
-import { listCostSql, pricePeriodJoin } from '../prices/costs.js';
+import { listCostSql, preparePricing, pricePeriodJoin } from '../prices/costs.js';
+import type { PriceCatalog } from '../prices/catalog.js';
+import type { PricingSettings } from '../prices/settings.js';
 import { repriced } from './prepare.js';
 
 /**
@@ -59,6 +61,21 @@ export async function buildTierCosts(db: Database, tierCount: number): Promise<v
      FROM priced`,
     { tiers: tierCount },
   );
+}
+
+/**
+ * The window's price tables (they hold whichever range was prepared last: the trend's, or the comparison window's),
+ * then rc_tier_model and rc_tier_cost. The report does it once per run (RunShared.tierCosts); calibrate once.
+ */
+export async function prepareTierCosts(
+  db: Database,
+  params: { from: string | null; to: string | null },
+  pricing: PricingSettings,
+  tierCount: number,
+  catalog?: PriceCatalog,
+): Promise<void> {
+  await preparePricing(db, params, pricing, catalog);
+  await buildTierCosts(db, tierCount);
 }
 
 /** The model that stands for each tier over the window (rank → model), for the report's wording. */

@@ -1,9 +1,8 @@
 import { roiAnalysis, type RouterRoi } from '../analyses/roi.js';
 import { runAnalysis } from '../analyses/runner.js';
-import { preparePricing } from '../prices/costs.js';
 import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { int, pct, usd } from '../render/format.js';
-import { buildTierCosts, tierModels } from '../routing/counterfactual.js';
+import { tierModels } from '../routing/counterfactual.js';
 import type { Section } from './section.js';
 import { windowDays } from './verdict.js';
 import { plural } from '../words.js';
@@ -18,9 +17,7 @@ export const roiSection: Section = {
     const run = await ctx.shared.routing();
     const p = run.policy;
     const facts = (await ctx.shared.costs('window'))!;
-    // The price tables hold the last range prepared (the trend's, or the comparison window's): the window's again.
-    await preparePricing(ctx.db, ctx.params, ctx.settings.pricing, facts.pricing.catalog);
-    await buildTierCosts(ctx.db, p.tiers.length);
+    await ctx.shared.tierCosts();
     const inputs = {
       tiers: p.tiers.map((t) => t.name),
       models: await tierModels(ctx.db),
