@@ -52,7 +52,7 @@ export function roiSentence(r: RouterRoi): string | null {
 }
 
 export function roiBlocks(r: RouterRoi): Block[] {
-  const out: Block[] = [heading('Does the router pay for itself?', 2, "per month at this window's rate, against policies that need no router")];
+  const out: Block[] = [heading('Does the router pay for itself?', 2, "per month at this window's rate, against policies with no router")];
   if (!r.available) return [...out, warn(`not available: ${r.reason ?? 'no routed requests'}.`)];
   const router = r.router;
   const rows: Cell[][] = [
