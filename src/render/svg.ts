@@ -78,6 +78,19 @@ export interface ChartSize {
 
 const r1 = (n: number): string => String(Math.round(n * 10) / 10);
 
+/** One row of colour keys, each series in its palette colour, from x = left. */
+function legend(series: readonly { name: string }[], left: number): string {
+  const out = ['<g class="legend">'];
+  let x = left;
+  series.forEach((s, si) => {
+    const color = PALETTE[si % PALETTE.length]!;
+    out.push(`<rect x="${x}" y="6" width="14" height="4" fill="${color}"/><text x="${x + 20}" y="12">${escapeXml(s.name)}</text>`);
+    x += 20 + Math.min(200, s.name.length * 7 + 18);
+  });
+  out.push('</g>');
+  return out.join('');
+}
+
 /** The chart block as one <svg> element. */
 export function lineChart(chart: ChartBlock, size: ChartSize = { width: 720, height: 280 }): string {
   const { width: W, height: H } = size;
@@ -204,16 +217,7 @@ export function lineChart(chart: ChartBlock, size: ChartSize = { width: 720, hei
     parts.push('</g>');
   });
 
-  if (legendRows > 0) {
-    parts.push('<g class="legend">');
-    let x = m.left;
-    chart.series.forEach((s, si) => {
-      const color = PALETTE[si % PALETTE.length]!;
-      parts.push(`<rect x="${x}" y="6" width="14" height="4" fill="${color}"/><text x="${x + 20}" y="12">${escapeXml(s.name)}</text>`);
-      x += 20 + Math.min(200, s.name.length * 7 + 18);
-    });
-    parts.push('</g>');
-  }
+  if (legendRows > 0) parts.push(legend(chart.series, m.left));
   parts.push('</svg>');
   return parts.join('');
 }
@@ -278,16 +282,8 @@ export function scatterChart(chart: ScatterBlock, size: ChartSize = { width: 720
     }
     parts.push('</g>');
   });
-  if (legendRows > 0) {
-    parts.push('<g class="legend">');
-    let x = m.left;
-    chart.series.forEach((s, si) => {
-      const color = PALETTE[si % PALETTE.length]!;
-      parts.push(`<rect x="${x}" y="6" width="14" height="4" fill="${color}"/><text x="${x + 20}" y="12">${escapeXml(s.name)}</text>`);
-      x += 20 + Math.min(200, s.name.length * 7 + 18);
-    });
-    parts.push('</g>');
-  }
+
+  if (legendRows > 0) parts.push(legend(chart.series, m.left));
   parts.push('</svg>');
   return parts.join('');
 }

@@ -7,7 +7,7 @@ import { prepareRouting, type RoutingRun } from '../routing/prepare.js';
 import { replayWindow } from '../sections/replay.js';
 import type { RunEffects } from '../sections/section.js';
 import type { RunSettings } from '../settings.js';
-import { resolveReportWindow, type ReportWindow } from '../window.js';
+import { resolveReportWindow, windowLengthDays, type ReportWindow } from '../window.js';
 
 /** What `routecheck calibrate` prints (the JSON document): the window and the calibration. */
 export interface CalibrationOutput {
@@ -17,7 +17,6 @@ export interface CalibrationOutput {
   calibration: Calibration;
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * `routecheck calibrate`: the window as the report picks it, its routing tables (and a --classifier replay for ideal
@@ -39,11 +38,8 @@ export async function buildCalibration(db: Database, settings: RunSettings, effe
   };
 }
 
-/** The window's length in days: its bounds when both are set, else the span of its requests; null when empty. */
+/** The window's length in days, the span from its first and last request (window.ts windowLengthDays). */
 async function windowDays(db: Database, window: { from: Date | null; to: Date | null }, params: { from: string | null; to: string | null }): Promise<number | null> {
-  if (window.from && window.to) return (window.to.getTime() - window.from.getTime()) / DAY_MS;
   const r = await db.one<{ first: Date | null; last: Date | null }>(`SELECT min(ts) AS first, max(ts) AS last FROM requests WHERE ${IN_WINDOW}`, params);
-  if (!r?.first || !r.last) return null;
-  const days = ((window.to ?? r.last).getTime() - (window.from ?? r.first).getTime()) / DAY_MS;
-  return days > 0 ? days : null;
+  return windowLengthDays(window, { first: r?.first ?? null, last: r?.last ?? null });
 }
