@@ -48,7 +48,7 @@ export interface RouterRoi {
   available: boolean;
   reason?: string;
   tiers: string[];
-  /** The window's length in days: the monthly figures are the window's dollars × 30 ÷ this. */
+  /** The window's length in days: the monthly figures are the window's dollars × 30 ÷ this (null under a day). */
   window_days: number | null;
   /** Routed requests of the window (on a model a tier claims), retries included. */
   routed: number;
@@ -145,7 +145,8 @@ export function toRoi(rows: Record<string, Row[]>, inputs: RoiInputs): RouterRoi
   const unpriced = num(t['unpriced']);
   const cost = routed === 0 ? 0 : numOrNull(t['cost']);
   const net = cost === null ? null : cost + classifierCost;
-  const monthly = (x: number | null): number | null => perMonth(x, inputs.windowDays);
+  // A monthly rate needs a day of data at least (as the deviation and classifier sections' projections).
+  const monthly = (x: number | null): number | null => (inputs.windowDays !== null && inputs.windowDays >= 1 ? perMonth(x, inputs.windowDays) : null);
   const underFirst = num(t['under_first']);
   const retryRate = underFirst > 0 ? retries / underFirst : null;
 

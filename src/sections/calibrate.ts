@@ -58,11 +58,7 @@ export function calibrationBlocks(c: Calibration): Block[] {
   const cur = c.current;
   const tiers = c.tiers.join(' < ');
   out.push(
-    heading(
-      'Recommendation',
-      2,
-      `${plural(c.requests, 'request')} with a score and an ideal route; tiers ${tiers}`,
-    ),
+    heading('Recommendation', 2, `${plural(c.requests, 'request')} with a score and an ideal route`),
     {
       kind: 'table',
       id: 'calibration',
@@ -77,7 +73,7 @@ export function calibrationBlocks(c: Calibration): Block[] {
     },
   );
   const foldsNote =
-    `the recommendation's deviation is ${c.folds.length}-fold cross-validated (each fold scored by the policy chosen on the others); ` +
+    `tiers ${tiers}; the recommendation's deviation is ${c.folds.length}-fold cross-validated (each fold scored by the policy chosen on the others); ` +
     `the trivial rule sends inputs shorter than its limit to ${c.trivial_tier} without a classifier call`;
   const rule =
     r.rule === 'max_deviation'

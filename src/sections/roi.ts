@@ -52,23 +52,20 @@ export function roiSentence(r: RouterRoi): string | null {
 }
 
 export function roiBlocks(r: RouterRoi): Block[] {
-  const out: Block[] = [heading('Does the router pay for itself?', 2, "per month at this window's rate, against policies with no router")];
+  // Monthly figures need a day of data at least; a shorter window shows its own dollars.
+  const monthly = r.window_days !== null && r.window_days >= 1;
+  const out: Block[] = [heading('Does the router pay for itself?', 2, `${monthly ? "per month at this window's rate, " : ''}against policies with no router`)];
   if (!r.available) return [...out, warn(`not available: ${r.reason ?? 'no routed requests'}.`)];
   const router = r.router;
+  const per = (b: { monthly_usd: number | null; cost_usd: number | null }): number | null => (monthly ? b.monthly_usd : b.cost_usd);
+  const saved = (b: RouterRoi['baselines'][number]): number | null => (monthly ? b.savings_monthly_usd : b.savings_usd);
   const rows: Cell[][] = [
-    [
-      'the router',
-      '—',
-      money(router.monthly_usd),
-      '—',
-      '—',
-      '—',
-    ],
+    ['the router', '—', money(monthly ? router.monthly_usd : router.net_cost_usd), '—', '—', '—'],
     ...r.baselines.map((b) => [
       b.name,
       b.model ?? (b.policy === 'ideal' ? 'each tier\'s' : '—'),
-      money(b.monthly_usd),
-      signedMoney(b.savings_monthly_usd),
+      money(per(b)),
+      signedMoney(saved(b)),
       shareCell(b.savings_share),
       b.policy === 'ideal' ? '—' : cell(int(b.under_served), b.under_served),
     ]),
@@ -76,13 +73,14 @@ export function roiBlocks(r: RouterRoi): Block[] {
   out.push({
     kind: 'table',
     id: 'roi',
-    head: ['policy', 'model', 'cost / month', 'router saves / month', 'saves', 'under-served'],
-    columns: ['policy', 'model', 'monthly_usd', 'savings_monthly_usd', 'savings_share', 'under_served'],
+    head: ['policy', 'model', monthly ? 'per month' : 'window', 'router saves', 'share', 'under-served'],
+    columns: ['policy', 'model', monthly ? 'monthly_usd' : 'cost_usd', monthly ? 'savings_monthly_usd' : 'savings_usd', 'savings_share', 'under_served'],
     rows,
     align: ['left', 'left', 'right', 'right', 'right', 'right'],
     fit: { flex: 1 },
   });
-  const perMonth = (x: number | null): string => (x === null || r.window_days === null ? '' : ` (${usd((x / r.window_days) * 30)}/month)`);
+  if (!monthly) out.push(info('less than a day of data: the figures are the window\'s own dollars, not a monthly rate.'));
+  const perMonth = (x: number | null): string => (x === null || !monthly ? '' : ` (${usd((x / r.window_days!) * 30)}/month)`);
   out.push(
     info(
       `the router: ${plural(r.routed, 'routed request')} cost ${router.cost_usd === null ? 'unknown' : usd(router.cost_usd)}` +
