@@ -15,7 +15,7 @@ import { num, numOrNull, paramsUsedBy } from './runner.js';
  *
  * The sweep is SQL over aggregates, never scores × thresholds rows (temp tables, dropped by dropCalibration):
  *   rc_calib           one row per calibrated request (routed, not a retry, with a score and an ideal route): its fold
- *                      (the record key, an md5, mod the fold count), score bin, length class, ideal tier and its cost on
+ *                      (the record key's top bits, an md5's, mod the fold count), score bin, length class, ideal tier and its cost on
  *                      every tier (routing/counterfactual.ts rc_tier_cost)
  *   rc_calib_cells     counts and cost sums per (fold, length class, score bin, ideal tier); fold −1 is all folds
  *   rc_calib_prefix    per (fold, trivial option, grid index k): cumulative counts and costs of the non-trivial
@@ -264,19 +264,17 @@ function sweepSql(k: number, trivialRank: number) {
     CREATE OR REPLACE TEMP TABLE rc_calib AS
     WITH base AS (
       SELECT r.record_key, r.score, r.ideal_rank AS ideal, r.actual_rank AS actual, coalesce(r.chars, 0) AS chars,
-        CAST(r.record_key % CAST($folds AS UHUGEINT) AS INTEGER) AS fold
+        -- the key's top 32 bits (an md5's): UHUGEINT arithmetic is slow, a shift and a BIGINT modulo are not
+        CAST(CAST(r.record_key >> 96 AS BIGINT) % CAST($folds AS BIGINT) AS INTEGER) AS fold
       FROM rc_routed r
       WHERE r.actual_rank IS NOT NULL AND NOT r.is_retry AND r.score IS NOT NULL AND r.ideal_rank IS NOT NULL
-    ), costs AS (
-      SELECT t.record_key, ${tiers.map((i) => `max(t.usd) FILTER (WHERE t.rank = ${i}) AS c${i}`).join(', ')}
-      FROM rc_tier_cost t GROUP BY t.record_key
     ), scored AS (
       SELECT b.*, coalesce(g.k + 1, 0) AS sbin FROM base b ASOF LEFT JOIN rc_calib_grid g ON b.score >= g.t
     )
-    SELECT s.*, coalesce(o.ci + 1, 0) AS cclass, ${cols('c').map((c) => `c.${c}`).join(', ')},
-      ${cols('c').map((c) => `c.${c} IS NOT NULL`).join(' AND ')} AS priced
+    SELECT s.*, coalesce(o.ci + 1, 0) AS cclass, ${tiers.map((i) => `t${i}.usd AS c${i}`).join(', ')},
+      ${tiers.map((i) => `t${i}.usd IS NOT NULL`).join(' AND ')} AS priced
     FROM scored s ASOF LEFT JOIN rc_calib_triv o ON s.chars >= o.c
-    LEFT JOIN costs c ON c.record_key = s.record_key`;
+    ${tiers.map((i) => `LEFT JOIN rc_tier_cost t${i} ON t${i}.record_key = s.record_key AND t${i}.rank = ${i}`).join(' ')}`;
   const cellAgg = `count(*) AS n, ${cols('c').map((c) => `coalesce(sum(${c}), 0) AS ${c}`).join(', ')}, count(*) FILTER (WHERE NOT priced) AS unpriced`;
   const cells = `
     CREATE OR REPLACE TEMP TABLE rc_calib_cells AS

@@ -38,29 +38,39 @@ export async function buildTierCosts(db: Database, tierCount: number): Promise<v
     )
     SELECT week, rank, model_key, provider_key, n AS requests FROM scoped
     QUALIFY row_number() OVER (PARTITION BY week, rank ORDER BY priced DESC, n DESC, model_key, provider_key) = 1`);
-  const fallback = repriced('k.rank');
+  // List prices first (every request × tier); the log-fit fallback only for the few rows a list price misses.
   await db.run(
     `CREATE OR REPLACE TEMP TABLE rc_tier_cost AS
      WITH r AS (
-       SELECT q.record_key, q.week, q.actual_rank, q.input_tokens, q.output_tokens,
-         -- the chain's cost (logged, else list price) is what the log-fit fallback scales
-         c.cost AS cost_usd, c.ts, c.service_tier, c.day_s, c.plain_in, c.cached_in, c.cache_write_in, c.cache_hit
+       SELECT q.record_key, q.week, c.ts, c.service_tier, c.day_s, c.input_tokens, c.output_tokens, c.plain_in, c.cached_in,
+         c.cache_write_in, c.cache_hit
        FROM rc_routed q JOIN rc_costed c ON c.record_key = q.record_key
        WHERE q.actual_rank IS NOT NULL
      ), k AS (SELECT CAST(unnest(range(CAST($tiers AS BIGINT))) AS INTEGER) AS rank), priced AS (
-       SELECT r.record_key, k.rank, r.cache_hit, ${listCostSql('p', 'r')} AS list, ${fallback.expr} AS fit
+       SELECT r.record_key, k.rank, r.cache_hit, ${listCostSql('p', 'r')} AS list
        FROM r CROSS JOIN k
        LEFT JOIN rc_tier_model mw ON mw.week = r.week AND mw.rank = k.rank
        LEFT JOIN rc_tier_model ma ON ma.week IS NULL AND ma.rank = k.rank
        ${pricePeriodJoin('p', 'r', 'coalesce(mw.model_key, ma.model_key)', 'coalesce(mw.provider_key, ma.provider_key)')}
-       ${fallback.joins}
      )
-     SELECT record_key, rank,
-       CASE WHEN cache_hit THEN 0.0 ELSE coalesce(list, fit) END AS usd,
-       CASE WHEN cache_hit THEN 'cache_hit' WHEN list IS NOT NULL THEN 'list' WHEN fit IS NOT NULL THEN 'log_fit' END AS basis
+     SELECT record_key, rank, CASE WHEN cache_hit THEN 0.0 ELSE list END AS usd,
+       CASE WHEN cache_hit THEN 'cache_hit' WHEN list IS NOT NULL THEN 'list' END AS basis
      FROM priced`,
     { tiers: tierCount },
   );
+  if ((await db.scalar(`SELECT count(*) FROM rc_tier_cost WHERE basis IS NULL`)) === 0) return;
+  const fallback = repriced('t.rank');
+  await db.run(`
+    UPDATE rc_tier_cost SET usd = f.fit, basis = CASE WHEN f.fit IS NOT NULL THEN 'log_fit' END
+    FROM (
+      SELECT t.record_key, t.rank, ${fallback.expr} AS fit
+      FROM rc_tier_cost t
+      JOIN (SELECT q.record_key, q.week, q.actual_rank, q.input_tokens, q.output_tokens, c.cost AS cost_usd
+            FROM rc_routed q JOIN rc_costed c ON c.record_key = q.record_key) r ON r.record_key = t.record_key
+      ${fallback.joins}
+      WHERE t.basis IS NULL
+    ) f
+    WHERE rc_tier_cost.record_key = f.record_key AND rc_tier_cost.rank = f.rank`);
 }
 
 /**
