@@ -314,3 +314,25 @@ describe('routecheck calibrate on the demo', () => {
     });
   }, 120_000);
 });
+
+describe('routecheck calibrate from a labelled sample', () => {
+  it('estimates the costs of all scored traffic from the sample (the demo\'s 2% hand labels)', async () => {
+    const { demoRecords } = await import('./demo-records.js');
+    const { demoDb } = await import('./demo-report.js');
+    // The demo's last week without its records' own ideal routes: only labels.csv says where requests belonged.
+    const w12 = demoRecords().filter((r) => r.ts >= '2025-03-17');
+    const logs = join(tmp(), 'w12.jsonl');
+    writeFileSync(logs, w12.map(({ ideal: _ideal, ...r }) => JSON.stringify(r)).join('\n') + '\n');
+    const args = ['--config', 'fixtures/demo/routecheck.config.json', '--week', '2025-W12', '--format', 'json', '--quiet'];
+    const sample = (JSON.parse((await runCli(['calibrate', logs, '--labels', 'fixtures/demo/labels.csv', ...args])).stdout) as { calibration: Calibration }).calibration;
+    const full = (JSON.parse((await runCli(['calibrate', '--db', await demoDb(), ...args])).stdout) as { calibration: Calibration }).calibration;
+    expect(sample.estimate).toBe(true);
+    expect(sample.requests).toBeLessThan(full.requests / 20);
+    // Costs of ~280 labelled requests scaled to all 13,938: within 10% of the figures from every request's label.
+    expect(Math.abs(sample.current.monthly_cost_usd! / full.current.monthly_cost_usd! - 1)).toBeLessThan(0.1);
+    expect(Math.abs(sample.retry_rate / full.retry_rate - 1)).toBeLessThan(0.2);
+    // The sample's current deviation's interval covers the full data's.
+    expect(sample.current.ci95[0]).toBeLessThan(full.current.deviation);
+    expect(sample.current.ci95[1]).toBeGreaterThan(full.current.deviation);
+  }, 120_000);
+});

@@ -386,9 +386,12 @@ export async function runCalibration(db: Database, inputs: CalibrationInputs): P
 
   const ks = sql.thresholdsIdx.map((l) => `k${l}`);
   const ts = sql.thresholdsIdx.map((l) => `t${l}`);
-  // The retry rate of the window as served: retries per under-routed first call.
+  // The retry rate of the window as served: retries per under-routed first call. With ideal routes on a sample only,
+  // the under-routed first calls are the sample's, scaled to all first calls (as the deviation's estimate is).
   params['rate'] =
-    (await db.scalar(`SELECT CAST(count(*) FILTER (WHERE is_retry) AS DOUBLE) / nullif(count(*) FILTER (WHERE NOT is_retry AND ideal_rank > actual_rank), 0)
+    (await db.scalar(`SELECT CAST(count(*) FILTER (WHERE is_retry) AS DOUBLE)
+       / nullif(count(*) FILTER (WHERE NOT is_retry AND ideal_rank > actual_rank) * count(*) FILTER (WHERE NOT is_retry)
+                / nullif(count(*) FILTER (WHERE NOT is_retry AND ideal_rank IS NOT NULL), 0), 0)
      FROM rc_routed WHERE actual_rank IS NOT NULL`)) ?? 0;
   const cost = `(tier_cost + calls * $cpc + $rate * retry_base)`;
   const currentIdx = current.map((t) => grid.indexOf(t));

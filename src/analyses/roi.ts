@@ -56,7 +56,7 @@ export interface RouterRoi {
   first_calls: number;
   /** First calls with an ideal route (record, --labels or --classifier); the ideal and under-served figures need one. */
   evaluated: number;
-  /** Retries per under-routed first call in the window: what expected_retry_usd applies. */
+  /** Retries per under-routed first call in the window (from a labelled sample: scaled to all first calls). */
   retry_rate: number | null;
   router: {
     /** The routed requests' cost through the price chain (logged, else list price), retries included. */
@@ -148,7 +148,8 @@ export function toRoi(rows: Record<string, Row[]>, inputs: RoiInputs): RouterRoi
   // A monthly rate needs a day of data at least (as the deviation and classifier sections' projections).
   const monthly = (x: number | null): number | null => (inputs.windowDays !== null && inputs.windowDays >= 1 ? perMonth(x, inputs.windowDays) : null);
   const underFirst = num(t['under_first']);
-  const retryRate = underFirst > 0 ? retries / underFirst : null;
+  // Under-routed first calls are known on the first calls with an ideal route only: scaled to all first calls.
+  const retryRate = underFirst > 0 && evaluated > 0 ? retries / ((underFirst * firstCalls) / evaluated) : null;
 
   const policy = (p: Omit<RoiPolicy, 'monthly_usd' | 'savings_usd' | 'savings_monthly_usd' | 'savings_share'>): RoiPolicy => {
     const savings = p.cost_usd === null || net === null ? null : p.cost_usd - net;
