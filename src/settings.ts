@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { normalizeCalibrationSettings, type CalibrationSettings } from './analyses/calibration.js';
 import { normalizeGateThresholds, type GateThresholds } from './analyses/gates.js';
 import { normalizeCacheSettings, type CacheSettings } from './analyses/cache-settings.js';
 import { parseClassifierSpec, type ClassifierSpec } from './classify/select.js';
@@ -45,6 +46,8 @@ export interface RunSettings {
   classifier: ClassifierSpec | null;
   /** Trend sections show this many weeks, ending with the window's last week (--trend-weeks, else 8). */
   trendWeeks: number;
+  /** `calibrate`'s own flags (--max-deviation, --write-config, --folds, --force); defaults elsewhere. */
+  calibration: CalibrationSettings;
 }
 
 /** Flags as commander hands them over: strings and booleans, unvalidated. Keys are commander's camelCase names. */
@@ -124,6 +127,7 @@ export function normalizeRunSettings(raw: RawFlags, config: Config, terminal: { 
     routing,
     classifier,
     trendWeeks: trendWeeks(raw['trendWeeks'], config),
+    calibration: normalizeCalibrationSettings(raw),
   };
   const db = optionalText(raw['db'], '--db') ?? config.db;
   if (db !== undefined) settings.db = db;

@@ -127,6 +127,17 @@ export function parseDuration(text: string, flag: string): number {
  * 7 days before; `--last 12h` is exactly the 12 hours up to the latest request. `--since/--until` compare with the
  * same length just before `--since` (when both ends are known).
  */
+/**
+ * A window's length in days: its bounds when both are set, else the span of its requests (first and last request
+ * time, each standing in for a missing bound); null when it is empty. Monthly figures are window dollars × 30 ÷ this.
+ */
+export function windowLengthDays(window: { from: Date | null; to: Date | null }, span: { first: Date | null; last: Date | null }): number | null {
+  if (window.from && window.to) return (window.to.getTime() - window.from.getTime()) / DAY_MS;
+  if (!span.first || !span.last) return null;
+  const days = ((window.to ?? span.last).getTime() - (window.from ?? span.first).getTime()) / DAY_MS;
+  return days > 0 ? days : null;
+}
+
 export function resolveReportWindow(spec: WindowSpec, data: { first: Date | null; last: Date | null }): ReportWindow {
   switch (spec.kind) {
     case 'all':

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,19 @@ describe('bin/routecheck.js, spawned', () => {
     expect(Buffer.byteLength(r.stdout)).toBeGreaterThan(64 * 1024);
     const report = JSON.parse(r.stdout);
     expect(report.requests.total).toBe(demoTruth().requests);
+  });
+
+  it('calibrate: exit 0 and the recommendation on the demo; exit 2 and one line when no request logs a score', async () => {
+    const r = await routecheck(['calibrate', '--db', await demoDb(), '--config', 'fixtures/demo/routecheck.config.json', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/│ recommended +│ 0\.8 \/ 0\.92 +│ < 50 chars +│ 12\.5%/);
+    const logs = join(mkdtempSync(join(tmpdir(), 'routecheck-bin-')), 'no-scores.jsonl');
+    const rows = Array.from({ length: 4 }, (_, i) => ({ ts: `2025-03-17T10:0${i}:00Z`, request_id: `n${i}`, input: 'hi', model: i % 2 ? 'gpt-4o' : 'gpt-4o-mini', ideal: 'simple', input_tokens: 10, output_tokens: 10 }));
+    writeFileSync(logs, rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const none = await routecheck(['calibrate', logs, '--config', 'fixtures/demo/routecheck.config.json', '--all', '--quiet']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^routecheck: no routed request in the window logs a router score \(4 routed requests\)/);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('check: exit 1 on the demo, whose gates fail', async () => {

@@ -73,7 +73,8 @@ describe('kNN vote', () => {
     const dir = tmp();
     const file = join(dir, 'ex.jsonl');
     writeFileSync(file, exemplars.map(([text, tier]) => JSON.stringify({ text, tier })).join('\n'));
-    return KnnClassifier.create({ file, embedder: new KeywordEmbedder(words), k, lengthWeight: 0 });
+    // floor -1: the neighbours always decide (the rules' fallback has its own test below).
+    return KnnClassifier.create({ file, embedder: new KeywordEmbedder(words), k, lengthWeight: 0, floor: -1 });
   }
 
   it('weights each of the k nearest by its cosine similarity', async () => {
@@ -100,6 +101,7 @@ describe('kNN vote', () => {
     const embedder = new KeywordEmbedder(['code']);
     const plain = await KnnClassifier.create({ file, embedder, k: 2, lengthWeight: 0 });
     const withLength = await KnnClassifier.create({ file, embedder, k: 2, lengthWeight: 0.5 });
+    // Tiers medium and hard are not the rules' three: the neighbours always decide.
     const query = `code ${'y'.repeat(2500)}`;
     // Cosine 1 with both: a tie, won by the tier named first in the file.
     expect(await plain.classify([query])).toEqual([{ tier: 'medium' }]);
@@ -108,7 +110,28 @@ describe('kNN vote', () => {
     expect(await withLength.classify([query])).toEqual([{ tier: 'hard' }]);
     // The id keys the replay cache, so a non-default k or length weight shows in it.
     expect(plain.id).toMatch(/:keywords-test:k2:lw0$/);
-    expect(withLength.id).toMatch(/:keywords-test:k2$/);
+    expect(withLength.id).toMatch(/:keywords-test:k2:lw0.5$/);
+  });
+
+  it('lets the rules decide a text no exemplar is close to, when the tiers are the rules\' own', async () => {
+    const dir = tmp();
+    const file = join(dir, 'ex.jsonl');
+    writeFileSync(file, exemplars.map(([text, tier]) => JSON.stringify({ text, tier })).join('\n'));
+    const embedder = new KeywordEmbedder(words);
+    const knn = await KnnClassifier.create({ file, embedder, lengthWeight: 0, floor: 0.5 });
+    // "code proof code code": cosine 0.95 with "code proof" → the neighbours (hard). "Prove that there are infinitely
+    // many primes" shares no keyword: the rules say hard (proof); "thanks" shares none either: the rules say simple.
+    expect(await knn.classify(['code proof code code', 'Prove that there are infinitely many primes', 'thanks'])).toEqual([
+      { tier: 'hard' },
+      { tier: 'hard' },
+      { tier: 'simple' },
+    ]);
+    expect(knn.id).toMatch(/:keywords-test:lw0:f0.5$/);
+    // Tiers of another policy: no fallback, a featureless text gets the file's first tier.
+    const other = join(dir, 'other.csv');
+    writeFileSync(other, 'text,tier\ngreet,cheap\nproof,dear\n');
+    const own = await KnnClassifier.create({ file: other, embedder, lengthWeight: 0, floor: 0.5 });
+    expect(await own.classify(['Prove that there are infinitely many primes'])).toEqual([{ tier: 'cheap' }]);
   });
 });
 
@@ -123,7 +146,7 @@ describe('the default exemplar set', () => {
 
   it('gives an exemplar its own tier (its own row is its nearest neighbour)', async () => {
     const knn = await KnnClassifier.create({ embedder: new LexicalEmbedder() });
-    expect(knn.id).toMatch(/^knn-v1:default@sha256:[0-9a-f]{12}:lexical-v1$/);
+    expect(knn.id).toMatch(/^knn-v2:default@sha256:[0-9a-f]{12}:lexical-v1$/);
     // A sample across the file: the first, middle and last rows of each tier.
     const sample = ['simple', 'medium', 'hard'].flatMap((tier) => {
       const of = rows.filter((r) => r.tier === tier);

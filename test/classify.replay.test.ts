@@ -151,7 +151,7 @@ describe('report --classifier', () => {
     const { code, stdout } = await run(['report', logFile(), '--classifier', 'rules', '--format', 'json', '--quiet']);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report.replay).toMatchObject({ classifier: 'rules-v1', inputs: 4, cached: 0, classified: 4, errors: {}, requests: 4 });
+    expect(report.replay).toMatchObject({ classifier: 'rules-v2', inputs: 4, cached: 0, classified: 4, errors: {}, requests: 4 });
   });
 
   it('is the deviation source when records carry no ideal route', async () => {
@@ -178,7 +178,7 @@ describe('report --classifier', () => {
     const { code, stdout } = await run(['report', logFile(), '--classifier', 'knn', '--embedder', 'lexical', '--quiet']);
     expect(code).toBe(0);
     expect(stdout).toContain("Replay");
-    expect(stdout).toMatch(/│ classifier +│ knn-v1:default@sha256:[0-9a-f]{12}:lexical-v1 │/);
+    expect(stdout).toMatch(/│ classifier +│ knn-v2:default@sha256:[0-9a-f]{12}:lexical-v1 │/);
     expect(stdout).toMatch(/│ distinct inputs +│ +4 │/);
     expect(stdout).toMatch(/│ answered from the cache +│ +0 │/);
     expect(stdout).toMatch(/│ classified now +│ +4 │/);
@@ -213,7 +213,7 @@ describe('replay blocks', () => {
       error_examples: ['http://x/ did not answer within 30000 ms'],
     });
     expect(blocks.map((b) => b.kind)).toEqual(['heading', 'kv', 'note']);
-    const empty = replayBlocks({ classifier: 'rules-v1', inputs: 0, cached: 0, classified: 0, errors: {}, requests: 0, error_examples: [] });
+    const empty = replayBlocks({ classifier: 'rules-v2', inputs: 0, cached: 0, classified: 0, errors: {}, requests: 0, error_examples: [] });
     expect(empty[2]).toMatchObject({ kind: 'note', level: 'warn', text: expect.stringContaining('nothing to replay') });
     expect(blocks[2]).toEqual({
       kind: 'note',

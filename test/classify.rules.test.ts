@@ -40,6 +40,35 @@ const CASES: [string, 'simple' | 'medium' | 'hard', string][] = [
   ['Summarize this support ticket thread in three bullet points', 'medium', 'task'],
   ['Write a polite email to my landlord about the heating', 'medium', 'task'],
   ['Explain recursion', 'simple', 'short'],
+  // Short task requests of an assistant stay simple (rules-v2): a song to play is not a song to write, a proof of
+  // identity is not a proof, dates and times are not the numbers of a word problem, how-to steps are not reasoning.
+  ['play the next song on my road trip playlist', 'simple', 'short'],
+  ['walk me through ordering a replacement debit card', 'simple', 'short'],
+  ['I need step by step instructions for resetting my router', 'simple', 'short'],
+  ['book a table for 6 at the harbour grill at 8:15pm on june 3rd', 'simple', 'short'],
+  ['can you prove you are not a robot', 'simple', 'short'],
+  ['make your voice a little quieter', 'simple', 'short'],
+  ['describe your favourite hobbies to me', 'simple', 'short'],
+  ['tell me a joke about penguins', 'simple', 'short'],
+  ['explain why my card got declined at the pharmacy', 'simple', 'short'],
+  ['What are the pros and cons of a gas dryer?', 'simple', 'short'],
+  // Creative writing by verb and noun, or opening with the piece, in English and other languages.
+  ['Write a riddle about a clock for kids', 'hard', 'long-form'],
+  ['tell me a story about a lost kite', 'hard', 'long-form'],
+  ['A long script of two robots arguing about tea', 'hard', 'long-form'],
+  ['Напиши стих про кота', 'hard', 'long-form'],
+  ['写一首关于大海的诗', 'hard', 'long-form'],
+  ['Escribe una canción sobre el invierno', 'hard', 'long-form'],
+  // Mathematics by notation and vocabulary, in other languages too.
+  ['Докажи, что простых чисел бесконечно много', 'hard', 'math'],
+  ['Simplify (a ∧ b) ∨ ¬a', 'hard', 'math'],
+  ['If the price rose 40% how much more do I pay for 3 kilos', 'hard', 'math'],
+  // Medium: lists of examples, open analysis, word problems, long text in another language.
+  ['Give me five examples of irony in classic films', 'medium', 'task'],
+  ['What was the historical significance of the printing press for ordinary people?', 'medium', 'analysis'],
+  ['A shop sells 120 loaves on Monday and twice as many on Tuesday; after selling all of them on both days, what was the total number sold?', 'medium', 'word-problem'],
+  ['Ich möchte wissen, wie ich meine Wohnung im Winter günstiger und trotzdem gemütlich heizen kann, ohne viel Geld auszugeben', 'simple', 'short'],
+  ['Пожалуйста, объясни подробно, какие документы нужны для получения визы в Японию для студента из Казахстана', 'medium', 'foreign'],
 ];
 
 describe('rules', () => {
@@ -59,13 +88,14 @@ describe('rules', () => {
   });
 
   it('counts a CJK character as a word', () => {
-    expect(classifyByRules('我'.repeat(45)).rule).toBe('wordy');
+    // 45 words of Chinese: more than FOREIGN_MIN_WORDS of text the English cues cannot read.
+    expect(classifyByRules('我'.repeat(45))).toEqual({ tier: 'medium', rule: 'foreign' });
     expect(classifyByRules('你好').rule).toBe('short');
   });
 
   it('answers one tier per text, in order, as a Classifier', async () => {
     const c = new RulesClassifier();
-    expect(c.id).toBe('rules-v1');
+    expect(c.id).toBe('rules-v2');
     expect(await c.classify(['thanks', 'Prove Fermat', 'Summarize these meeting notes for the whole team'])).toEqual([
       { tier: 'simple' },
       { tier: 'hard' },

@@ -32,8 +32,8 @@ describe('--classifier KIND[:ARG]', () => {
 
   it('creates each kind lazily', async () => {
     const deps = { embedder: { name: 'lexical' as const, model: 'unused', offline: true } };
-    expect((await createClassifier({ kind: 'rules', arg: null }, deps)).id).toBe('rules-v1');
-    expect((await createClassifier({ kind: 'knn', arg: null }, deps)).id).toMatch(/^knn-v1:default@sha256:[0-9a-f]{12}:lexical-v1$/);
+    expect((await createClassifier({ kind: 'rules', arg: null }, deps)).id).toBe('rules-v2');
+    expect((await createClassifier({ kind: 'knn', arg: null }, deps)).id).toMatch(/^knn-v2:default@sha256:[0-9a-f]{12}:lexical-v1$/);
     expect((await createClassifier({ kind: 'http', arg: 'http://user:secret@127.0.0.1:9/x' }, deps)).id).toBe('http:http://127.0.0.1:9/x');
   });
 });

@@ -70,10 +70,18 @@ function expectOneStory(r: Report): void {
   for (const f of r.findings ?? []) {
     expect(FINDINGS.has(f.id)).toBe(true);
     switch (f.id) {
-      case 'over_routing':
+      case 'over_routing': {
         expect(f.window_usd).toBe(r.deviation!.available ? r.deviation!.excess_cost_usd : NaN);
         expect(f.monthly_usd).toBe(r.deviation!.monthly_projection?.excess_cost_usd ?? null);
+        // When the deviation fails its gate, the fix names calibrate and the deviation the classifier section projects.
+        const rc = r.classifier?.recalibration;
+        if (rc?.available) {
+          expect(f.fix).toContain('routecheck calibrate');
+          expect(f.fix).toContain(`${(rc.deviation * 100).toFixed(1)}% projected deviation`);
+          expect(r.gates!.find((g) => g.name === 'deviation')!.status).toBe('fail');
+        }
         break;
+      }
       case 'retries':
         expect(f.window_usd).toBe(r.deviation!.retries.cost_usd);
         expect(f.monthly_usd).toBe(r.deviation!.monthly_projection?.retry_cost_usd ?? null);

@@ -108,6 +108,17 @@ describe('--format prometheus on the demo data', () => {
     expect(get(series, 'routecheck_tokens_per_dollar_change', { family: 'claude-3-5-haiku' })).toBeCloseTo(change, 9);
   });
 
+  it("exposes the router's net cost and its savings against each policy with no router", () => {
+    // The demo's W12 routed records (every record on a tier's model) and one $0.003 classifier call each.
+    const routed = w12.filter((r) => /^(gpt-4o-mini|claude-3-5-haiku|gpt-4o-2024)/.test(r.model ?? ''));
+    const net = routed.reduce((s, r) => s + (r.cost_usd ?? 0), 0) + routed.length * 0.003;
+    expect(get(series, 'routecheck_router_net_cost_usd')).toBeCloseTo(net, 9);
+    const hard = get(series, 'routecheck_router_savings_usd', { policy: 'all_hard' })!;
+    // Against gpt-4o for every first call the router loses money: its classifier calls cost more than it saves.
+    expect(hard).toBeLessThan(0);
+    expect(series.filter((s) => s.name === 'routecheck_router_savings_usd').map((s) => s.labels.policy)).toEqual(['all_simple', 'all_medium', 'all_hard', 'ideal']);
+  });
+
   it('exposes dilution and each gate as a state set', () => {
     expect(get(series, 'routecheck_cache_dilution')).toBeGreaterThan(1.2);
     expect(get(series, 'routecheck_cache_key_includes_model')).toBe(1);

@@ -1,14 +1,14 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { cell, cellValue, checkIds, heading, info, warn, type Block, type ChartBlock, type DocumentPart } from '../src/render/blocks.js';
+import { cell, cellValue, checkIds, heading, info, warn, type Block, type ChartBlock, type DocumentPart, type ScatterBlock } from '../src/render/blocks.js';
 import type { Report } from '../src/report/report.js';
 import type { Section } from '../src/sections/section.js';
 import { csvPath, csvTables } from '../src/render/csv.js';
 import { reportDocument } from '../src/sections/document.js';
 import { drawHtml } from '../src/render/html.js';
 import { drawMarkdown, escapeMarkdown } from '../src/render/markdown.js';
-import { axisLabel, lineChart, linearTicks, logTicks } from '../src/render/svg.js';
-import { cut, drawBlocks, fitColumns, wrapText } from '../src/render/terminal.js';
+import { axisLabel, lineChart, linearTicks, logTicks, scatterChart } from '../src/render/svg.js';
+import { cut, drawBlocks, drawDocument, fitColumns, wrapText } from '../src/render/terminal.js';
 
 const plain = { color: false, width: 100 };
 
@@ -212,5 +212,40 @@ describe('the report document', () => {
     expect(md).toContain('```text\nOld section at width 100\n```');
     expect(md).toContain('⚠️ no requests in the window.');
     expect(drawHtml(parts, 't')).toContain('<pre data-section="old">Old section at width 100</pre>');
+  });
+});
+
+describe('scatter charts', () => {
+  const block: ScatterBlock = {
+    kind: 'scatter', id: 'frontier', title: 'Cost <and> deviation', x: { label: 'deviation', format: 'pct' }, y: { label: 'cost', format: 'usd' },
+    series: [
+      { name: 'frontier', line: true, points: [{ x: 0.4, y: 100 }, { x: 0.1, y: 300, label: '0.8 / 0.92' }, { x: 0.2, y: 200 }] },
+      { name: 'current', points: [{ x: 0.3, y: 350 }] },
+    ],
+  };
+
+  it('joins a line series in x order, draws every point with its values, and places them by value', () => {
+    const svg = scatterChart(block);
+    expect(svg.match(/<circle /g)).toHaveLength(4);
+    expect(svg).toContain('<title>frontier (0.8 / 0.92): 10%, $300.00</title>');
+    expect(svg).toContain('Cost &lt;and&gt; deviation');
+    const d = /<path class="series" d="([^"]+)"/.exec(svg)![1]!;
+    const xs = [...d.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    // Lower deviation is further left, higher cost higher up (smaller y).
+    const at = (title: string) => {
+      const m = new RegExp(`<circle cx="([\\d.]+)" cy="([\\d.]+)" r="\\d"><title>${title}`).exec(svg)!;
+      return { x: Number(m[1]), y: Number(m[2]) };
+    };
+    expect(at('frontier \\(0.8').x).toBeLessThan(at('current').x);
+    expect(at('current').y).toBeLessThan(at('frontier \\(0.8').y);
+    expect(scatterChart(block)).toBe(svg);
+  });
+
+  it('is drawn in HTML only', () => {
+    const parts = [{ section: 's', blocks: [block] }];
+    expect(drawHtml(parts, 't')).toContain('data-chart="frontier"');
+    expect(drawMarkdown(parts)).not.toContain('frontier');
+    expect(drawDocument(parts, { color: false, width: 80 })).not.toContain('frontier');
   });
 });

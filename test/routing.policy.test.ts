@@ -108,7 +108,8 @@ describe('normalizeRoutingPolicy: errors name the file and the field', () => {
     ['falling thresholds', { tiers: [{ name: 'a', below_score: 0.9 }, { name: 'b', below_score: 0.5 }, { name: 'c' }] }, /"tiers" score thresholds must rise/],
     ['a threshold on the last tier', { tiers: [{ name: 'a', below_score: 0.5 }, { name: 'b', below_score: 0.9 }] }, /"tiers\[1\]\.below_score" must be left out on the most expensive tier/],
     ['an unknown trivial tier', { tiers: [{ name: 'a' }], trivial: { tier: 'b' } }, /"trivial\.tier" "b" is not one of the tiers \(a\)/],
-    ['a zero max_chars', { trivial: { max_chars: 0 } }, /"trivial\.max_chars" must be a whole number/],
+    ['a negative max_chars', { trivial: { max_chars: -1 } }, /"trivial\.max_chars" must be a whole number ≥ 0/],
+    ['a fractional max_chars', { trivial: { max_chars: 2.5 } }, /"trivial\.max_chars" must be a whole number ≥ 0/],
     ['a negative classifier price', { classifier: { cost_per_call_usd: -1 } }, /"classifier\.cost_per_call_usd" must be a number ≥ 0/],
     ['a threshold for an unknown tier', { tiers: [{ name: 'a' }, { name: 'b' }], classifier: { thresholds: { c: 0.5 } } }, /"classifier\.thresholds\.c" is not one of the tiers/],
     ['a threshold on the cheapest tier', { tiers: [{ name: 'a' }, { name: 'b' }], classifier: { thresholds: { a: 0.5 } } }, /"classifier\.thresholds\.a" cannot be set on the cheapest tier/],
@@ -119,6 +120,10 @@ describe('normalizeRoutingPolicy: errors name the file and the field', () => {
     expect(() => normalizeRoutingPolicy(raw, 'rc.json')).toThrow(UsageError);
     expect(() => normalizeRoutingPolicy(raw, 'rc.json')).toThrow(message);
   });
+});
+
+it('takes "max_chars": 0 as no trivial rule (what calibrate writes when the rule does not pay)', () => {
+  expect(normalizeRoutingPolicy({ tiers: [{ name: 'a' }, { name: 'b' }], trivial: { max_chars: 0 } }, 'rc.json').trivial).toEqual({ maxChars: 0, tier: 'a', configured: true });
 });
 
 describe('tier of a model', () => {

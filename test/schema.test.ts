@@ -25,7 +25,7 @@ describe('schema/report.schema.json', () => {
   it('validates the demo report', () => {
     expect(validate(schema, demo)).toEqual([]);
     // The keys the other issues name are there, so the schema checked them.
-    for (const k of ['headline', 'gates', 'findings', 'quality', 'deviation', 'efficiency', 'versions', 'spend', 'cache', 'classifier']) expect(demo).toHaveProperty(k);
+    for (const k of ['headline', 'gates', 'findings', 'quality', 'deviation', 'efficiency', 'versions', 'spend', 'cache', 'classifier', 'roi']) expect(demo).toHaveProperty(k);
   });
 
   it('validates the whole-data report, a report with unknown gates, and one with a trend', async () => {

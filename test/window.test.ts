@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { windowSpec } from '../src/settings.js';
-import { isoWeekLabel, lastCompleteWeek, parseIsoWeek, parseBound, resolveReportWindow, resolveWindow } from '../src/window.js';
+import { isoWeekLabel, lastCompleteWeek, parseIsoWeek, parseBound, resolveReportWindow, resolveWindow, windowLengthDays } from '../src/window.js';
 import { runCli as run } from './run-cli.js';
 
 const d = (s: string) => new Date(s);
@@ -146,5 +146,16 @@ describe('report windows on a log', () => {
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('windowLengthDays', () => {
+  const d = (s: string) => new Date(s);
+  it('is the bounds when both are set, else the span of the requests standing in for a missing bound', () => {
+    expect(windowLengthDays({ from: d('2025-03-17T00:00:00Z'), to: d('2025-03-24T00:00:00Z') }, { first: null, last: null })).toBe(7);
+    expect(windowLengthDays({ from: null, to: null }, { first: d('2025-03-01T00:00:00Z'), last: d('2025-03-04T12:00:00Z') })).toBe(3.5);
+    expect(windowLengthDays({ from: d('2025-03-02T00:00:00Z'), to: null }, { first: d('2025-03-03T00:00:00Z'), last: d('2025-03-04T00:00:00Z') })).toBe(2);
+    expect(windowLengthDays({ from: null, to: null }, { first: null, last: null })).toBeNull();
+    expect(windowLengthDays({ from: null, to: null }, { first: d('2025-03-01T00:00:00Z'), last: d('2025-03-01T00:00:00Z') })).toBeNull();
   });
 });

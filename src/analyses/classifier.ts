@@ -22,9 +22,33 @@ export interface FlippingInput {
   tiers: string[];
 }
 
+/**
+ * What `routecheck calibrate` recommends, run by the classifier section when the deviation fails its gate: the
+ * thresholds and trivial rule that route the window's scored requests best, with their cross-validated deviation.
+ */
+export type Recalibration =
+  | {
+      available: true;
+      command: string;
+      thresholds: number[];
+      trivial_chars: number;
+      trivial_tier: string;
+      /** Cross-validated deviation of the recommendation, with its 95% interval. */
+      deviation: number;
+      ci95: [number, number];
+      /** The current policy's on the same requests (first calls with a score and an ideal route). */
+      current_deviation: number;
+      monthly_cost_usd: number | null;
+      current_monthly_cost_usd: number | null;
+      requests: number;
+    }
+  | { available: false; reason: string };
+
 export interface ClassifierResult {
   available: boolean;
   reason?: string;
+  /** Present when the deviation fails its gate: what calibrate recommends (or why it cannot). */
+  recalibration?: Recalibration;
   calls: number;
   requests: number;
   cost_per_call_usd: number;

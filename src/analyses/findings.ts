@@ -51,14 +51,19 @@ export function toFindings(report: Report, events: readonly PriceEvent[], window
   if (d && d.available && d.over_routed > 0) {
     const brevity = d.findings.some((f) => f.id === 'brevity_shortcut');
     const chars = d.short.max_chars;
+    const rc = report.classifier?.recalibration;
+    const calibrate =
+      rc && rc.available
+        ? ` Run \`${rc.command}\`: it recommends thresholds ${rc.thresholds.join(' / ')}${rc.trivial_chars > 0 ? ` and a trivial rule under ${rc.trivial_chars} characters` : ''}, ${pct(rc.deviation)} projected deviation (cross-validated) against ${pct(rc.current_deviation)} for the current thresholds on the same requests.`
+        : '';
     out.push({
       id: 'over_routing',
       title: `Over-routing: ${pct(d.over_rate ?? 0)} of requests went to a dearer tier than they needed${d.estimate ? ' (estimated from a labelled sample)' : ''}`,
       monthly_usd: d.monthly_projection?.excess_cost_usd ?? null,
       window_usd: d.excess_cost_usd,
-      fix: brevity
+      fix: (brevity
         ? `Add the trivial rule: inputs under ${chars} characters skip the classifier and go to the cheapest tier; the classifier treats brevity as complexity, so recalibrate it on a labelled sample.`
-        : 'Recalibrate the classifier on a labelled sample (its thresholds send cheap prompts a tier up), and add the trivial rule for very short inputs.',
+        : 'Recalibrate the classifier on a labelled sample (its thresholds send cheap prompts a tier up), and add the trivial rule for very short inputs.') + calibrate,
     });
   }
   if (d && d.retries.count > 0) {

@@ -52,6 +52,12 @@ export interface Headline {
     reason: string | null;
   };
   price_events: PriceEvent[];
+  /**
+   * The router's ROI, quoted from the roi section: its monthly savings against every request on the strongest tier,
+   * net of classifier calls and retries (negative: it costs more), and what ideal routing would save on top. Null
+   * when the section has no figure.
+   */
+  router_roi: { against: string; savings_monthly_usd: number; savings_share: number | null; ideal_gap_monthly_usd: number | null } | null;
   /** The worst gate status (fail, warn, unknown, pass). */
   status: GateStatus;
 }

@@ -21,7 +21,7 @@ export type ClassifierErrorKind = (typeof CLASSIFIER_ERROR_KINDS)[number];
 export const DEFAULT_TIERS = ['simple', 'medium', 'hard'] as const;
 
 export interface Classifier {
-  /** Names the classifier and its version/argument, e.g. `rules-v1`, `knn:exemplars.csv@sha256:…`, `http:URL`. */
+  /** Names the classifier and its version/argument, e.g. `rules-v2`, `knn:exemplars.csv@sha256:…`, `http:URL`. */
   readonly id: string;
   /** One answer per text, in order. Must not throw for one bad answer: return `{ error }` for it. */
   classify(texts: string[]): Promise<ClassifierAnswer[]>;

@@ -66,6 +66,10 @@ const OPTION_TABLE = {
   retryWindow: () => new Option('--retry-window <duration>', 'a re-send of the same input in a session within this time on a dearer tier is a retry (default 10m)'),
   jitterBand: () => new Option('--jitter-band <score>', 'scores within this distance of a threshold count as near it (default 0.03)'),
   trendWeeks: () => new Option('--trend-weeks <n>', 'weeks the trend sections show, ending with the window\'s last week (default 8, or "trend_weeks" in the config)'),
+  calibrateMaxDeviation: () => new Option('--max-deviation <fraction>', 'recommend the cheapest policy whose cross-validated deviation is at most this (default: the least deviation)'),
+  writeConfig: () => new Option('--write-config <file>', 'write the recommended policy as a config file (the --config one with the new thresholds and trivial rule)'),
+  folds: () => new Option('--folds <n>', 'cross-validation folds (default 5)'),
+  force: () => new Option('--force', 'let --write-config replace an existing file'),
   classifier: () => new Option('--classifier <kind[:arg]>', "replay the window's inputs through a classifier for their ideal tier: rules, knn, knn:FILE, model:DIR, http:URL, module:PATH"),
 } as const;
 

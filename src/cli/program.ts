@@ -42,6 +42,19 @@ export function buildProgram(io: Io, result: { code: number }): Command {
 
   addOptions(
     program
+      .command('calibrate')
+      .description('sweep the routing thresholds and the trivial rule over the logged scores and ideal routes; recommend a policy by cross-validation')
+      .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'prices', 'weekStart', 'labels', 'retryWindow', 'classifier', 'calibrateMaxDeviation', 'folds', 'writeConfig', 'force'],
+  ).action(async (inputs: string[], raw: RawOptions) => {
+    const { calibrateCommand } = await import('./commands/calibrate.js');
+    // --max-deviation here picks a policy; in report and check it is a gate: kept apart under its own name.
+    const { maxDeviation, ...rest } = raw;
+    result.code = await calibrateCommand(inputs, normalizeOptions({ ...rest, calibrateMaxDeviation: maxDeviation }, io.env, io.isTTY), io);
+  });
+
+  addOptions(
+    program
       .command('init')
       .description('write a starting routecheck.config.json (tiers by logged price, score thresholds) from the models in a log')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin')

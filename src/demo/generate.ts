@@ -102,7 +102,28 @@ export interface DemoTruth {
   /** Records on the self-hosted model: no cost_usd, route, score or ideal. */
   unpriced_requests: number;
   cost_usd: number;
-  by_week: Record<string, { requests: number; cost_usd: number }>;
+  by_week: Record<string, DemoWeekTruth>;
+}
+
+/**
+ * One ISO week of the truth. The counterfactuals (the router's ROI) serve each routed request that is not a retry
+ * once, on one tier, with its logged tokens at that tier's model price of the day (cache hits stay free); retries
+ * exist only because of the router's choices, so no counterfactual has them.
+ */
+export interface DemoWeekTruth {
+  requests: number;
+  /** Every record's cost: the routed records' (retries included), since the batch model is unpriced. */
+  cost_usd: number;
+  /** Routed records, retries included: each one paid for a classifier call. */
+  routed: number;
+  /** Retry records among them. */
+  retries: number;
+  /** Every first call on the simple, medium or hard tier's model. */
+  single_tier_usd: Record<Tier, number>;
+  /** Every first call on its ideal tier's model. */
+  ideal_usd: number;
+  /** First calls whose ideal tier is dearer than the tier (the single-tier policy would under-serve them). */
+  under_served: Record<Tier, number>;
 }
 
 /** One native-JSONL record, keys in the order they are written. Optional keys are left out when absent. */
@@ -233,6 +254,13 @@ export function emptyTruth(): DemoTruth {
     retried_original_cost_usd: 0, short_requests: 0, version_bump: null,
     cache: { entries: 0, hits: 0, keyed: 0, distinct_inputs: 0, hits_input_key: 0 },
     rejects_written: 0, unpriced_requests: 0, cost_usd: 0, by_week: {},
+  };
+}
+
+function emptyWeek(): DemoWeekTruth {
+  return {
+    requests: 0, cost_usd: 0, routed: 0, retries: 0, single_tier_usd: { simple: 0, medium: 0, hard: 0 }, ideal_usd: 0,
+    under_served: { simple: 0, medium: 0, hard: 0 },
   };
 }
 
@@ -449,6 +477,8 @@ class DemoRun {
   private readonly inputsSeen = new Set<string>();
   private readonly nano = { total: 0, retry: 0, retriedOriginal: 0, bumpExtra: 0 };
   private readonly weekNano = new Map<string, number>();
+  /** Per week: the counterfactual costs in nano-USD, by tier and at the ideal tier. */
+  private readonly weekCounterfactual = new Map<string, { tier: Record<Tier, number>; ideal: number }>();
   /** isoWeek, memoised per UTC day (it is asked once per record). */
   private readonly weeks = new Map<number, string>();
   /** The days of the last ISO week, in an unhealthy run: the bad lines are spread over them. */
@@ -686,7 +716,7 @@ class DemoRun {
 
   /** Applies the cache, prices the call, builds the record and counts it into the truth. */
   private finish(p: Pending, week: string): DemoRecord {
-    const bucket = (this.truth.by_week[week] ??= { requests: 0, cost_usd: 0 });
+    const bucket = (this.truth.by_week[week] ??= emptyWeek());
     bucket.requests++;
     this.truth.requests++;
     if (p.input.length < SHORT_INPUT_CHARS) this.truth.short_requests++;
@@ -702,6 +732,7 @@ class DemoRun {
     const m = this.modelAt(p.served, p.ms);
     const served = this.serve(p, m);
     this.countRouted(p, m, week, served.costNano);
+    this.countCounterfactual(p, served, bucket, week);
     return routedRecord(p, ts, m, served, this.modelAt(IDEAL_TIER[p.kind], p.ms).model);
   }
 
@@ -755,6 +786,28 @@ class DemoRun {
     if (p.retried) this.nano.retriedOriginal += costNano;
   }
 
+  /** A routed request in the week's counterfactuals (first calls only; see DemoWeekTruth). */
+  private countCounterfactual(p: Routed, served: Served, bucket: DemoWeekTruth, week: string): void {
+    bucket.routed++;
+    if (p.isRetry) {
+      bucket.retries++;
+      return;
+    }
+    const sums = this.weekCounterfactual.get(week) ?? { tier: { simple: 0, medium: 0, hard: 0 }, ideal: 0 };
+    this.weekCounterfactual.set(week, sums);
+    const ideal = IDEAL_TIER[p.kind];
+    const at = (tier: Tier): number => {
+      if (served.isHit) return 0;
+      const m = this.modelAt(tier, p.ms);
+      return Math.round(p.inTokens * m.input * 1000) + Math.round(served.outTokens * m.output * 1000);
+    };
+    for (const tier of TIERS) {
+      sums.tier[tier] += at(tier);
+      if (TIERS.indexOf(ideal) > TIERS.indexOf(tier)) bucket.under_served[tier]++;
+    }
+    sums.ideal += at(ideal);
+  }
+
   /** Writes the run's sums into the truth (costs were summed in nano-USD). */
   closeTruth(): void {
     const truth = this.truth;
@@ -763,6 +816,11 @@ class DemoRun {
     truth.retried_original_cost_usd = this.nano.retriedOriginal / 1e9;
     if (truth.version_bump) truth.version_bump.extra_cost_usd = this.nano.bumpExtra / 1e9;
     for (const [week, n] of this.weekNano) truth.by_week[week]!.cost_usd = n / 1e9;
+    for (const [week, c] of this.weekCounterfactual) {
+      const w = truth.by_week[week]!;
+      for (const tier of TIERS) w.single_tier_usd[tier] = c.tier[tier] / 1e9;
+      w.ideal_usd = c.ideal / 1e9;
+    }
     truth.cache.entries = this.keysSeen.size;
     truth.cache.distinct_inputs = this.inputsSeen.size;
   }

@@ -140,6 +140,27 @@ export const COST_BASES = [
   'no_tokens', 'unpriced',
 ] as const;
 
+/**
+ * The join of a request row `r` (rc_costed's columns: ts, service_tier, day_s, input_tokens) to the price period in
+ * force for it of the model `model`/`provider` (SQL expressions of model_key/provider_key): the request's own model
+ * in rc_costed, another model for a counterfactual (routing/counterfactual.ts). At most one period matches.
+ */
+export function pricePeriodJoin(p: string, r: string, model: string, provider: string): string {
+  return `LEFT JOIN rc_price_periods ${p} ON ${p}.model_key = ${model} AND ${p}.provider_key = ${provider}
+    AND ${p}.service_tier = ${r}.service_tier
+    AND (${p}.valid_from IS NULL OR ${r}.ts >= ${p}.valid_from) AND (${p}.valid_to IS NULL OR ${r}.ts < ${p}.valid_to)
+    AND (${p}.day_from_s IS NULL OR (${r}.day_s >= ${p}.day_from_s AND ${r}.day_s < ${p}.day_to_s))
+    AND (${p}.above_input IS NULL OR coalesce(${r}.input_tokens, 0) > ${p}.above_input)
+    AND (${p}.upto_input IS NULL OR coalesce(${r}.input_tokens, 0) <= ${p}.upto_input)`;
+}
+
+/** A request's tokens (`r`: plain_in, cached_in, cache_write_in, output_tokens) at the rates of period `p`; NULL without one. */
+export function listCostSql(p: string, r: string): string {
+  return `CASE WHEN ${p}.input_per_mtok IS NOT NULL AND (${r}.input_tokens IS NOT NULL OR ${r}.output_tokens IS NOT NULL) THEN
+      (${r}.plain_in * ${p}.input_per_mtok + ${r}.cached_in * ${p}.cached_input_per_mtok + ${r}.cache_write_in * ${p}.cache_write_per_mtok
+        + coalesce(${r}.output_tokens, 0) * ${p}.output_per_mtok) / 1e6 END`;
+}
+
 const ZERO_DEFAULT = [...zeroDefaultCostFormats(), ''].map(quoteLiteral).join(', ');
 
 const COSTED_VIEW = `
@@ -166,17 +187,10 @@ WITH r AS (
     coalesce(mi.tier, r.route) AS tier,
     p.input_per_mtok, p.output_per_mtok, p.cached_input_per_mtok AS cached_per_mtok, p.cache_write_per_mtok AS write_per_mtok,
     p.multiplier AS tier_multiplier, p.source AS price_source, p.origin AS price_origin,
-    CASE WHEN p.input_per_mtok IS NOT NULL AND (r.input_tokens IS NOT NULL OR r.output_tokens IS NOT NULL) THEN
-      (r.plain_in * p.input_per_mtok + r.cached_in * p.cached_input_per_mtok + r.cache_write_in * p.cache_write_per_mtok
-        + coalesce(r.output_tokens, 0) * p.output_per_mtok) / 1e6 END AS list_cost
+    ${listCostSql('p', 'r')} AS list_cost
   FROM r
   LEFT JOIN rc_model_info mi ON mi.model_key = r.model_key AND mi.provider_key = r.provider_key
-  LEFT JOIN rc_price_periods p ON p.model_key = r.model_key AND p.provider_key = r.provider_key
-    AND p.service_tier = r.service_tier
-    AND (p.valid_from IS NULL OR r.ts >= p.valid_from) AND (p.valid_to IS NULL OR r.ts < p.valid_to)
-    AND (p.day_from_s IS NULL OR (r.day_s >= p.day_from_s AND r.day_s < p.day_to_s))
-    AND (p.above_input IS NULL OR coalesce(r.input_tokens, 0) > p.above_input)
-    AND (p.upto_input IS NULL OR coalesce(r.input_tokens, 0) <= p.upto_input)
+  ${pricePeriodJoin('p', 'r', 'r.model_key', 'r.provider_key')}
 )
 SELECT *,
   CASE WHEN cache_hit THEN 0.0

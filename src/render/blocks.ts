@@ -7,7 +7,7 @@
  * - Text is for people (`12.3%`, `$4.20`, `unknown`); a table cell may also carry its machine `value` (the fraction,
  *   the USD amount, null for unknown) which CSV writes instead of the text.
  * - Table and kv ids are unique in a report and name the CSV file (`report-<id>.csv`): lower-case, digits, dashes.
- * - Charts are drawn only where a chart can be drawn (HTML); every number in a chart is also in a table.
+ * - Charts (line and scatter) are drawn only where a chart can be drawn (HTML); every number in a chart is also in a table.
  */
 
 export type Tone = 'ok' | 'warn' | 'fail';
@@ -102,6 +102,34 @@ export interface ChartBlock {
   caption?: string;
 }
 
+export interface ScatterPoint {
+  x: number;
+  y: number;
+  /** What the point is (a policy's thresholds), shown on hover with its coordinates. */
+  label?: string;
+}
+
+export interface ScatterSeries {
+  name: string;
+  points: ScatterPoint[];
+  /** Join the points in x order (a frontier); otherwise points only. */
+  line?: boolean;
+}
+
+/**
+ * Points on two numeric axes (a cost/deviation frontier): what a line chart over labelled x positions cannot show,
+ * since the x distances matter and points of other series fall between the line's.
+ */
+export interface ScatterBlock {
+  kind: 'scatter';
+  id: string;
+  title: string;
+  x: { label: string; format: ChartFormat };
+  y: { label: string; format: ChartFormat };
+  series: ScatterSeries[];
+  caption?: string;
+}
+
 /** Preformatted lines (log excerpts). The terminal cuts each line to its width; other formats keep them whole. */
 export interface PreBlock {
   kind: 'pre';
@@ -118,7 +146,7 @@ export interface TextBlock {
   text: string;
 }
 
-export type Block = HeadingBlock | NoteBlock | KvBlock | TableBlock | ChartBlock | PreBlock | TextBlock;
+export type Block = HeadingBlock | NoteBlock | KvBlock | TableBlock | ChartBlock | ScatterBlock | PreBlock | TextBlock;
 
 /** A report as blocks, in order, grouped by the section that wrote them (`report`, `summary`, `deviation`, …). */
 export interface DocumentPart {
@@ -171,9 +199,9 @@ export function checkIds(parts: readonly DocumentPart[]): void {
   const seen = new Set<string>();
   for (const part of parts) {
     for (const b of part.blocks) {
-      if (b.kind !== 'table' && b.kind !== 'kv' && b.kind !== 'chart') continue;
+      if (b.kind !== 'table' && b.kind !== 'kv' && b.kind !== 'chart' && b.kind !== 'scatter') continue;
       if (!ID.test(b.id)) throw new Error(`section ${part.section}: block id "${b.id}" must be lower-case words joined by dashes`);
-      const key = `${b.kind === 'chart' ? 'chart' : 'table'}:${b.id}`;
+      const key = `${b.kind === 'chart' || b.kind === 'scatter' ? 'chart' : 'table'}:${b.id}`;
       if (seen.has(key)) throw new Error(`section ${part.section}: block id "${b.id}" is used twice`);
       seen.add(key);
     }

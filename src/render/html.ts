@@ -1,5 +1,5 @@
 import { alignOf, cellText, cellTone, type Block, type Cell, type DocumentPart } from './blocks.js';
-import { escapeXml, lineChart } from './svg.js';
+import { escapeXml, lineChart, scatterChart } from './svg.js';
 
 /**
  * The report as one self-contained HTML file: inline CSS, inline SVG charts, no script, no font, no image, no
@@ -103,6 +103,8 @@ function htmlBlock(b: Block): string {
         '</figure>'
       );
     }
+    case 'scatter':
+      return `<figure id="chart-${esc(b.id)}"><h3>${esc(b.title)}</h3>${scatterChart(b)}` + (b.caption ? `<figcaption>${esc(b.caption)}</figcaption>` : '') + '</figure>';
     case 'pre':
       return b.lines.length === 0 ? '' : `<pre>${esc(b.lines.join('\n'))}</pre>`;
     case 'text':

@@ -58,6 +58,7 @@ function mdBlock(b: Block): string | null {
     case 'text':
       return fenced(b.text.replace(/\n+$/, '').split('\n'));
     case 'chart':
+    case 'scatter':
       return null;
   }
 }

@@ -1,4 +1,4 @@
-import type { ChartBlock, ChartFormat } from './blocks.js';
+import type { ChartBlock, ChartFormat, ScatterBlock } from './blocks.js';
 import { pct, usd } from './format.js';
 
 /**
@@ -77,6 +77,19 @@ export interface ChartSize {
 }
 
 const r1 = (n: number): string => String(Math.round(n * 10) / 10);
+
+/** One row of colour keys, each series in its palette colour, from x = left. */
+function legend(series: readonly { name: string }[], left: number): string {
+  const out = ['<g class="legend">'];
+  let x = left;
+  series.forEach((s, si) => {
+    const color = PALETTE[si % PALETTE.length]!;
+    out.push(`<rect x="${x}" y="6" width="14" height="4" fill="${color}"/><text x="${x + 20}" y="12">${escapeXml(s.name)}</text>`);
+    x += 20 + Math.min(200, s.name.length * 7 + 18);
+  });
+  out.push('</g>');
+  return out.join('');
+}
 
 /** The chart block as one <svg> element. */
 export function lineChart(chart: ChartBlock, size: ChartSize = { width: 720, height: 280 }): string {
@@ -204,16 +217,73 @@ export function lineChart(chart: ChartBlock, size: ChartSize = { width: 720, hei
     parts.push('</g>');
   });
 
-  if (legendRows > 0) {
-    parts.push('<g class="legend">');
-    let x = m.left;
-    chart.series.forEach((s, si) => {
-      const color = PALETTE[si % PALETTE.length]!;
-      parts.push(`<rect x="${x}" y="6" width="14" height="4" fill="${color}"/><text x="${x + 20}" y="12">${escapeXml(s.name)}</text>`);
-      x += 20 + Math.min(200, s.name.length * 7 + 18);
-    });
-    parts.push('</g>');
+  if (legendRows > 0) parts.push(legend(chart.series, m.left));
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/**
+ * The scatter block as one <svg> element: numeric x and y axes from zero, points with a <title> (name, label and both
+ * values), and for a `line` series the points joined in x order.
+ */
+export function scatterChart(chart: ScatterBlock, size: ChartSize = { width: 720, height: 320 }): string {
+  const { width: W, height: H } = size;
+  const legendRows = chart.series.length > 1 ? 1 : 0;
+  const points = chart.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const titleId = `chart-${chart.id}-title`;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${escapeXml(chart.id)}" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${titleId}">`,
+    `<title id="${titleId}">${escapeXml(chart.title)}</title>`,
+  ];
+  if (points.length === 0) {
+    parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="empty">no data for this chart</text>`, '</svg>');
+    return parts.join('');
   }
+  const axis = (values: number[]): number[] => {
+    const lo = Math.min(0, ...values);
+    let hi = Math.max(...values);
+    if (hi === lo) hi = lo + (Math.abs(lo) || 1);
+    return linearTicks(lo, hi);
+  };
+  const xt = axis(points.map((p) => p.x));
+  const yt = axis(points.map((p) => p.y));
+  const longest = Math.max(...yt.map((t) => axisLabel(t, chart.y.format).length));
+  const m = { left: Math.max(48, Math.round(28 + 6.5 * longest)), right: 24, top: 16 + legendRows * 22, bottom: 52 };
+  const pw = W - m.left - m.right;
+  const ph = H - m.top - m.bottom;
+  const [x0, x1] = [xt[0]!, xt[xt.length - 1]!];
+  const [y0, y1] = [yt[0]!, yt[yt.length - 1]!];
+  const xOf = (v: number): number => m.left + (pw * (v - x0)) / (x1 - x0 || 1);
+  const yOf = (v: number): number => m.top + ph * (1 - (v - y0) / (y1 - y0 || 1));
+
+  parts.push('<g class="grid">');
+  for (const t of yt) parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${r1(yOf(t))}" y2="${r1(yOf(t))}"/>`);
+  for (const t of xt) parts.push(`<line x1="${r1(xOf(t))}" x2="${r1(xOf(t))}" y1="${m.top}" y2="${m.top + ph}"/>`);
+  parts.push('</g><g class="axis y">');
+  for (const t of yt) parts.push(`<text x="${m.left - 8}" y="${r1(yOf(t) + 4)}" text-anchor="end">${escapeXml(axisLabel(t, chart.y.format))}</text>`);
+  parts.push(
+    `<text x="12" y="${r1(m.top + ph / 2)}" text-anchor="middle" transform="rotate(-90 12 ${r1(m.top + ph / 2)})">${escapeXml(chart.y.label)}</text>`,
+    '</g><g class="axis x">',
+  );
+  for (const t of xt) parts.push(`<text x="${r1(xOf(t))}" y="${m.top + ph + 18}" text-anchor="middle">${escapeXml(axisLabel(t, chart.x.format))}</text>`);
+  parts.push(`<text x="${r1(m.left + pw / 2)}" y="${H - 8}" text-anchor="middle">${escapeXml(chart.x.label)}</text>`, '</g>');
+
+  chart.series.forEach((s, si) => {
+    const color = PALETTE[si % PALETTE.length]!;
+    const own = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+    if (s.line && own.length > 1) {
+      const d = [...own].sort((a, b) => a.x - b.x || a.y - b.y).map((p, i) => `${i === 0 ? 'M' : 'L'}${r1(xOf(p.x))} ${r1(yOf(p.y))}`).join('');
+      parts.push(`<path class="series" d="${d}" stroke="${color}"/>`);
+    }
+    parts.push(`<g class="points" fill="${color}">`);
+    for (const p of own) {
+      const what = `${s.name}${p.label ? ` (${p.label})` : ''}: ${formatValue(p.x, chart.x.format)}, ${formatValue(p.y, chart.y.format)}`;
+      parts.push(`<circle cx="${r1(xOf(p.x))}" cy="${r1(yOf(p.y))}" r="${s.line ? 3 : 5}"><title>${escapeXml(what)}</title></circle>`);
+    }
+    parts.push('</g>');
+  });
+
+  if (legendRows > 0) parts.push(legend(chart.series, m.left));
   parts.push('</svg>');
   return parts.join('');
 }

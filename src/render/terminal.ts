@@ -156,6 +156,7 @@ function drawBlock(b: Block, c: ChalkInstance, width: number): string | null {
     case 'text':
       return b.text.replace(/\n+$/, '');
     case 'chart':
+    case 'scatter':
       return null;
   }
 }

@@ -6,8 +6,10 @@ import type { Finding } from '../analyses/findings.js';
 import type { Gate } from '../analyses/gates.js';
 import type { Headline } from '../analyses/headline.js';
 import type { Quality } from '../analyses/quality.js';
+import type { RouterRoi } from '../analyses/roi.js';
 import { runAnalysis } from '../analyses/runner.js';
 import { costFactsOver, preparePricing, type CostFacts, type Pricing } from '../prices/costs.js';
+import { buildTierCosts } from '../routing/counterfactual.js';
 import { prepareRouting, type RoutingRun } from '../routing/prepare.js';
 import type { Spend } from '../analyses/spend.js';
 import { summary, type Summary } from '../analyses/summary.js';
@@ -47,6 +49,8 @@ export interface Report {
   spend?: Spend;
   cache?: Cache;
   classifier?: ClassifierResult;
+  /** Router ROI: the routed traffic, net of classifier calls and retries, against single-tier and ideal routing. */
+  roi?: RouterRoi;
   quality?: Quality;
   headline?: Headline;
   gates?: Gate[];
@@ -136,6 +140,11 @@ export function sectionContext(
     trend: sameRange ? windowCosts : factsOf(trendFactParams),
     previous: previousParams ? factsOf(previousParams) : () => Promise.resolve(null),
   };
+  // Every routed request's cost on each tier: reads the routing tables and rc_costed (prepared by routing()).
+  const tierCosts = once<void>(async () => {
+    const run = await routing();
+    await buildTierCosts(db, run.policy.tiers.length);
+  });
   return {
     db,
     window,
@@ -146,7 +155,7 @@ export function sectionContext(
     trendParams,
     settings,
     effects,
-    shared: { pricing, routing, costs: (range) => costs[range]() },
+    shared: { pricing, routing, costs: (range) => costs[range](), tierCosts },
   };
 }
 

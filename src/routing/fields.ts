@@ -34,8 +34,9 @@ export function positive(value: unknown, field: string, fail: Fail): number {
   return value as number;
 }
 
-export function wholeNumber(value: unknown, field: string, fail: Fail): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(field, 'must be a whole number ≥ 1 (characters)');
+/** A whole number ≥ 0 of characters (0 turns a character limit off). */
+export function characters(value: unknown, field: string, fail: Fail): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail(field, 'must be a whole number ≥ 0 (characters; 0 turns the rule off)');
   return value as number;
 }
 

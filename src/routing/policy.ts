@@ -1,4 +1,4 @@
-import { band, fieldFailure, nonNegative, object, positive, score, wholeNumber, type Fail } from './fields.js';
+import { band, characters, fieldFailure, nonNegative, object, positive, score, type Fail } from './fields.js';
 import { normalizeTiers, type PolicyTier } from './tiers.js';
 
 // Moved to their own modules; re-exported so that imports of routing/policy.js keep working.
@@ -14,7 +14,7 @@ export type { PolicyTier };
  *
  * Config keys read here (every one optional; the deviation and classifier sections say what is missing):
  *   "tiers"      parsed by routing/tiers.ts (names, models, below_score, route), ordered cheap → expensive
- *   "trivial": {"max_chars": 10, "tier": "simple"}   inputs shorter than max_chars skip the classifier
+ *   "trivial": {"max_chars": 10, "tier": "simple"}   inputs shorter than max_chars skip the classifier (0: no rule)
  *   "classifier": {"cost_per_call_usd": 0.003, "thresholds": {"medium": 0.80, "hard": 0.92}, "jitter_band": 0.03}
  *   "retries": {"window_minutes": 10}
  *
@@ -83,7 +83,7 @@ export function normalizeRoutingPolicy(raw: Record<string, unknown>, file: strin
   const trivialRaw = raw['trivial'];
   if (trivialRaw !== undefined) {
     const t = object(trivialRaw, 'trivial', fail);
-    const maxChars = t['max_chars'] === undefined ? DEFAULT_TRIVIAL_MAX_CHARS : wholeNumber(t['max_chars'], 'trivial.max_chars', fail);
+    const maxChars = t['max_chars'] === undefined ? DEFAULT_TRIVIAL_MAX_CHARS : characters(t['max_chars'], 'trivial.max_chars', fail);
     let tier = tiers[0]?.name ?? null;
     if (t['tier'] !== undefined) {
       if (typeof t['tier'] !== 'string' || t['tier'] === '') fail('trivial.tier', 'must be a tier name');

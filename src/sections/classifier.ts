@@ -1,17 +1,21 @@
-import { classifierAnalysis, classifierParams, SCORE_RANGES, type ClassifierInputs, type ClassifierResult } from '../analyses/classifier.js';
+import { calibrate, calibrationInputs, DEFAULT_FOLDS } from '../analyses/calibration.js';
+import { classifierAnalysis, classifierParams, SCORE_RANGES, type ClassifierInputs, type ClassifierResult, type Recalibration } from '../analyses/classifier.js';
+import { statusOf } from '../analyses/gates.js';
 import { num, runAnalysis } from '../analyses/runner.js';
 import { inferThresholds } from '../routing/policy.js';
 import { cell, heading, warn, type Block, type Cell } from '../render/blocks.js';
 import { int, pct, usd } from '../render/format.js';
 import { cut } from '../render/terminal.js';
-import type { Section } from './section.js';
+import type { Section, SectionContext } from './section.js';
+import { windowDays } from './verdict.js';
+import type { Report } from '../report/report.js';
 import { plural } from '../words.js';
 
 /** Classifier cost and score jitter: the analysis (analyses/classifier.ts) and its blocks. */
 
 export const classifierSection: Section = {
   name: 'classifier',
-  async build(ctx) {
+  async build(ctx, report) {
     const run = await ctx.shared.routing();
     const p = run.policy;
     const tierRank = p.trivial.tier === null ? null : (p.tiers.find((t) => t.name === p.trivial.tier)?.rank ?? null);
@@ -31,12 +35,53 @@ export const classifierSection: Section = {
       thresholdsSource,
       band: p.jitter.band,
     };
-    return { classifier: await runAnalysis(ctx.db, classifierAnalysis(inputs), classifierParams(inputs)) };
+    const classifier = await runAnalysis(ctx.db, classifierAnalysis(inputs), classifierParams(inputs));
+    const recalibration = await recalibrate(ctx, report);
+    return { classifier: recalibration ? { ...classifier, recalibration } : classifier };
   },
   blocks(report) {
     return report.classifier ? classifierBlocks(report.classifier) : [];
   },
 };
+
+/**
+ * When the deviation fails its gate, what `routecheck calibrate` would recommend for this window (the least
+ * deviation, cross-validated): the classifier section and the over-routing finding point at it. Null otherwise.
+ */
+async function recalibrate(ctx: SectionContext, report: Report): Promise<Recalibration | null> {
+  const d = report.deviation;
+  const max = ctx.settings.gates.max.deviation;
+  if (!d || !d.available || d.rate === null || max === null || statusOf(d.rate, d.ci95, max, ctx.settings.gates.gate_on) !== 'fail') return null;
+  const run = await ctx.shared.routing();
+  const facts = await ctx.shared.costs('window');
+  const check = await calibrationInputs(ctx.db, run.policy, { folds: DEFAULT_FOLDS, maxDeviation: null, windowDays: windowDays(ctx, facts?.rows.totals[0]) });
+  if ('reason' in check) return { available: false, reason: check.reason };
+  await ctx.shared.tierCosts();
+  const c = await calibrate(ctx.db, check.inputs);
+  const r = c.recommended;
+  return {
+    available: true,
+    command: 'routecheck calibrate',
+    thresholds: r.thresholds,
+    trivial_chars: r.trivial_chars,
+    trivial_tier: c.trivial_tier,
+    deviation: r.deviation,
+    ci95: r.ci95,
+    current_deviation: c.current.deviation,
+    monthly_cost_usd: r.monthly_cost_usd,
+    current_monthly_cost_usd: c.current.monthly_cost_usd,
+    requests: c.requests,
+  };
+}
+
+/** One sentence on what calibrate recommends, for the classifier section and the over-routing finding. */
+export function recalibrationText(r: Extract<Recalibration, { available: true }>): string {
+  const rule = r.trivial_chars > 0 ? ` and a trivial rule (inputs under ${r.trivial_chars} characters → ${r.trivial_tier})` : '';
+  return (
+    `\`${r.command}\` (same logs and window; --write-config FILE writes it) recommends thresholds ${r.thresholds.join(' / ')}${rule}: ` +
+    `${pct(r.deviation)} projected deviation (cross-validated) against ${pct(r.current_deviation)} for the current policy on the same ${int(r.requests)} requests`
+  );
+}
 
 export function classifierBlocks(k: ClassifierResult): Block[] {
   const out: Block[] = [heading('Classifier')];
@@ -76,6 +121,14 @@ export function classifierBlocks(k: ClassifierResult): Block[] {
   ];
   out.push({ kind: 'kv', id: 'classifier', rows, align: ['left', 'left'], fit: { flex: 1, wrap: true } });
   if (t.ideal_above_tier > 0) out.push(warn(`${int(t.ideal_above_tier)} of the trivial requests need a dearer tier: the rule would under-route them`));
+  const rc = k.recalibration;
+  if (rc) {
+    out.push(
+      rc.available
+        ? warn(`the routing deviation fails its gate: ${recalibrationText(rc)}.`)
+        : warn(`the routing deviation fails its gate, and \`routecheck calibrate\` cannot recommend thresholds: ${rc.reason}.`),
+    );
+  }
   if (j.top.length > 0) {
     out.push({
       kind: 'table',

@@ -51,6 +51,16 @@ export function headlineBlocks(report: Report): Block[] {
     ],
     fit: { flex: 0 },
   });
+  const roi = h.router_roi;
+  if (roi) {
+    const saves = roi.savings_monthly_usd >= 0;
+    const text =
+      `Router ROI: ${saves ? `saves ${usd(roi.savings_monthly_usd)}/month${roi.savings_share !== null ? ` (${pct(roi.savings_share)})` : ''} against` : `costs ${usd(-roi.savings_monthly_usd)}/month more than`}` +
+      ` sending every request to ${roi.against}, net of classifier calls and retries` +
+      (roi.ideal_gap_monthly_usd !== null && roi.ideal_gap_monthly_usd > 0 ? `; ideal routing would cost ${usd(roi.ideal_gap_monthly_usd)}/month less than the router` : '') +
+      ' (see "Does the router pay for itself?").';
+    out.push(saves ? info(text) : warn(text));
+  }
   if (!p) out.push(info('no previous window to compare with (the data holds no complete week, or --all).'));
   else if (p.requests === 0) out.push(info('the previous window holds no requests: nothing to compare with.'));
   if (h.current.unpriced_requests > 0) {

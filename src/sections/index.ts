@@ -6,6 +6,7 @@ import { headlineSection } from './headline.js';
 import { historySection } from './history.js';
 import { qualitySection } from './quality.js';
 import { replaySection } from './replay.js';
+import { roiSection } from './roi.js';
 import type { Section } from './section.js';
 import { spendSection } from './spend.js';
 import { verdictSection } from './verdict.js';
@@ -25,6 +26,7 @@ export const SECTIONS: readonly Section[] = [
   spendSection,
   cacheSection,
   classifierSection,
+  roiSection,
   qualitySection,
   verdictSection,
   historySection,

@@ -96,6 +96,16 @@ export function reportMetrics(report: Report): Metric[] {
     add('classifier_cost_usd', 'Classifier cost in the window, USD.', [one(k.cost_usd)]);
   }
 
+  const r = report.roi;
+  if (r?.available) {
+    add('router_net_cost_usd', "The routed traffic's cost in the window, retries and classifier calls included, USD.", [one(r.router.net_cost_usd)]);
+    add(
+      'router_savings_usd',
+      'What the router saves in the window against each policy with no router (negative: it costs more), USD.',
+      r.baselines.map((b) => one(b.savings_usd, { policy: b.policy === 'ideal' ? 'ideal' : `all_${b.tier}` })),
+    );
+  }
+
   const gates = report.gates ?? [];
   add('gate_value', 'Value each health gate measured.', gates.map((g) => one(g.value, { gate: g.name })));
   add('gate_threshold', 'Threshold of each health gate.', gates.map((g) => one(g.threshold, { gate: g.name })));

@@ -31,7 +31,8 @@ export interface WindowParams {
 
 /**
  * Preparation several sections share, done once per report run on first use (no hidden cache keyed on options):
- * the price tables, the routing tables of the window, and the cost facts of the window, the trend weeks and the comparison window.
+ * the price tables, the routing tables of the window, the cost facts of the window, the trend weeks and the comparison
+ * window, and the requests' counterfactual tier costs.
  */
 export interface RunShared {
   /** The price tables and rc_costed (prices/costs.ts) over every request the report reads. */
@@ -39,6 +40,8 @@ export interface RunShared {
   /** The routing tables (they read rc_costed: pricing comes first). */
   routing(): Promise<RoutingRun>;
   costs(range: 'window' | 'trend' | 'previous'): Promise<CostFacts | null>;
+  /** Every routed request's cost on each tier of the window (routing/counterfactual.ts rc_tier_cost), built once. */
+  tierCosts(): Promise<void>;
 }
 
 /** What every section's analyses get: the database, the resolved window, the run's settings and its effects. */

@@ -6,6 +6,7 @@ import { cell, heading, info, type Block } from '../render/blocks.js';
 import { usd } from '../render/format.js';
 import type { Report } from '../report/report.js';
 import { relativeChange } from '../stats.js';
+import { windowLengthDays } from '../window.js';
 import type { Section, SectionContext } from './section.js';
 import { plural } from '../words.js';
 
@@ -108,6 +109,7 @@ export const verdictSection: Section = {
       cost_per_request_change: before ? relativeChange(now.cost_per_request, before.cost_per_request) : null,
       tokens_per_dollar: tpd,
       price_events: events,
+      router_roi: routerRoi(report),
       status: overallStatus(gates),
     };
     return { headline, gates, findings: toFindings(report, events, windowDays(ctx, current.rows.totals[0])) };
@@ -117,18 +119,19 @@ export const verdictSection: Section = {
   },
 };
 
-const DAY_MS = 86_400_000;
+/** The roi section's line against the strongest tier, as the headline quotes it. Pure. */
+export function routerRoi(report: Report): Headline['router_roi'] {
+  const r = report.roi;
+  const a = r?.against_strongest;
+  if (!r || !r.available || !a || a.savings_monthly_usd === null) return null;
+  return { against: a.tier, savings_monthly_usd: a.savings_monthly_usd, savings_share: a.savings_share, ideal_gap_monthly_usd: r.evaluated > 0 ? r.ideal_gap_monthly_usd : null };
+}
 
-/** The window's length in days: its bounds when both are set, else the span of its requests; null when empty. */
-function windowDays(ctx: SectionContext, totals: Row | undefined): number | null {
-  if (ctx.window.from && ctx.window.to) return (ctx.window.to.getTime() - ctx.window.from.getTime()) / DAY_MS;
+/** The window's length in days (window.ts windowLengthDays), the span from the cost facts' first and last request. */
+export function windowDays(ctx: SectionContext, totals: Row | undefined): number | null {
   const first = totals?.['first_ts'];
   const last = totals?.['last_ts'];
-  if (!(first instanceof Date) || !(last instanceof Date)) return null;
-  const from = ctx.window.from ?? first;
-  const to = ctx.window.to ?? last;
-  const days = (to.getTime() - from.getTime()) / DAY_MS;
-  return days > 0 ? days : null;
+  return windowLengthDays(ctx.window, { first: first instanceof Date ? first : null, last: last instanceof Date ? last : null });
 }
 
 export function findingsBlocks(findings: readonly Finding[]): Block[] {
