@@ -63,7 +63,7 @@ export async function buildTierCosts(db: Database, tierCount: number): Promise<v
     FROM (
       SELECT t.record_key, t.rank, ${fallback.expr} AS fit
       FROM rc_tier_cost t
-      JOIN (SELECT q.record_key, q.week, q.actual_rank, q.input_tokens, q.output_tokens, c.cost AS cost_usd
+      JOIN (SELECT q.record_key, q.week, q.actual_rank, q.input_tokens, q.output_tokens, c.cost AS cost
             FROM rc_routed q JOIN rc_costed c ON c.record_key = q.record_key) r ON r.record_key = t.record_key
       ${fallback.joins}
       WHERE t.basis IS NULL
