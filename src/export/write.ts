@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import { Bool, Float64, Int64, RecordBatchFileWriter, Table, TimestampMillisecond, Utf8, vectorFromArray, type DataType } from 'apache-arrow';
 import type { Database, Row } from '../db/database.js';
 import { quoteIdent, quoteLiteral } from '../db/sql.js';
+import { csvFormulaSql } from '../render/escape.js';
 import { EXPORT_COLUMNS, type ColumnKind } from './enriched.js';
 
 export type ExportFormat = 'parquet' | 'csv' | 'arrow';
@@ -22,6 +23,14 @@ export function exportFormatOf(path: string): ExportFormat | null {
 export const ARROW_BATCH_ROWS = 50_000;
 
 const SELECT_COLUMNS = EXPORT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+/**
+ * The CSV's columns: a text cell a spreadsheet would run as a formula gets a `'` in front (escape.ts, the rule the
+ * report's CSV follows). Typed columns are left alone, so a negative number stays a number; Parquet and Arrow are
+ * typed files and keep every value as it is.
+ */
+const CSV_COLUMNS = EXPORT_COLUMNS.map((c) =>
+  c.kind === 'text' ? `${csvFormulaSql(quoteIdent(c.name))} AS ${quoteIdent(c.name)}` : quoteIdent(c.name),
+).join(', ');
 
 /**
  * Writes rc_export to `path`. Parquet and CSV are DuckDB's own COPY (no row passes through JS); Arrow IPC is
@@ -32,7 +41,8 @@ export async function writeExport(db: Database, path: string, format: ExportForm
   if (format === 'arrow') return writeArrow(db, path);
   // COPY takes a literal file name, not a parameter.
   const options = format === 'parquet' ? '(FORMAT parquet, COMPRESSION zstd)' : '(FORMAT csv, HEADER true)';
-  await db.run(`COPY (SELECT ${SELECT_COLUMNS} FROM rc_export ORDER BY rn) TO ${quoteLiteral(path)} ${options}`);
+  const columns = format === 'csv' ? CSV_COLUMNS : SELECT_COLUMNS;
+  await db.run(`COPY (SELECT ${columns} FROM rc_export ORDER BY rn) TO ${quoteLiteral(path)} ${options}`);
 }
 
 const ARROW_TYPE: Record<ColumnKind, () => DataType> = {

@@ -1,12 +1,14 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { alignOf, cellText, cellTone, type Align, type Block, type Cell, type DocumentPart, type Fit, type Tone } from './blocks.js';
+import { terminalLine, terminalText } from './escape.js';
 import type { RenderOptions } from './options.js';
 
 /**
  * Blocks → terminal text: cli-table3 tables with a compact look, chalk colour (off unless options.color), every
  * line at most options.width characters. Pure: same blocks and options, same string. Charts are left out (the
- * numbers are in the tables; the HTML report draws them).
+ * numbers are in the tables; the HTML report draws them). Every text of a block is escaped for the terminal
+ * (escape.ts) before it is measured or painted: control characters in log data are shown, never run.
  */
 
 /** Greedy word wrap; continuation lines are indented by `indent`; a word longer than a line is cut. */
@@ -118,8 +120,8 @@ export function fitColumns(
 }
 
 function drawTable(head: string[] | null, rows: Cell[][], align: Align[], fit: Fit | undefined, c: ChalkInstance, width: number): string {
-  const texts = rows.map((r) => r.map(cellText));
-  const fitted = fitColumns(head, texts, fit, width);
+  const texts = rows.map((r) => r.map((c) => terminalText(cellText(c))));
+  const fitted = fitColumns(head && head.map(terminalText), texts, fit, width);
   const t = new Table({
     head: fitted.head ? fitted.head.map((h) => c.bold(h)) : [],
     style: { head: [], border: [], compact: true },
@@ -141,9 +143,9 @@ function drawTable(head: string[] | null, rows: Cell[][], align: Align[], fit: F
 function drawBlock(b: Block, c: ChalkInstance, width: number): string | null {
   switch (b.kind) {
     case 'heading':
-      return c.bold(b.text) + (b.detail ? ` ${b.detail}` : '');
+      return c.bold(terminalLine(b.text)) + (b.detail ? ` ${terminalLine(b.detail)}` : '');
     case 'note': {
-      const text = b.level === 'info' ? b.text : `! ${b.text}`;
+      const text = terminalLine(b.level === 'info' ? b.text : `! ${b.text}`);
       const lines = wrapText(text, width).join('\n');
       return b.level === 'fail' ? paint(c, 'fail', lines) : b.level === 'warn' ? paint(c, 'warn', lines) : lines;
     }
@@ -152,9 +154,9 @@ function drawBlock(b: Block, c: ChalkInstance, width: number): string | null {
     case 'table':
       return drawTable(b.head, b.rows, alignOf(b), b.fit, c, width);
     case 'pre':
-      return b.lines.map((l) => cut(l, width)).join('\n');
+      return b.lines.map((l) => cut(terminalLine(l), width)).join('\n');
     case 'text':
-      return b.text.replace(/\n+$/, '');
+      return terminalText(b.text.replace(/\n+$/, ''));
     case 'chart':
       return null;
   }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { withDatabase } from '../../db/database.js';
+import { terminalLine } from '../../render/escape.js';
 import { UsageError } from '../../errors.js';
 import { observeModels, starterConfig } from '../../routing/init.js';
 import { normalizeRoutingPolicy } from '../../routing/policy.js';
@@ -29,9 +30,12 @@ export async function initCommand(inputs: string[], options: CommonOptions, io: 
     else writeOutput(text, { out, quiet: true }, io);
     if (!options.quiet) {
       const thresholds = policy.classifier.thresholds.length > 0 ? `, score thresholds ${policy.classifier.thresholds.join(', ')}` : '';
+      // The tiers name models from the log: one line whatever they hold.
       io.stderr(
-        `${out === '-' ? 'config' : `wrote ${out}`}: ${policy.tiers.length} tiers by logged price, cheapest first ` +
-          `(${policy.tiers.map((t) => `${t.name}: ${t.models.join(', ')}`).join(' < ')})${thresholds}. Check the tiers and the classifier price.\n`,
+        terminalLine(
+          `${out === '-' ? 'config' : `wrote ${out}`}: ${policy.tiers.length} tiers by logged price, cheapest first ` +
+            `(${policy.tiers.map((t) => `${t.name}: ${t.models.join(', ')}`).join(' < ')})${thresholds}. Check the tiers and the classifier price.`,
+        ) + '\n',
       );
     }
     return 0;
