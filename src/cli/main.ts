@@ -1,5 +1,5 @@
 import { CommanderError, type Command } from 'commander';
-import { UserError } from '../errors.js';
+import { situationError, UserError } from '../errors.js';
 import { stderrText, terminalLine } from '../render/escape.js';
 import { processIo, type Io } from './io.js';
 import { buildProgram } from './program.js';
@@ -24,13 +24,15 @@ export async function main(argv: string[], given: Io = processIo()): Promise<num
   try {
     await program.parseAsync(argv, { from: 'user' });
     return result.code;
-  } catch (error) {
-    if (error instanceof CommanderError) {
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
       // Help and version are exits with code 0; commander already printed them.
-      if (error.exitCode === 0) return 0;
+      if (thrown.exitCode === 0) return 0;
       // commander printed its own one-line message on stderr.
       return 2;
     }
+    // A full disk or DuckDB out of memory is the machine's situation, not a bug, wherever it was hit.
+    const error = situationError(thrown) ?? thrown;
     if (error instanceof UserError) {
       io.stderr(`routecheck: ${terminalLine(error.message)}\n`);
       if (debug && error.stack) io.stderr(error.stack + '\n');

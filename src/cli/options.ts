@@ -66,6 +66,8 @@ const OPTION_TABLE = {
   retryWindow: () => new Option('--retry-window <duration>', 'a re-send of the same input in a session within this time on a dearer tier is a retry (default 10m)'),
   jitterBand: () => new Option('--jitter-band <score>', 'scores within this distance of a threshold count as near it (default 0.03)'),
   trendWeeks: () => new Option('--trend-weeks <n>', 'weeks the trend sections show, ending with the window\'s last week (default 8, or "trend_weeks" in the config)'),
+  redact: () => new Option('--redact <mode>', 'what outputs show of prompts, raw records and user ids: none|truncate|hash (default truncate: prompts cut to 200 characters)'),
+  wait: () => new Option('--wait <seconds>', 'wait this long for a database another process is using, e.g. a running ingest (default 5)'),
   classifier: () => new Option('--classifier <kind[:arg]>', "replay the window's inputs through a classifier for their ideal tier: rules, knn, knn:FILE, model:DIR, http:URL, module:PATH"),
 } as const;
 
