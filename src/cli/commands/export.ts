@@ -48,7 +48,7 @@ export async function exportCommand(
     try {
       const prep = await buildExportTable({ db, params, settings: options, effects, replay });
       // Whole or not at all: a full disk leaves the previous export as it was.
-      await replaceAtomicAsync(out, (temp) => writeExport(db, temp, chosen));
+      await replaceAtomicAsync(out, (temp) => writeExport(db, temp, chosen, options.redact));
       effects.log(`wrote ${out}: ${plural(prep.rows, 'request')} (${chosen})`);
     } finally {
       await dropExportTables(db);
