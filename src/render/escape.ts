@@ -9,7 +9,7 @@
  * | terminal line (stderr, notes)| terminalLine          | every control character shown as `\n`, `\u001b`, …        |
  * | terminal table cell          | terminalText          | the same, but a line feed stays (the cell's borders hold it)|
  * | GitHub Actions annotation    | annotationData/-Property | controls shown, then `%25` `%0D` `%0A` (`%3A` `%2C`)   |
- * | XML (JUnit), HTML, SVG       | escapeXml             | controls shown, chars XML 1.0 forbids replaced, `&<>"'`  |
+ * | XML (JUnit), HTML, SVG       | escapeXml             | controls shown, chars XML 1.0 forbids replaced, `&<>"'` and LF as references |
  * | markdown                     | escapeMarkdown        | controls shown, line breaks flattened, markup backslashed |
  * | CSV (report and export)      | CSV_FORMULA / csvFormulaSql | a cell a spreadsheet would run (`=…`) prefixed with `'` |
  * | Prometheus label / HELP      | prometheus.ts         | controls shown, then the format's own `\\` `\"` `\n`      |
@@ -74,14 +74,16 @@ export function annotationProperty(text: string): string {
 const NOT_XML = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[\ufffe\uffff]/g;
 
 /**
- * Text and attribute values of XML, HTML and SVG. Controls are shown as escapes (C0 controls but tab, LF and CR
- * are not XML 1.0 characters, even as `&#1;`), the few other characters XML forbids become U+FFFD, and the five
- * markup characters are entities. The result is well-formed in any element or quoted attribute.
+ * Text and attribute values of XML, HTML and SVG. Controls but LF are shown as escapes (C0 controls but tab, LF
+ * and CR are not XML 1.0 characters, even as `&#1;`), the few other characters XML forbids become U+FFFD, and the
+ * five markup characters are entities. A line feed is `&#10;`: the same character to a parser (an attribute keeps
+ * it, a `pre-line` cell breaks there), but no line of the file starts with data (a workflow command in a CI log).
+ * The result is well-formed in any element or quoted attribute.
  */
 export function escapeXml(text: string): string {
-  return showControls(text, '\n\t')
+  return showControls(text, '\n')
     .replace(NOT_XML, '\ufffd')
-    .replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+    .replace(/[&<>"'\n]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;' })[ch]!);
 }
 
 /**
