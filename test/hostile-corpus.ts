@@ -14,6 +14,9 @@ export const HOSTILE: Readonly<Record<string, string>> = {
   actions: 'x\n::error file=a.ts,line=1::injected', // a GitHub Actions workflow command on a line of its own
   mask: 'y\r\n::add-mask::secret', // another, after CR LF
   encoded: '%0A::warning::pre-encoded', // already percent-encoded
+  leading: '::warning::leading', // a workflow command where the value leads a line
+  legacy: 'x ##[error]legacy', // the runner's legacy command, obeyed anywhere in a line
+  stop: '##[stop-commands]tok', // which would switch off every later annotation
   formula: "=cmd|' /C calc'!A0", // spreadsheet formula (DDE)
   plus: '+1+1',
   minus: '-2+3',

@@ -27,8 +27,10 @@ function expectInert(text: string): void {
   const at = RAW_CONTROL.exec(text);
   expect(at, at ? `raw U+${at[0].charCodeAt(0).toString(16).padStart(4, '0')} near ${JSON.stringify(text.slice(Math.max(0, at.index - 40), at.index + 20))}` : '').toBeNull();
   // A line feed in data never starts a line of its own: no workflow command, no markdown heading of the data's.
+  // The runner reads `::` at a line's start after blanks, and its legacy `##[` anywhere in a line.
+  expect(text).not.toContain('##[');
   for (const line of text.split('\n')) {
-    expect(line).not.toMatch(/^::/);
+    expect(line).not.toMatch(/^\s*::/);
     expect(line).not.toMatch(/^\s{0,3}#+ Injected/);
   }
 }
@@ -109,8 +111,9 @@ describe('hostile data in every format', () => {
     // Prompts that start like formulas lead cells of the cache and flip tables: they are there, neutralized.
     const cells = readdirSync(out).flatMap((f) => Papa.parse<string[]>(readFileSync(join(out, f), 'utf8')).data.flat());
     expect(formulas).toBeGreaterThan(0);
-    expect(cells.some((c) => c.startsWith(`'=cmd|' /C calc'!A0 #`))).toBe(true);
-    expect(cells.some((c) => c.startsWith(`'@SUM(1+1) #`))).toBe(true);
+    // Which prompts the top-10 tables quote depends on the counts: at least one of the formula strings is there.
+    const shown = ['formula', 'plus', 'minus', 'at', 'tab'].filter((k) => cells.some((c) => c.startsWith(`'${HOSTILE[k]}`)));
+    expect(shown.length).toBeGreaterThan(0);
   });
 
   it('check in GitHub Actions: one annotation per gate, no workflow command from the data; valid JUnit XML', async () => {
@@ -120,6 +123,7 @@ describe('hostile data in every format', () => {
     expectInert(r.stderr);
     const commands = r.stdout.split('\n').filter((l) => l.startsWith('::'));
     expect(commands.length).toBeGreaterThan(0);
+    expect(r.stdout).not.toContain('##[');
     for (const c of commands) expect(c).toMatch(/^::(error|warning) title=routecheck [a-z_]+::[^\r\n]*$/);
     // The unpriced gate names the big-… models: their line feeds are %0A, their escapes visible.
     const unpriced = commands.find((c) => c.includes('title=routecheck unpriced'))!;

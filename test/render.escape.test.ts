@@ -8,6 +8,7 @@ import {
   annotationData,
   annotationProperty,
   CSV_FORMULA,
+  guardLineStarts,
   csvFormulaSql,
   escapeMarkdown,
   escapeXml,
@@ -18,6 +19,7 @@ import {
   terminalText,
 } from '../src/render/escape.js';
 import { escapeLabel } from '../src/render/prometheus.js';
+import { drawBlocks } from '../src/render/terminal.js';
 import { HOSTILE, RAW_CONTROL } from './hostile-corpus.js';
 
 /** Any string, with the characters that matter here far more often than chance would give them. */
@@ -41,6 +43,20 @@ describe('terminal', () => {
     expect(stderrText('\rloading x\u001b[2J 3s')).toBe('\rloading x\\u001b[2J 3s');
     expect(stderrText('\r      \r')).toBe('\r      \r');
     expect(stderrText('a\rb\n')).toBe('a\\rb\n');
+  });
+});
+
+describe('GitHub Actions workflow commands in any text output', () => {
+  it('a line never starts with :: (after blanks); ##[ never appears, whatever the sink', () => {
+    expect(guardLineStarts('ok\n  ::error::x\n::warning::y\na ::b')).toBe('ok\n  \\u003a:error::x\n\\u003a:warning::y\na ::b');
+    expect(terminalLine('a ##[error]b')).toBe('a \\u0023#[error]b');
+    expect(jsonText({ m: '##[stop-commands]t' })).not.toContain('##[');
+    expect(JSON.parse(jsonText({ m: '##[stop-commands]t' }))).toEqual({ m: '##[stop-commands]t' });
+    expect(escapeXml('##[error]')).not.toContain('##[');
+    expect(escapeMarkdown('##[error]')).not.toContain('##[');
+    const note = drawBlocks([{ kind: 'note', level: 'warn', text: `unpriced: ${'model '.repeat(15)}::error::injected and more` }], { color: false, width: 60 });
+    expect(note.split('\n').length).toBeGreaterThan(1);
+    for (const line of note.split('\n')) expect(line).not.toMatch(/^\s*::/);
   });
 });
 

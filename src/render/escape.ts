@@ -30,9 +30,24 @@ function shown(ch: string): string {
   return SHORT[ch] ?? shownCode(ch);
 }
 
-/** Every control character in `text` as a visible escape, except those in `keep` (e.g. `'\n'`). */
+/**
+ * Every control character in `text` as a visible escape, except those in `keep` (e.g. `'\n'`); and `##[`, the
+ * GitHub Actions runner's legacy command prefix, which it obeys anywhere in a line of the step's output
+ * (`##[error]…`, `##[stop-commands]…`), as `\u0023#[`.
+ */
 export function showControls(text: string, keep = ''): string {
-  return text.replace(CONTROL, (ch) => (keep.includes(ch) ? ch : shown(ch)));
+  return text.replace(CONTROL, (ch) => (keep.includes(ch) ? ch : shown(ch))).replace(LEGACY_COMMAND, LEGACY_SHOWN);
+}
+const LEGACY_COMMAND = /##\[/g;
+const LEGACY_SHOWN = '\\u0023#[';
+
+/**
+ * A text's lines that start (after blanks) with `::`, the Actions runner's workflow-command prefix, get it shown as
+ * `\u003a:`. Applied to whole rendered texts (terminal, markdown, stderr), where a value of the data can lead a line
+ * (a wrapped note's next line, a log excerpt, a file's summary line); the report's own lines never start so.
+ */
+export function guardLineStarts(text: string): string {
+  return text.replace(/^([ \t]*)::/gm, '$1\\u003a:');
 }
 
 /** Text that must stay on one line of a terminal or a log (stderr messages, headings, notes, check lines). */
@@ -54,7 +69,7 @@ export function stderrText(text: string): string {
   const lead = text.startsWith('\r') ? '\r' : '';
   const body = text.slice(lead.length);
   const trail = body.length > 0 && body.endsWith('\r') ? '\r' : '';
-  return lead + showControls(body.slice(0, body.length - trail.length), '\n') + trail;
+  return lead + guardLineStarts(showControls(body.slice(0, body.length - trail.length), '\n')) + trail;
 }
 
 /**
@@ -116,11 +131,12 @@ export function csvFormulaSql(expr: string): string {
 
 /**
  * JSON text of a value: JSON.stringify (which writes C0 controls as `\u001b` and lone surrogates as `\udXXX`),
- * then the C1 controls, bidi controls and line separators it leaves raw as `\uXXXX` too. They occur only inside
- * strings, so the parsed value is the same; the text is safe to print.
+ * then the C1 controls, bidi controls and line separators it leaves raw as `\uXXXX` too, and the `#` of `##[`.
+ * They occur only inside strings, so the parsed value is the same; the text is safe to print, in CI too.
  */
 export function jsonText(value: unknown, indent = 2): string {
-  return JSON.stringify(value, null, indent).replace(JSON_RAW, (ch) => shownCode(ch));
+  // `##[` occurs only inside strings too: `\u0023#[` is the same value, and no runner command.
+  return JSON.stringify(value, null, indent).replace(JSON_RAW, (ch) => shownCode(ch)).replace(LEGACY_COMMAND, LEGACY_SHOWN);
 }
 /** What JSON.stringify leaves raw that CONTROL holds (C0 controls it already escapes; structure has no others). */
 const JSON_RAW = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

@@ -1,5 +1,5 @@
 import { alignOf, cellText, cellTone, type Block, type Cell, type DocumentPart } from './blocks.js';
-import { escapeMarkdown, showControls } from './escape.js';
+import { escapeMarkdown, guardLineStarts, showControls } from './escape.js';
 
 export { escapeMarkdown };
 
@@ -68,5 +68,6 @@ export function drawMarkdown(parts: readonly DocumentPart[]): string {
       if (text !== null) out.push(text);
     }
   }
-  return out.join('\n\n') + '\n';
+  // A paragraph or a fenced log line may start with a value of the data: never with a workflow command.
+  return guardLineStarts(out.join('\n\n') + '\n');
 }

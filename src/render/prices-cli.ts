@@ -1,7 +1,7 @@
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import type { CatalogStatus, PriceCheck, PriceShow, PriceUpdate } from '../prices/views.js';
-import { terminalLine } from './escape.js';
+import { guardLineStarts, terminalLine } from './escape.js';
 import { int, pct, shortOrigin, signedPct, truncate, wrap } from './format.js';
 import type { RenderOptions } from './options.js';
 import { plural } from '../words.js';
@@ -86,7 +86,7 @@ export function renderPriceShow(s: PriceShow, options: RenderOptions): string {
   out.push(`catalog: ${catalogPhrase(s.catalog)}${s.price_file ? `; price file: ${s.price_file}` : ''}`);
   const stale = staleCatalogWarning(s.catalog);
   if (stale) out.push(c.yellow(wrap(`! ${stale}`, options.width)));
-  return out.join('\n') + '\n';
+  return guardLineStarts(out.join('\n') + '\n');
 }
 
 export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string {
@@ -123,7 +123,7 @@ export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string 
   out.push(`catalog: ${catalogPhrase(r.catalog)}`);
   const stale = staleCatalogWarning(r.catalog);
   if (stale) out.push(c.yellow(wrap(`! ${stale}`, options.width)));
-  return out.join('\n') + '\n';
+  return guardLineStarts(out.join('\n') + '\n');
 }
 
 export function renderPriceUpdate(u: PriceUpdate, options: RenderOptions): string {

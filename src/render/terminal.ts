@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { alignOf, cellText, cellTone, type Align, type Block, type Cell, type DocumentPart, type Fit, type Tone } from './blocks.js';
-import { terminalLine, terminalText } from './escape.js';
+import { guardLineStarts, terminalLine, terminalText } from './escape.js';
 import type { RenderOptions } from './options.js';
 
 /**
@@ -205,7 +205,8 @@ export function drawBlocks(blocks: readonly Block[], options: RenderOptions): st
     if (b.kind === 'heading' && b.level === 3 && out.length > 0) out.push('');
     out.push(text);
   }
-  return out.join('\n') + '\n';
+  // A wrapped note's next line or a log excerpt may start with a value of the data: never with a workflow command.
+  return guardLineStarts(out.join('\n') + '\n');
 }
 
 /** A whole document: parts separated by one empty line. */
