@@ -17,7 +17,7 @@ export type Row = Record<string, unknown>;
  */
 export class Database {
   readonly path: string;
-  /** The file could not be written and is read through an in-memory database (see openReadOnly): nothing is stored. */
+  /** The file could not be written and is read through an in-memory database (attachReadOnly): nothing is stored in it. */
   readonly readOnly: boolean;
   private readonly connection: DuckDBConnection;
 
