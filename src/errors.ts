@@ -26,3 +26,19 @@ export class InputError extends UserError {
     this.name = 'InputError';
   }
 }
+
+/**
+ * Failures that are the machine's situation, not a bug, whatever layer hit them: DuckDB out of memory under its
+ * limit, a full disk (spill files, the database, an output file). Mapped once, in main(), to exit 2; null otherwise.
+ */
+export function situationError(error: unknown): UserError | null {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (/Out of Memory Error/i.test(message)) {
+    return new UserError('DuckDB ran out of memory under its limit: give it more with --memory-limit (default 1GB), e.g. --memory-limit 4GB', 2, { cause: error });
+  }
+  if (code === 'ENOSPC' || /No space left on device/i.test(message)) {
+    return new UserError(`the disk is full: ${message.split('\n')[0]}`, 2, { cause: error });
+  }
+  return null;
+}

@@ -48,7 +48,15 @@ export interface RunSettings {
   trendWeeks: number;
   /** `calibrate`'s own flags (--max-deviation, --write-config, --folds, --force); defaults elsewhere. */
   calibration: CalibrationSettings;
+  /** What of prompts, raw records and user ids the outputs show (--redact, else "redact" in the config; report/redact.ts). */
+  redact: RedactMode;
+  /** Seconds to wait for a database another process holds (--wait, default 5). */
+  waitSeconds: number;
 }
+
+/** none: as logged; truncate (default): prompt samples and raw rejects cut; hash: prompts and user/session ids hashed. */
+export type RedactMode = 'none' | 'truncate' | 'hash';
+export const REDACT_MODES: readonly RedactMode[] = ['none', 'truncate', 'hash'];
 
 /** Flags as commander hands them over: strings and booleans, unvalidated. Keys are commander's camelCase names. */
 export type RawFlags = Record<string, unknown>;
@@ -128,9 +136,11 @@ export function normalizeRunSettings(raw: RawFlags, config: Config, terminal: { 
     classifier,
     trendWeeks: trendWeeks(raw['trendWeeks'], config),
     calibration: normalizeCalibrationSettings(raw),
+    redact: redactMode(raw['redact'], config),
+    waitSeconds: waitSeconds(raw['wait']),
   };
   const db = optionalText(raw['db'], '--db') ?? config.db;
-  if (db !== undefined) settings.db = db;
+  if (db !== undefined) settings.db = localDatabase(db, raw['db'] !== undefined ? '--db' : `${config.file ?? 'config'}: "db"`);
   // --since/--until exclude the other window flags (windowSpec), so they are the range's bounds.
   if (window.kind === 'range' && window.since) settings.since = window.since;
   if (window.kind === 'range' && window.until) settings.until = window.until;
@@ -138,13 +148,53 @@ export function normalizeRunSettings(raw: RawFlags, config: Config, terminal: { 
   if (out !== undefined) settings.out = out;
   if (inputFormat) settings.inputFormat = inputFormat;
   const memoryLimit = optionalText(raw['memoryLimit'], '--memory-limit');
-  if (memoryLimit !== undefined) {
-    if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit.trim())) {
-      throw new UsageError(`--memory-limit "${memoryLimit}" must be a size like 1GB or 512MB`);
-    }
-    settings.memoryLimit = memoryLimit.trim();
-  }
+  if (memoryLimit !== undefined) settings.memoryLimit = memorySize(memoryLimit);
   return settings;
+}
+
+const SIZE_UNIT: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+/** DuckDB needs some room to run at all, and takes no limit past what its byte count can hold. */
+const MIN_MEMORY = 64 * 2 ** 20;
+const MAX_MEMORY = 2 ** 50;
+
+/** `4GB`, `512MiB`: a DuckDB memory_limit between 64 MiB and 1 PiB. */
+function memorySize(text: string): string {
+  const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--memory-limit "${text}" must be a size like 1GB or 512MB`);
+  const bytes = Number(m[1]) * SIZE_UNIT[m[2]!.toLowerCase()]!;
+  if (!(bytes >= MIN_MEMORY && bytes <= MAX_MEMORY)) throw new UsageError(`--memory-limit "${text}" must be between 64MiB and 1024TiB`);
+  return text.trim();
+}
+
+function redactMode(flag: unknown, config: Config): RedactMode {
+  const check = (value: unknown, what: string): RedactMode => {
+    if (!REDACT_MODES.includes(value as RedactMode)) throw new UsageError(`${what} "${String(value)}" is not one of ${REDACT_MODES.join(', ')}`);
+    return value as RedactMode;
+  };
+  if (flag !== undefined) return check(flag, '--redact');
+  if (config.raw['redact'] !== undefined) return check(config.raw['redact'], `${config.file ?? 'config'}: "redact"`);
+  return 'truncate';
+}
+
+/** A few seconds: a report started while a short ingest runs still goes through; a long one is said at once. */
+export const DEFAULT_WAIT_SECONDS = 5;
+const MAX_WAIT_SECONDS = 86_400;
+function waitSeconds(flag: unknown): number {
+  if (flag === undefined) return DEFAULT_WAIT_SECONDS;
+  const value = typeof flag === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(flag) ? Number(flag) : NaN;
+  if (!(value >= 0 && value <= MAX_WAIT_SECONDS)) throw new UsageError(`--wait "${String(flag)}" must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
+  return value;
+}
+
+/**
+ * A database is a local file. A URL (`http://`, `s3://`, `md:`) would make DuckDB reach the network (and look for
+ * an extension to do it): said here, before anything is opened.
+ */
+function localDatabase(path: string, what: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^md:/i.test(path)) {
+    throw new UsageError(`${what} "${path}" is a URL: the database is a local DuckDB file (routecheck reads nothing from the network)`);
+  }
+  return path;
 }
 
 function outputFormat(value: unknown, out: string | undefined): OutputFormat | undefined {

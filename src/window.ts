@@ -7,11 +7,28 @@ export type Bound = { kind: 'instant'; at: Date } | { kind: 'ago'; ms: number };
 const DURATION = /^(\d+)\s*([hdw])$/i;
 const UNIT_MS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
+/**
+ * The longest window or look-back a flag may name: 100 years. Past it the window's dates would leave the range
+ * a date can hold (`--last 99999999w`), and no log spans that long.
+ */
+export const MAX_DURATION_MS = 100 * 365.25 * 86_400_000;
+const MAX_DURATION_TEXT = `100 years (${Math.floor(MAX_DURATION_MS / (7 * 86_400_000))}w)`;
+
+/** The written year, month and day name a day of the calendar (2025-02-29 does not; Date would make it 03-01). */
+function realDay(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const at = new Date(Date.UTC(y, m - 1, d));
+  return at.getUTCFullYear() === y && at.getUTCMonth() === m - 1 && at.getUTCDate() === d;
+}
+
 /** `2025-03-17`, `2025-03-17T12:00:00Z`, or `7d` / `4w` / `12h`. Pure. */
 export function parseBound(text: string, flag: string): Bound {
   const trimmed = text.trim();
   const duration = DURATION.exec(trimmed);
-  if (duration) return { kind: 'ago', ms: Number(duration[1]) * UNIT_MS[duration[2]!.toLowerCase()]! };
+  if (duration) return { kind: 'ago', ms: durationMs(trimmed, duration, flag) };
+  if (/^\d{4}-\d\d-\d\d([T ]|$)/.test(trimmed) && !realDay(trimmed)) {
+    throw new UsageError(`${flag} "${text}": ${trimmed.slice(0, 10)} is not a day of the calendar`);
+  }
   if (/^\d{4}-\d\d-\d\d$/.test(trimmed)) {
     const at = new Date(trimmed + 'T00:00:00Z');
     if (!Number.isNaN(at.getTime())) return { kind: 'instant', at };
@@ -21,6 +38,13 @@ export function parseBound(text: string, flag: string): Bound {
     if (!Number.isNaN(at.getTime())) return { kind: 'instant', at };
   }
   throw new UsageError(`${flag} "${text}" is not a date (2025-03-17, 2025-03-17T12:00:00Z) or a duration (7d, 4w, 12h)`);
+}
+
+/** A matched duration in milliseconds, at most MAX_DURATION_MS. */
+function durationMs(text: string, match: RegExpExecArray, flag: string): number {
+  const ms = Number(match[1]) * UNIT_MS[match[2]!.toLowerCase()]!;
+  if (!(ms <= MAX_DURATION_MS)) throw new UsageError(`${flag} "${text}" is too long: at most ${MAX_DURATION_TEXT}`);
+  return ms;
 }
 
 export interface Window {
@@ -110,7 +134,7 @@ function durationUnit(text: string): 'h' | 'd' | 'w' | null {
 export function parseDuration(text: string, flag: string): number {
   const b = DURATION.exec(text.trim());
   if (!b) throw new UsageError(`${flag} "${text}" is not a duration (7d, 4w, 12h)`);
-  const ms = Number(b[1]) * UNIT_MS[b[2]!.toLowerCase()]!;
+  const ms = durationMs(text.trim(), b, flag);
   if (ms <= 0) throw new UsageError(`${flag} "${text}" must be longer than zero`);
   return ms;
 }

@@ -15,6 +15,10 @@ let base = '';
 const hits: Record<string, number> = {};
 const batches: string[][] = [];
 let broken = true;
+/** Another origin (a second server): a redirect points there, and it must never see the prompts. */
+let other: Server;
+let otherBase = '';
+const otherPosts: string[] = [];
 
 function answer(input: string): string {
   if (input.includes('fruit')) return 'banana';
@@ -47,6 +51,21 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       return send(200, 'simple, hard', true);
     case '/holes':
       return send(200, { tiers: inputs.map((t, i) => (i === 0 ? null : answer(t))) });
+    case '/redirect':
+      res.writeHead(307, { location: `${otherBase}/steal` });
+      return void res.end();
+    case '/redirect-same':
+      res.writeHead(308, { location: '/tiers' });
+      return void res.end();
+    case '/big':
+      // 3 MiB of answer: more than any batch of tiers needs.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (let i = 0; i < 48; i++) res.write(' '.repeat(65536));
+      return void res.end(JSON.stringify({ tiers: inputs.map(answer) }));
+    case '/declared':
+      // Says 200 MB are coming, sends a few bytes, then nothing: the client must not wait for the rest.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(200 * 1024 * 1024) });
+      return void res.write('{"tiers": [');
     case '/mixed':
       if (broken && inputs.some((t) => t.includes('boom'))) return send(500, { error: 'boom' });
       return send(200, { tiers: inputs.map(answer) });
@@ -59,10 +78,23 @@ beforeAll(async () => {
   server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  other = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => void (body += chunk.toString()));
+    req.on('end', () => {
+      otherPosts.push(body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ tiers: [] }));
+    });
+  });
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  for (const s of [server, other]) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
 });
 
 const url = (path: string) => new URL(base + path);
@@ -101,6 +133,26 @@ describe('http classifier protocol', () => {
     const third = await c.classify(['c']);
     expect(third).toMatchObject([{ kind: 'timeout', error: expect.stringMatching(/^not sent: .*2 failed requests in a row/) }]);
     expect((hits['/slow'] ?? 0) - before).toBe(2);
+  });
+
+  it('follows no redirect: the prompts go to the given URL only, another origin never sees them', async () => {
+    const [a] = await new HttpClassifier(url('/redirect')).classify(['my secret prompt']);
+    expect(a).toMatchObject({ kind: 'http', error: expect.stringContaining(`answered HTTP 307, a redirect to ${otherBase}: prompts are not re-sent`) });
+    expect(otherPosts).toEqual([]);
+    // Not even to the same server: a POST is never re-sent.
+    const before = hits['/tiers'] ?? 0;
+    expect(await new HttpClassifier(url('/redirect-same')).classify(['x'])).toMatchObject([{ kind: 'http' }]);
+    expect(hits['/tiers'] ?? 0).toBe(before);
+  });
+
+  it('reads at most 1 MiB of answer: a longer one is a bad response, however it is sent', async () => {
+    const [big] = await new HttpClassifier(url('/big')).classify(['a']);
+    expect(big).toMatchObject({ kind: 'bad_response', error: expect.stringContaining('answered more than 1,048,576 bytes; not read') });
+    // A declared 200 MB is refused at its header, long before the 10 s timeout.
+    const [declared] = await new HttpClassifier(url('/declared'), { timeoutMs: 10_000 }).classify(['a']);
+    expect(declared).toMatchObject({ kind: 'bad_response' });
+    // Under the cap the same service is read as usual.
+    expect(await new HttpClassifier(url('/big'), { maxBodyBytes: 4 << 20 }).classify(['hi'])).toEqual([{ tier: 'simple' }]);
   });
 
   it('counts a refused connection as a network error', async () => {

@@ -247,7 +247,7 @@ export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> 
            FROM rc_routed r WHERE ${evaluated} AND ${under}
            ORDER BY r.ideal_rank - r.actual_rank DESC, r.cost DESC NULLS LAST, r.ts, r.record_key LIMIT ${EXAMPLES_EACH})
         )
-        SELECT q.ts, q.request_id, left(q.input, 500) AS input, q.route, q.score, q.model, w.ideal_label,
+        SELECT q.ts, q.request_id, q.input, q.route, q.score, q.model, w.ideal_label,
           w.actual_rank, w.ideal_rank, w.cost, w.excess
         FROM worst w JOIN requests q ON q.record_key = w.record_key
         ORDER BY w.actual_rank < w.ideal_rank, abs(w.actual_rank - w.ideal_rank) DESC, w.excess DESC NULLS LAST, w.cost DESC NULLS LAST, q.ts`,

@@ -73,7 +73,7 @@ export const summary: Analysis<Summary> = {
       SELECT regexp_replace(reason, ':.*$', '') AS reason, count(*) AS n
       FROM rejects GROUP BY 1 ORDER BY n DESC, reason`,
     examples: `
-      SELECT source_file, source_line, reason, left(raw, 200) AS raw
+      SELECT source_file, source_line, reason, left(raw, 65536) AS raw
       FROM rejects ORDER BY source_file, source_line NULLS FIRST LIMIT 10`,
   },
   toResult(rows: Record<string, Row[]>): Summary {

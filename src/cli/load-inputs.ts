@@ -4,6 +4,7 @@ import { discoverInputs } from '../load/discover.js';
 import { ingestFile, type FileSummary } from '../load/ingest.js';
 import { ingestPostgres, OVERLAP_MS, type ReadPlan } from '../load/postgres.js';
 import { readSpan } from '../report/read-span.js';
+import { terminalLine } from '../render/escape.js';
 import { int } from '../render/format.js';
 import type { Io } from './io.js';
 import type { CommonOptions } from './options.js';
@@ -13,7 +14,7 @@ import { plural } from '../words.js';
 /** Loads every input into the database, printing one summary line per file on stderr (unless --quiet). */
 export async function loadInputs(db: Database, inputs: string[], options: CommonOptions, io: Io): Promise<FileSummary[]> {
   if (!options.quiet && options.config.unknownKeys.length > 0) {
-    io.stderr(`routecheck: warning: ${options.config.file}: unknown keys ignored: ${options.config.unknownKeys.join(', ')}\n`);
+    io.stderr(terminalLine(`routecheck: warning: ${options.config.file}: unknown keys ignored: ${options.config.unknownKeys.join(', ')}`) + '\n');
   }
   const { files, cleanup } = await discoverInputs(inputs, io.stdin, io.env);
   try {
@@ -23,7 +24,7 @@ export async function loadInputs(db: Database, inputs: string[], options: Common
     for (const [i, file] of files.entries()) {
       let s: FileSummary;
       let plan: ReadPlan | null = null;
-      status.start(`loading ${file.label}${files.length > 1 ? ` (${i + 1} of ${files.length})` : ''}…`);
+      status.start(`loading ${terminalLine(file.label)}${files.length > 1 ? ` (${i + 1} of ${files.length})` : ''}…`);
       try {
         if (file.postgres) {
           // The server filters: only the request times the run reads, and with --db only rows after the last run's.
@@ -58,7 +59,8 @@ export function summaryLine(s: FileSummary): string {
   const parts = [`${int(s.loaded)} loaded`, `${int(s.rejected)} rejected`];
   if (s.duplicates > 0) parts.push(`${int(s.duplicates)} already loaded`);
   if (s.skipped > 0) parts.push(`${int(s.skipped)} skipped (not LLM calls)`);
-  return `${s.file}: ${s.format}, ${plural(s.records, 'record')}: ${parts.join(', ')}`;
+  // One line whatever the file is called (a name may hold a line feed or an escape sequence).
+  return terminalLine(`${s.file}: ${s.format}, ${plural(s.records, 'record')}: ${parts.join(', ')}`);
 }
 
 /** What part of a database source was read, when not all of it. Pure. */

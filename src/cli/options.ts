@@ -70,6 +70,8 @@ const OPTION_TABLE = {
   writeConfig: () => new Option('--write-config <file>', 'write the recommended policy as a config file (the --config one with the new thresholds and trivial rule)'),
   folds: () => new Option('--folds <n>', 'cross-validation folds (default 5)'),
   force: () => new Option('--force', 'let --write-config replace an existing file'),
+  redact: () => new Option('--redact <mode>', 'what outputs show of prompts, raw records and user ids: none|truncate|hash (default truncate: prompts cut to 200 characters)'),
+  wait: () => new Option('--wait <seconds>', 'wait this long for a database another process is using, e.g. a running ingest (default 5)'),
   classifier: () => new Option('--classifier <kind[:arg]>', "replay the window's inputs through a classifier for their ideal tier: rules, knn, knn:FILE, model:DIR, http:URL, module:PATH"),
 } as const;
 

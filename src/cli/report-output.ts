@@ -1,5 +1,4 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
 import type { Report } from '../report/report.js';
 import { csvPath, csvTables } from '../render/csv.js';
 import { drawHtml } from '../render/html.js';
@@ -11,7 +10,7 @@ import { reportDocument, reportTitle } from '../sections/document.js';
 import { reportMetrics } from '../sections/metrics.js';
 import type { Io } from './io.js';
 import type { CommonOptions } from './options.js';
-import { writeOutput } from './output.js';
+import { writeFileAtomic, writeOutput } from './output.js';
 
 /** The report in one of the single-text formats (everything but csv, which is a set of files). */
 export function renderReport(report: Report, format: CommonOptions['format'], io: Pick<Io, 'columns'>, color: boolean): string {
@@ -50,8 +49,7 @@ export function writeReport(report: Report, options: Pick<CommonOptions, 'format
   const written: string[] = [];
   for (const file of csvTables(reportDocument(report))) {
     const path = csvPath(out, file.id, isDirectory);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, file.text);
+    writeFileAtomic(path, file.text);
     written.push(path);
   }
   if (!options.quiet) io.stderr(`wrote ${written.length} CSV files: ${written.join(', ')}\n`);

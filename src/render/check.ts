@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import { int } from './format.js';
+import { annotationData, annotationProperty, escapeXml, terminalLine } from './escape.js';
 import type { RenderOptions } from './options.js';
 import { plural } from '../words.js';
 
@@ -34,13 +34,14 @@ export interface CheckView {
 export function renderCheck(view: CheckView, options: RenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const paint = (s: CheckStatus, text: string): string => (s === 'fail' ? c.red.bold(text) : s === 'pass' ? c.green(text) : c.yellow(text));
-  const out = [`routecheck check: ${paint(view.status, view.status.toUpperCase())}, ${view.window}, ${plural(view.requests, 'request')}`];
+  const out = [`routecheck check: ${paint(view.status, view.status.toUpperCase())}, ${terminalLine(view.window)}, ${plural(view.requests, 'request')}`];
   if (view.gates.length === 0) out.push('no gate is on (every threshold is off).');
   const label = Math.max(...view.gates.map((g) => g.label.length), 0);
   for (const g of view.gates) {
     const head = `${g.status.toUpperCase().padEnd(7)} ${g.label.padEnd(label)}  `;
     const measured = g.status === 'unknown' ? 'unknown' : `${g.value} (max ${g.threshold})`;
-    const line = `${head}${measured}: ${g.detail}`;
+    // The detail quotes log data (model names): one terminal line, whatever it holds.
+    const line = terminalLine(`${head}${measured}: ${g.detail}`);
     const cut = line.length > options.width ? line.slice(0, options.width - 1) + '…' : line;
     out.push(paint(g.status, cut.slice(0, 7)) + cut.slice(7));
   }
@@ -58,21 +59,12 @@ export function githubAnnotations(view: CheckView, strict: boolean): string {
       g.status === 'unknown'
         ? `${g.label} is unknown: ${g.detail}`
         : `${g.label} ${g.value} ${g.status === 'fail' ? 'is over' : 'may be over'} ${g.threshold}: ${g.detail}`;
-    lines.push(`::${level} title=${escapeProperty(`routecheck ${g.name}`)}::${escapeData(what)}`);
+    lines.push(`::${level} title=${annotationProperty(`routecheck ${g.name}`)}::${annotationData(what)}`);
   }
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }
 
-/** Workflow-command escaping (actions/toolkit: %, CR and LF in data; also : and , in properties). */
-export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-export function escapeProperty(s: string): string {
-  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
-const xml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const xml = escapeXml;
 
 /** One JUnit test suite, a test case per gate: failure for fail (and unknown with --strict), skipped for unknown. */
 export function renderJunit(view: CheckView, strict: boolean): string {
@@ -85,7 +77,7 @@ export function renderJunit(view: CheckView, strict: boolean): string {
   ];
   for (const g of view.gates) {
     const message = g.status === 'unknown' ? g.detail : `${g.value} against a maximum of ${g.threshold}: ${g.detail}`;
-    out.push(`    <testcase classname="routecheck.gates" name="${g.name}">`);
+    out.push(`    <testcase classname="routecheck.gates" name="${xml(g.name)}">`);
     if (g.status === 'fail' || (strict && g.status === 'unknown')) out.push(`      <failure type="${g.status}" message="${xml(message)}"/>`);
     else if (g.status === 'unknown') out.push(`      <skipped message="${xml(message)}"/>`);
     else out.push(`      <system-out>${xml(`${g.status}: ${message}`)}</system-out>`);

@@ -1,12 +1,14 @@
 import { basename, dirname, extname, join } from 'node:path';
 import Papa from 'papaparse';
 import { cellValue, type CellValue, type DocumentPart } from './blocks.js';
+import { CSV_FORMULA } from './escape.js';
 
 /**
  * The report's tables as CSV, one file per table (papaparse; RFC 4180: CRLF, quotes where needed). Cells hold
  * machine values: numbers without thousands separators, fractions for percentages (0.148, not 14.8%), USD without a
- * sign, empty for unknown. Text that a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`) is prefixed with
- * `'`: log inputs are untrusted. Pure: same report, same files.
+ * sign, empty for unknown. Text that a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`, escape.ts'
+ * CSV_FORMULA, the export's rule too) is prefixed with `'`: log inputs are untrusted. Numbers never are (a negative
+ * amount stays a number). Pure: same report, same files.
  */
 
 export interface CsvFile {
@@ -24,7 +26,7 @@ export function csvTables(parts: readonly DocumentPart[]): CsvFile[] {
       const names = b.kind === 'table' ? (b.columns ?? b.head) : (b.columns ?? ['metric', 'value', 'note']);
       const fields = Array.from({ length: width }, (_, i) => names[i] ?? `column_${i + 1}`);
       const data = b.rows.map((r) => fields.map((_, i): CellValue => (r[i] === undefined ? null : cellValue(r[i]!))));
-      files.push({ id: b.id, text: Papa.unparse({ fields, data }, { escapeFormulae: true }) + '\r\n' });
+      files.push({ id: b.id, text: Papa.unparse({ fields, data }, { escapeFormulae: CSV_FORMULA }) + '\r\n' });
     }
   }
   return files;

@@ -1,3 +1,5 @@
+import { terminalLine } from './escape.js';
+
 /** Number formatting for people. Pure; JSON output never goes through these. */
 
 export function int(n: number): string {
@@ -21,8 +23,9 @@ export function when(isoText: string | null): string {
   return isoText.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
 }
 
+/** One terminal line of at most `max` characters: whitespace runs flattened, controls shown (escape.ts), cut with `…`. */
 export function truncate(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = terminalLine(text.replace(/\s+/g, ' '));
   return flat.length <= max ? flat : flat.slice(0, max - 1) + '…';
 }
 

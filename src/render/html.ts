@@ -1,11 +1,13 @@
 import { alignOf, cellText, cellTone, type Block, type Cell, type DocumentPart } from './blocks.js';
-import { escapeXml, lineChart, scatterChart } from './svg.js';
+import { escapeXml } from './escape.js';
+import { lineChart, scatterChart } from './svg.js';
 
 /**
  * The report as one self-contained HTML file: inline CSS, inline SVG charts, no script, no font, no image, no
  * link to fetch. A Content-Security-Policy of `default-src 'none'` makes the browser refuse any request the page
  * might still try, so "opens offline, leaks nothing" holds by construction (the headless-browser test checks it).
- * Pure: same report, same bytes.
+ * Every text goes through escape.ts' escapeXml: markup characters as entities, control characters shown. Pure: same
+ * report, same bytes.
  */
 
 const esc = escapeXml;

@@ -1,4 +1,6 @@
-/** One JSON document, two-space indented, keys in the value's own order. Pure. */
+import { jsonText } from './escape.js';
+
+/** One JSON document, two-space indented, keys in the value's own order; controls in strings escaped. Pure. */
 export function renderJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n';
+  return jsonText(value) + '\n';
 }

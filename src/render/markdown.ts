@@ -1,4 +1,7 @@
 import { alignOf, cellText, cellTone, type Block, type Cell, type DocumentPart } from './blocks.js';
+import { escapeMarkdown, guardLineStarts, showControls } from './escape.js';
+
+export { escapeMarkdown };
 
 /**
  * The report as GitHub-flavoured markdown (a PR comment, a wiki page, a Slack post): headings, pipe tables,
@@ -6,15 +9,9 @@ import { alignOf, cellText, cellTone, type Block, type Cell, type DocumentPart }
  * charted number is in a table). Pure: same report, same text.
  */
 
-/** Backslash-escapes what markdown would read as markup; `_` only at word edges (GFM ignores it inside words). */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\\`*[\]<>]/g, (ch) => `\\${ch}`)
-    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'))
-    .replace(/^([#+-]|\d+\.)(?= )/, (m) => `\\${m}`);
-}
-
-const escapeCell = (text: string): string => escapeMarkdown(text).replace(/\|/g, '\\|').replace(/\n/g, '<br>');
+/** A table cell: each of its lines escaped (escape.ts), joined by `<br>`, pipes escaped. */
+const escapeCell = (text: string): string =>
+  text.split('\n').map(escapeMarkdown).join('<br>').replace(/\|/g, '\\|');
 
 function mdCell(c: Cell): string {
   const text = escapeCell(cellText(c));
@@ -54,9 +51,10 @@ function mdBlock(b: Block): string | null {
     case 'table':
       return mdTable(b.head, b.rows, alignOf(b));
     case 'pre':
-      return b.lines.length === 0 ? null : fenced(b.lines);
+      // Inside a fence nothing is markup; a line feed in a line only adds a line to the fence.
+      return b.lines.length === 0 ? null : fenced(b.lines.map((l) => showControls(l, '\n')));
     case 'text':
-      return fenced(b.text.replace(/\n+$/, '').split('\n'));
+      return fenced(showControls(b.text.replace(/\n+$/, ''), '\n').split('\n'));
     case 'chart':
     case 'scatter':
       return null;
@@ -71,5 +69,6 @@ export function drawMarkdown(parts: readonly DocumentPart[]): string {
       if (text !== null) out.push(text);
     }
   }
-  return out.join('\n\n') + '\n';
+  // A paragraph or a fenced log line may start with a value of the data: never with a workflow command.
+  return guardLineStarts(out.join('\n\n') + '\n');
 }

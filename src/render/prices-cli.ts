@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import type { CatalogStatus, PriceCheck, PriceShow, PriceUpdate } from '../prices/views.js';
+import { guardLineStarts, terminalLine } from './escape.js';
 import { int, pct, shortOrigin, signedPct, truncate, wrap } from './format.js';
 import type { RenderOptions } from './options.js';
 import { plural } from '../words.js';
@@ -47,8 +48,8 @@ export function renderPriceShow(s: PriceShow, options: RenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const id = s.identity;
   const out = [
-    c.bold(s.model) + (s.provider ? ` (provider ${s.provider})` : ''),
-    `identity: provider ${id.provider ?? '—'}, family ${id.family || '—'}, version ${id.version ?? '—'}${id.alias ? `, alias ${id.alias}` : ''}`,
+    c.bold(terminalLine(s.model)) + (s.provider ? ` (provider ${terminalLine(s.provider)})` : ''),
+    terminalLine(`identity: provider ${id.provider ?? '—'}, family ${id.family || '—'}, version ${id.version ?? '—'}${id.alias ? `, alias ${id.alias}` : ''}`),
   ];
   if (s.price) {
     const p = s.price;
@@ -85,7 +86,7 @@ export function renderPriceShow(s: PriceShow, options: RenderOptions): string {
   out.push(`catalog: ${catalogPhrase(s.catalog)}${s.price_file ? `; price file: ${s.price_file}` : ''}`);
   const stale = staleCatalogWarning(s.catalog);
   if (stale) out.push(c.yellow(wrap(`! ${stale}`, options.width)));
-  return out.join('\n') + '\n';
+  return guardLineStarts(out.join('\n') + '\n');
 }
 
 export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string {
@@ -111,18 +112,18 @@ export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string 
   }
   out.push(t.toString());
   if (r.unpriced.requests > 0) {
-    out.push(c.yellow(wrap(`! ${plural(r.unpriced.requests, 'request')} (${pct(r.unpriced.share)}) ${r.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price: ` +
+    out.push(c.yellow(wrap(terminalLine(`! ${plural(r.unpriced.requests, 'request')} (${pct(r.unpriced.share)}) ${r.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price: ` +
       r.unpriced.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ') +
-      '. Add them to a price file (--prices FILE).', options.width)));
+      '. Add them to a price file (--prices FILE).'), options.width)));
   }
   for (const d of r.discrepancies) {
-    out.push(c.yellow(wrap(`! ${d.model}: logged cost ${signedPct(d.logged_vs_catalog)} vs the list price since ${d.since} (${plural(d.requests, 'request')}; ${d.price ?? 'catalog'})`, options.width)));
+    out.push(c.yellow(wrap(terminalLine(`! ${d.model}: logged cost ${signedPct(d.logged_vs_catalog)} vs the list price since ${d.since} (${plural(d.requests, 'request')}; ${d.price ?? 'catalog'})`), options.width)));
   }
   if (r.unpriced.requests === 0 && r.discrepancies.length === 0) out.push('every request is priced and logged costs match the list prices.');
   out.push(`catalog: ${catalogPhrase(r.catalog)}`);
   const stale = staleCatalogWarning(r.catalog);
   if (stale) out.push(c.yellow(wrap(`! ${stale}`, options.width)));
-  return out.join('\n') + '\n';
+  return guardLineStarts(out.join('\n') + '\n');
 }
 
 export function renderPriceUpdate(u: PriceUpdate, options: RenderOptions): string {

@@ -1,3 +1,5 @@
+import { showControls } from './escape.js';
+
 /**
  * The report as Prometheus text exposition (format 0.0.4), for node_exporter's textfile collector: write it to
  * `<collector dir>/routecheck.prom` after each run (atomically: write a temp file, then rename). Pure.
@@ -31,12 +33,16 @@ function labelText(labels: Record<string, string> | undefined): string {
   return `{${Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
 }
 
-/** Label values escape backslash, double quote and line feed; HELP text backslash and line feed. */
+/**
+ * Label values escape backslash, double quote and line feed; HELP text backslash and line feed (the format's own
+ * escapes). Other control characters are first shown as text (`\u001b`, escape.ts): the exposition allows them,
+ * but a terminal or a log viewer that shows the file would run them.
+ */
 export function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return showControls(v, '\n').replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 function escapeHelp(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  return showControls(v, '\n').replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
 /** Go's ParseFloat reads JS number text (`0.25`, `1e+21`); non-finite values never get here. */

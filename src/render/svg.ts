@@ -1,4 +1,5 @@
 import type { ChartBlock, ChartFormat, ScatterBlock } from './blocks.js';
+import { escapeXml } from './escape.js';
 import { pct, usd } from './format.js';
 
 /**
@@ -8,10 +9,6 @@ import { pct, usd } from './format.js';
  */
 
 export const PALETTE = ['#2563eb', '#dc2626', '#059669', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-}
 
 /** A value as the chart writes it (axis ticks and tooltips). */
 export function formatValue(v: number, format: ChartFormat): string {

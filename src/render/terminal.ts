@@ -1,12 +1,14 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { alignOf, cellText, cellTone, type Align, type Block, type Cell, type DocumentPart, type Fit, type Tone } from './blocks.js';
+import { guardLineStarts, terminalLine, terminalText } from './escape.js';
 import type { RenderOptions } from './options.js';
 
 /**
  * Blocks → terminal text: cli-table3 tables with a compact look, chalk colour (off unless options.color), every
  * line at most options.width characters. Pure: same blocks and options, same string. Charts are left out (the
- * numbers are in the tables; the HTML report draws them).
+ * numbers are in the tables; the HTML report draws them). Every text of a block is escaped for the terminal
+ * (escape.ts) before it is measured or painted: control characters in log data are shown, never run.
  */
 
 /** Greedy word wrap; continuation lines are indented by `indent`; a word longer than a line is cut. */
@@ -114,12 +116,39 @@ export function fitColumns(
     outRows = outRows.map((r) => r.map((t, i) => (i === flex ? narrow(t) : t)));
     if (outHead) outHead = outHead.map((t, i) => (i === flex ? cut(t, target) : t));
   }
+  // Still too wide: a column that does not give way holds a long log value (a 1,000-character model name). The
+  // widest column is cut, then the next, until the table fits (or every column is down to 8).
+  const shown = (i: number): number => Math.max(lineWidth(outHead?.[i] ?? ''), ...outRows.map((r) => lineWidth(r[i] ?? '')));
+  const drawn = (): number => tableWidth(keep.map((_, i) => shown(i)));
+  for (let guard = 0; guard < keep.length && drawn() > width; guard++) {
+    const widths = keep.map((_, i) => shown(i));
+    const widest = widths.indexOf(Math.max(...widths));
+    const target = Math.max(8, widths[widest]! - (drawn() - width));
+    if (target >= widths[widest]!) break;
+    const narrow = (text: string): string => text.split('\n').map((l) => cut(l, target)).join('\n');
+    outRows = outRows.map((r) => r.map((t, i) => (i === widest ? narrow(t) : t)));
+    if (outHead) outHead = outHead.map((t, i) => (i === widest ? narrow(t) : t));
+  }
   return { keep, head: outHead, rows: outRows };
 }
 
+/** A cell shows at most this many lines; the last one says how many more there are. */
+export const MAX_CELL_LINES = 20;
+
+/**
+ * A cell's text made for the terminal: controls shown (escape.ts), at most MAX_CELL_LINES lines, each at most ten
+ * terminal widths (cut in its middle, so a column that cuts paths keeps their end). The fitting below narrows
+ * further; this only bounds what a 100,000-character log value costs to lay out.
+ */
+function boundCell(text: string, width: number): string {
+  let lines = terminalText(text).split('\n');
+  if (lines.length > MAX_CELL_LINES) lines = [...lines.slice(0, MAX_CELL_LINES - 1), `… (${lines.length - MAX_CELL_LINES + 1} more lines)`];
+  return lines.map((l) => cutMiddle(l, 10 * width)).join('\n');
+}
+
 function drawTable(head: string[] | null, rows: Cell[][], align: Align[], fit: Fit | undefined, c: ChalkInstance, width: number): string {
-  const texts = rows.map((r) => r.map(cellText));
-  const fitted = fitColumns(head, texts, fit, width);
+  const texts = rows.map((r) => r.map((cell) => boundCell(cellText(cell), width)));
+  const fitted = fitColumns(head && head.map((h) => boundCell(h, width)), texts, fit, width);
   const t = new Table({
     head: fitted.head ? fitted.head.map((h) => c.bold(h)) : [],
     style: { head: [], border: [], compact: true },
@@ -129,10 +158,15 @@ function drawTable(head: string[] | null, rows: Cell[][], align: Align[], fit: F
   fitted.rows.forEach((r, y) => {
     // Short rows (a kv row without a remark) are padded with empty cells.
     const source = rows[y]!;
-    t.push(r.map((text, x) => {
+    const cells = r.map((text, x) => {
       const original = source[fitted.keep[x]!];
-      return original === undefined ? text : paint(c, cellTone(original), text);
-    }));
+      return (original === undefined ? text : paint(c, cellTone(original), text)).split('\n');
+    });
+    // A multi-line cell becomes rows of one line each: a compact table draws them the same, and cli-table3 takes
+    // time quadratic in a multi-line cell's length (it truncates a debug preview of it one character at a time:
+    // cli-table/cli-table3#362), which a long log value would turn into minutes.
+    const height = Math.max(1, ...cells.map((lines) => lines.length));
+    for (let line = 0; line < height; line++) t.push(cells.map((lines) => lines[line] ?? ''));
   });
   return t.toString();
 }
@@ -141,9 +175,9 @@ function drawTable(head: string[] | null, rows: Cell[][], align: Align[], fit: F
 function drawBlock(b: Block, c: ChalkInstance, width: number): string | null {
   switch (b.kind) {
     case 'heading':
-      return c.bold(b.text) + (b.detail ? ` ${b.detail}` : '');
+      return c.bold(terminalLine(b.text)) + (b.detail ? ` ${terminalLine(b.detail)}` : '');
     case 'note': {
-      const text = b.level === 'info' ? b.text : `! ${b.text}`;
+      const text = terminalLine(b.level === 'info' ? b.text : `! ${b.text}`);
       const lines = wrapText(text, width).join('\n');
       return b.level === 'fail' ? paint(c, 'fail', lines) : b.level === 'warn' ? paint(c, 'warn', lines) : lines;
     }
@@ -152,9 +186,9 @@ function drawBlock(b: Block, c: ChalkInstance, width: number): string | null {
     case 'table':
       return drawTable(b.head, b.rows, alignOf(b), b.fit, c, width);
     case 'pre':
-      return b.lines.map((l) => cut(l, width)).join('\n');
+      return b.lines.map((l) => cut(terminalLine(l), width)).join('\n');
     case 'text':
-      return b.text.replace(/\n+$/, '');
+      return terminalText(b.text.replace(/\n+$/, ''));
     case 'chart':
     case 'scatter':
       return null;
@@ -172,7 +206,8 @@ export function drawBlocks(blocks: readonly Block[], options: RenderOptions): st
     if (b.kind === 'heading' && b.level === 3 && out.length > 0) out.push('');
     out.push(text);
   }
-  return out.join('\n') + '\n';
+  // A wrapped note's next line or a log excerpt may start with a value of the data: never with a workflow command.
+  return guardLineStarts(out.join('\n') + '\n');
 }
 
 /** A whole document: parts separated by one empty line. */

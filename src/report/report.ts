@@ -22,6 +22,7 @@ import type { RunEffects, SectionContext, WindowBounds, WindowParams } from '../
 import type { RunSettings } from '../settings.js';
 import { resolveReportWindow, trendRange, type ReportWindow } from '../window.js';
 import type { Trends } from './history.js';
+import { redactReport } from './redact.js';
 
 /**
  * The report object every renderer draws from, and the JSON output. `schema_version` changes only when a key is
@@ -101,7 +102,8 @@ export async function buildReport(db: Database, options: ReportInputs): Promise<
     report = { ...report, ...(await section.build(ctx, report)) };
     options.effects.timing?.(section.name, (performance.now() - started) / 1000);
   }
-  return report;
+  // The one place quoted log text (prompts, raw records) is redacted, for every format (--redact; redact.ts).
+  return redactReport(report, settings.redact);
 }
 
 /**

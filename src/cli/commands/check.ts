@@ -1,16 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { withDatabase } from '../../db/database.js';
 import { InputError, UsageError } from '../../errors.js';
 import { githubAnnotations, renderCheck, renderJunit } from '../../render/check.js';
 import { renderJson } from '../../render/json.js';
 import { checkResult, checkView } from '../../sections/check.js';
+import { withRunDatabase } from '../database.js';
 import { runEffects } from '../effects.js';
 import { buildReport } from '../../report/report.js';
 import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
 import type { CommonOptions } from '../options.js';
-import { writeOutput } from '../output.js';
+import { writeFileAtomic, writeOutput } from '../output.js';
 
 export interface CheckFlags {
   junit?: string;
@@ -37,7 +35,7 @@ export async function checkCommand(
   }
   if (flags.junit !== undefined && flags.junit.trim() === '') throw new UsageError('--junit needs a file');
   const strict = Boolean(flags.strict);
-  return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
+  return withRunDatabase(options, io, { path: options.db ?? ':memory:', appends: inputs.length > 0 }, async (db) => {
     const loaded = await loadInputs(db, inputs, options, io);
     const report = await buildReport(db, { inputs: loaded, settings: options, effects: runEffects(io, options) });
     if (report.requests.total === 0) {
@@ -53,8 +51,7 @@ export async function checkCommand(
     // Workflow commands are read from stdout by the GitHub Actions runner.
     if (io.env['GITHUB_ACTIONS'] === 'true') io.stdout(githubAnnotations(view, strict));
     if (flags.junit) {
-      mkdirSync(dirname(flags.junit), { recursive: true });
-      writeFileSync(flags.junit, renderJunit(view, strict));
+      writeFileAtomic(flags.junit, renderJunit(view, strict));
       if (!options.quiet) io.stderr(`wrote ${flags.junit}\n`);
     }
     return result.failed ? 1 : 0;

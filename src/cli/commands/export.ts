@@ -1,14 +1,15 @@
-import { withDatabase } from '../../db/database.js';
 import { UsageError } from '../../errors.js';
 import { buildExportTable, dropExportTables } from '../../export/enriched.js';
 import { EXPORT_FORMATS, exportFormatOf, writeExport, type ExportFormat } from '../../export/write.js';
 import { int } from '../../render/format.js';
 import { replayWindow } from '../../sections/replay.js';
 import { resolveReportWindow } from '../../window.js';
+import { withRunDatabase } from '../database.js';
 import { runEffects } from '../effects.js';
 import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
 import type { CommonOptions } from '../options.js';
+import { replaceAtomicAsync } from '../output.js';
 import { plural } from '../../words.js';
 
 /**
@@ -40,7 +41,7 @@ export async function exportCommand(
   }
   if (partition && chosen === 'arrow') throw new UsageError('--partition writes Parquet or CSV folders, not Arrow IPC');
   const out = options.out;
-  return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
+  return withRunDatabase(options, io, { path: options.db ?? ':memory:', appends: inputs.length > 0 }, async (db) => {
     await loadInputs(db, inputs, options, io);
     const range = await db.one<{ first: Date | null; last: Date | null }>('SELECT min(ts) AS first, max(ts) AS last FROM requests');
     const spec = options.window.kind === 'default' ? ({ kind: 'all' } as const) : options.window;
@@ -51,7 +52,13 @@ export async function exportCommand(
     const replay = async (): Promise<void> => void (await replayWindow(db, params, options, effects));
     try {
       const prep = await buildExportTable({ db, params, settings: options, effects, replay });
-      await writeExport(db, out, chosen, partition);
+      if (partition) {
+        // A folder of partitions: COPY replaces its files (OVERWRITE); there is no single file to swap in.
+        await writeExport(db, out, chosen, options.redact, partition);
+      } else {
+        // Whole or not at all: a full disk leaves the previous export as it was.
+        await replaceAtomicAsync(out, (temp) => writeExport(db, temp, chosen, options.redact));
+      }
       effects.log(`wrote ${out}: ${plural(prep.rows, 'request')} (${chosen}${partition ? `, a folder of ${partition}=… partitions` : ''})`);
     } finally {
       await dropExportTables(db);

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { withDatabase } from '../../db/database.js';
 import { InputError, UsageError } from '../../errors.js';
 import { heading, info, type Block } from '../../render/blocks.js';
 import { when } from '../../render/format.js';
+import { renderJson } from '../../render/json.js';
 import { trendTable } from '../../sections/history.js';
 import { drawDocument } from '../../render/terminal.js';
 import { readHistory, type TrendRow } from '../../report/history.js';
+import { withRunDatabase } from '../database.js';
 import type { Io } from '../io.js';
 import type { CommonOptions } from '../options.js';
 import { writeOutput } from '../output.js';
@@ -19,11 +20,11 @@ export async function historyCommand(options: CommonOptions, io: Io): Promise<nu
   const path = options.db ?? DEFAULT_DB;
   // Opening a missing file would create an empty database; say so instead.
   if (!existsSync(path)) throw new InputError(`no database at ${path} (run a report with --db ${path} first)`);
-  return withDatabase({ path, memoryLimit: options.memoryLimit }, async (db) => {
+  return withRunDatabase(options, io, { path, appends: false }, async (db) => {
     const rows = await readHistory(db);
     const text =
       options.format === 'json'
-        ? JSON.stringify({ database: path, reports: rows }, null, 2) + '\n'
+        ? renderJson({ database: path, reports: rows })
         : drawDocument([{ section: 'history', blocks: historyBlocks(rows, path) }], { color: options.color, width: Math.min(io.columns, 100) });
     writeOutput(text, options, io);
     return 0;

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { withDatabase } from '../../db/database.js';
+import { terminalLine } from '../../render/escape.js';
+import { renderJson } from '../../render/json.js';
 import { UsageError } from '../../errors.js';
 import { preparePricing } from '../../prices/costs.js';
 import { observeModels, starterConfig } from '../../routing/init.js';
 import { normalizeRoutingPolicy } from '../../routing/policy.js';
 import { DEFAULT_CONFIG_FILE } from '../../config.js';
+import { withRunDatabase } from '../database.js';
 import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
 import type { CommonOptions } from '../options.js';
@@ -19,7 +21,7 @@ export async function initCommand(inputs: string[], options: CommonOptions, io: 
   if (inputs.length === 0 && !options.db) throw new UsageError('init needs log files (routecheck init logs/) or a database (--db FILE)');
   const out = options.out ?? DEFAULT_CONFIG_FILE;
   if (out !== '-' && existsSync(out) && !flags.force) throw new UsageError(`${out} exists: choose another --out, or --force to overwrite it`);
-  return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
+  return withRunDatabase(options, io, { path: options.db ?? ':memory:', appends: inputs.length > 0 }, async (db) => {
     await loadInputs(db, inputs, options, io);
     // Tiers are ranked by what calls cost (logged, else list price): the report's own costs.
     await preparePricing(db, { from: null, to: null }, options.pricing);
@@ -27,14 +29,17 @@ export async function initCommand(inputs: string[], options: CommonOptions, io: 
     // What is written must load: the same validation the report applies.
     const policy = normalizeRoutingPolicy(config, out);
     if (policy.tiers.length === 0) throw new UsageError('no priced model calls in the input: write the "tiers" by hand (see README, Config file)');
-    const text = JSON.stringify(config, null, 2) + '\n';
+    const text = renderJson(config);
     if (out === '-') writeOutput(text, { quiet: options.quiet }, io);
     else writeOutput(text, { out, quiet: true }, io);
     if (!options.quiet) {
       const thresholds = policy.classifier.thresholds.length > 0 ? `, score thresholds ${policy.classifier.thresholds.join(', ')}` : '';
+      // The tiers name models from the log: one line whatever they hold.
       io.stderr(
-        `${out === '-' ? 'config' : `wrote ${out}`}: ${policy.tiers.length} tiers by logged price, cheapest first ` +
-          `(${policy.tiers.map((t) => `${t.name}: ${t.models.join(', ')}`).join(' < ')})${thresholds}. Check the tiers and the classifier price.\n`,
+        terminalLine(
+          `${out === '-' ? 'config' : `wrote ${out}`}: ${policy.tiers.length} tiers by logged price, cheapest first ` +
+            `(${policy.tiers.map((t) => `${t.name}: ${t.models.join(', ')}`).join(' < ')})${thresholds}. Check the tiers and the classifier price.`,
+        ) + '\n',
       );
     }
     return 0;

@@ -104,7 +104,7 @@ export async function pricesUpdateCommand(options: CommonOptions, flags: UpdateF
     models: providers.reduce((s, p) => s + p.models.length, 0),
     previous,
   };
-  const text = options.format === 'json' ? JSON.stringify(update, null, 2) + '\n' : renderPriceUpdate(update, { color: options.color, width: Math.min(io.columns, 100) });
+  const text = options.format === 'json' ? (await import('../../render/json.js')).renderJson(update) : renderPriceUpdate(update, { color: options.color, width: Math.min(io.columns, 100) });
   io.stdout(text);
   return 0;
 }

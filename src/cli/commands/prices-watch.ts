@@ -21,7 +21,7 @@ export function registerPricesWatch(prices: Command, io: Io, result: { code: num
         'fetch current model and price lists, store a dated snapshot, print what changed since the last one ' +
           '(exit 0 no change, 1 changed, 2 error)',
       ),
-    ['db', 'config', 'format', 'out', 'quiet', 'debug', 'color'],
+    ['db', 'config', 'format', 'out', 'wait', 'quiet', 'debug', 'color'],
   )
     .option(
       '--source <format[=url]...>',
@@ -53,7 +53,7 @@ export async function pricesWatchCommand(options: CommonOptions, flags: WatchFla
     '../../prices/sources.js'
   );
   const { parsePayload, MalformedPayload, createWatchTables, latestRun, loadSnapshot, sourceResult, storeSnapshots } = await import('../../prices/watch.js');
-  const { withDatabase } = await import('../../db/database.js');
+  const { withRunDatabase } = await import('../database.js');
   const { DEFAULT_DB } = await import('./ingest.js');
   const { writeOutput } = await import('../output.js');
 
@@ -86,7 +86,7 @@ export async function pricesWatchCommand(options: CommonOptions, flags: WatchFla
   );
 
   const database = options.db ?? DEFAULT_DB;
-  return withDatabase({ path: database }, async (db) => {
+  return withRunDatabase(options, io, { path: database, appends: true }, async (db) => {
     await createWatchTables(db);
     const results = [];
     const toStore = [];
@@ -127,7 +127,7 @@ export async function pricesWatchCommand(options: CommonOptions, flags: WatchFla
 
     let text: string;
     if (options.format === 'json') {
-      text = JSON.stringify(result, null, 2) + '\n';
+      text = (await import('../../render/json.js')).renderJson(result);
     } else {
       const { renderWatchTable } = await import('../../render/prices-watch.js');
       text = renderWatchTable(result, { color: options.color, width: Math.min(io.columns, 100), database });

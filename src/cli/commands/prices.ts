@@ -38,7 +38,7 @@ export function registerPrices(prices: Command, io: Io, result: { code: number }
       .command('check')
       .description('unpriced models and logged-vs-list price gaps in logs (exit 0 all priced, 1 something to fix, 2 error)')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'prices', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color'],
+    ['db', 'config', 'prices', 'since', 'until', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'wait', 'quiet', 'debug', 'color'],
   )
     .exitOverride()
     .action(async (inputs: string[], raw: RawOptions & { prices?: string }) => {
@@ -87,7 +87,7 @@ export async function pricesShowCommand(model: string, options: CommonOptions, f
     catalog: catalogStatus(catalog.info, io.now ? io.now() : new Date()),
     price_file: settings.priceFile ?? (settings.inlineRows ? `${settings.configFile} "prices"` : null),
   };
-  const text = options.format === 'json' ? JSON.stringify(show, null, 2) + '\n' : renderPriceShow(show, { color: options.color, width: Math.min(io.columns, 100) });
+  const text = options.format === 'json' ? (await import('../../render/json.js')).renderJson(show) : renderPriceShow(show, { color: options.color, width: Math.min(io.columns, 100) });
   writeOutput(text, options, io);
   return price ? 0 : 1;
 }
@@ -97,7 +97,7 @@ export async function pricesShowCommand(model: string, options: CommonOptions, f
  * logged costs disagree with the list price. Exit 0 when everything is priced and consistent, 1 otherwise.
  */
 export async function pricesCheckCommand(inputs: string[], options: CommonOptions, flags: { prices?: string }, io: Io): Promise<number> {
-  const { withDatabase } = await import('../../db/database.js');
+  const { withRunDatabase } = await import('../database.js');
   const { loadInputs } = await import('../load-inputs.js');
   const { resolveWindow } = await import('../../window.js');
   const { loadCostFacts } = await import('../../prices/costs.js');
@@ -111,7 +111,7 @@ export async function pricesCheckCommand(inputs: string[], options: CommonOption
     throw new UsageError('prices check needs log files (routecheck prices check logs/) or a database (--db FILE)');
   }
   const settings = normalizePricingSettings(options.config, flags as Record<string, unknown>, io.env);
-  return withDatabase({ path: options.db ?? ':memory:', memoryLimit: options.memoryLimit }, async (db) => {
+  return withRunDatabase(options, io, { path: options.db ?? ':memory:', appends: inputs.length > 0 }, async (db) => {
     await loadInputs(db, inputs, options, io);
     const end = await db.one<{ last: Date | null }>('SELECT max(ts) AS last FROM requests');
     const window = resolveWindow(options.since, options.until, end?.last ?? null);
@@ -138,7 +138,7 @@ export async function pricesCheckCommand(inputs: string[], options: CommonOption
       price_file: settings.priceFile ?? (settings.inlineRows ? `${settings.configFile} "prices"` : null),
       catalog: catalogStatus(facts.pricing.catalog.info, io.now ? io.now() : new Date()),
     };
-    const text = options.format === 'json' ? JSON.stringify(check, null, 2) + '\n' : renderPriceCheck(check, { color: options.color, width: Math.min(io.columns, 100) });
+    const text = options.format === 'json' ? (await import('../../render/json.js')).renderJson(check) : renderPriceCheck(check, { color: options.color, width: Math.min(io.columns, 100) });
     writeOutput(text, options, io);
     return unpriced.requests > 0 || check.discrepancies.length > 0 ? 1 : 0;
   });

@@ -1,6 +1,6 @@
-import { withDatabase } from '../../db/database.js';
 import { UsageError } from '../../errors.js';
 import { buildReport } from '../../report/report.js';
+import { withRunDatabase } from '../database.js';
 import { runEffects } from '../effects.js';
 import type { Io } from '../io.js';
 import { loadInputs } from '../load-inputs.js';
@@ -15,7 +15,7 @@ export async function reportCommand(inputs: string[], settings: CommonOptions, i
   if (inputs.length === 0 && !settings.db) {
     throw new UsageError('report needs log files (routecheck report logs/) or a database (--db FILE)');
   }
-  return withDatabase({ path: settings.db ?? ':memory:', memoryLimit: settings.memoryLimit }, async (db) => {
+  return withRunDatabase(settings, io, { path: settings.db ?? ':memory:', appends: inputs.length > 0 }, async (db) => {
     const loaded = await loadInputs(db, inputs, settings, io);
     const report = await buildReport(db, { inputs: loaded, settings, effects: runEffects(io, settings) });
     writeReport(report, settings, io);
