@@ -1,6 +1,5 @@
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { privateTempDir } from '../temp.js';
 import { createSchema } from './schema.js';
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
@@ -73,20 +72,26 @@ export async function withDatabase<T>(options: DatabaseOptions, fn: (db: Databas
   if (options.threads) config['threads'] = String(options.threads);
   // Past the limit DuckDB spills to disk instead of growing; without one it would take 80% of RAM.
   config['memory_limit'] = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  // Spill files go to the system temp folder, never into the user's working directory.
-  config['temp_directory'] = join(tmpdir(), `routecheck-${process.pid}.tmp`);
-  const instance = await DuckDBInstance.create(options.path, config);
+  // Spill files go to a private folder of the system temp folder (mkdtemp, 0700), never into the user's working
+  // directory nor a predictable /tmp name another user could plant a symlink at; removed when the run ends.
+  const spill = privateTempDir('routecheck-db-');
+  config['temp_directory'] = spill.path;
   try {
-    const connection = await instance.connect();
+    const instance = await DuckDBInstance.create(options.path, config);
     try {
-      await connection.run("SET TimeZone = 'UTC'");
-      const db = new Database(options.path, connection);
-      await createSchema(db);
-      return await fn(db);
+      const connection = await instance.connect();
+      try {
+        await connection.run("SET TimeZone = 'UTC'");
+        const db = new Database(options.path, connection);
+        await createSchema(db);
+        return await fn(db);
+      } finally {
+        connection.closeSync();
+      }
     } finally {
-      connection.closeSync();
+      instance.closeSync();
     }
   } finally {
-    instance.closeSync();
+    spill.remove();
   }
 }

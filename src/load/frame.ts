@@ -1,9 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { Framing, Sample } from './formats/types.js';
 import { readArrowAsJsonl } from './arrow.js';
-
-/** Lines longer than this are rejected (with their text) rather than stopping the read. */
-const MAX_LINE_BYTES = 16 * 1024 * 1024;
+import { MAX_LINE_BYTES } from './scan.js';
 /**
  * The largest single JSON document (a top-level array is split into elements, each within this limit).
  * DuckDB allocates twice this per read, so it must stay well inside the default 1 GB memory limit.
@@ -109,9 +107,10 @@ async function frameLines(db: Database, path: string, keepBlank: boolean): Promi
   await db.run(`CREATE TEMP TABLE rc_rows AS SELECT raw FROM read_csv($path, ${LINE_READER})`, { path });
   const frameErrors = await readerErrors(db);
   const line = lineFix(frameErrors.map((e) => e.line!).filter((l) => l !== null), 1);
-  // Blank lines arrive as NULL. `raw >= '!'` settles almost every line on its first bytes; only lines that start
-  // with whitespace pay for trim() (copying every line through trim costs seconds on a million rows).
-  const where = keepBlank ? '' : `WHERE raw IS NOT NULL AND (raw >= '!' OR trim(raw) <> '')`;
+  // Blank lines arrive as NULL; a line of JSON whitespace only (spaces, tabs, a CR) is blank too. `raw >= '!'` settles
+  // almost every line on its first bytes; only lines that start with whitespace pay for trim() (copying every line
+  // through trim costs seconds on a million rows).
+  const where = keepBlank ? '' : `WHERE raw IS NOT NULL AND (raw >= '!' OR trim(raw, E' \\t\\r') <> '')`;
   // A view, not a copy: the lines are only read once more, by the mapping.
   await db.run(`CREATE TEMP VIEW rc_framed AS SELECT ${line} AS line, coalesce(raw, '') AS raw FROM rc_rows ${where}`);
   return { frameErrors };

@@ -7,6 +7,8 @@ import { native } from './formats/native.js';
 import type { LogFormat } from './formats/types.js';
 import { dropFrameTables, type FramedFile, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, sampleKeys } from './frame.js';
 import { compileMapping } from './mapping.js';
+import { MAX_LINE_BYTES, scanBytes } from './scan.js';
+import { privateTempDir, type TempDir } from '../temp.js';
 import { isEnvelopeSample, unwrapEnvelopes } from './envelope.js';
 
 export interface IngestOptions {
@@ -25,6 +27,8 @@ export interface FileSummary {
   rejected: number;
   duplicates: number;
   skipped: number;
+  /** What the user must hear about the file beyond its counts (an archive that ends early). */
+  warnings?: string[];
 }
 
 const COLUMNS_OF_M = CANONICAL_FIELDS.map((f) => 'm.' + quoteIdent(f.name)).join(', ');
@@ -37,18 +41,35 @@ const REQUEST_COLUMNS = [...CANONICAL_FIELDS.map((f) => quoteIdent(f.name)), 'so
  * `label` is the name stored as source_file (the path as the user gave it, or `<stdin>`).
  */
 export async function ingestFile(db: Database, path: string, label: string, options: IngestOptions = {}): Promise<FileSummary> {
-  const framing = framingFromName(path) ?? framingFromLines(await firstLines(db, path));
-  let sample = await sampleFile(db, path, framing);
-  const framed = await frameFile(db, path, framing);
-  if (sample.objects.length === 0 && sample.lines.length === 0) sample = await sampleFramed(db, framing);
-  // An API page ({"data": [...], "total": …}) loads as its records, which detection then sees.
-  const enveloped = isEnvelopeSample(sample);
-  if (enveloped) {
-    await unwrapEnvelopes(db);
-    sample = await sampleFramed(db, framing);
+  let work: TempDir | undefined;
+  try {
+    const byName = framingFromName(path);
+    // Over-long lines and an archive that ends early are found before DuckDB reads the file (scan.ts).
+    const scan = byName === 'parquet' || byName === 'arrow' ? { longLines: [] } : await scanBytes(path, () => (work ??= privateTempDir('routecheck-scan-')).path);
+    const framing = byName ?? framingFromLines(scan.copy?.firstLines ?? (await firstLines(db, path)));
+    // A JSON document is read whole (its long lines are not records), from the file unless only part of it is readable.
+    const lineFramed = framing !== 'json' && framing !== 'parquet' && framing !== 'arrow';
+    const readPath = scan.copy && (lineFramed || scan.damaged) ? scan.copy.path : path;
+    const scanErrors: FramedFile['frameErrors'] = [
+      ...(lineFramed ? scan.longLines.map((l) => ({ line: l.line, reason: `line longer than ${MAX_LINE_BYTES} bytes: ${l.bytes} bytes`, raw: l.head })) : []),
+      ...(scan.damaged ? [{ line: scan.damaged.line, reason: scan.damaged.reason, raw: null }] : []),
+    ];
+    let sample = await sampleFile(db, readPath, framing);
+    const framed = await frameFile(db, readPath, framing);
+    if (sample.objects.length === 0 && sample.lines.length === 0) sample = await sampleFramed(db, framing);
+    // An API page ({"data": [...], "total": …}) loads as its records, which detection then sees.
+    const enveloped = isEnvelopeSample(sample);
+    if (enveloped) {
+      await unwrapEnvelopes(db);
+      sample = await sampleFramed(db, framing);
+    }
+    const format = options.inputFormat ?? detectFormat(sample) ?? native;
+    const summary = await ingestFramed(db, label, format, [...scanErrors, ...framed.frameErrors], { ...options, enveloped, fileTime: () => fileTime(path) });
+    if (scan.damaged) summary.warnings = [scan.damaged.warning];
+    return summary;
+  } finally {
+    work?.remove();
   }
-  const format = options.inputFormat ?? detectFormat(sample) ?? native;
-  return ingestFramed(db, label, format, framed.frameErrors, { ...options, enveloped, fileTime: () => fileTime(path) });
 }
 
 export interface FramedIngestOptions extends IngestOptions {
@@ -90,19 +111,26 @@ export async function ingestFramed(
   const raw = joinRaw ? 'f.raw' : 'm.raw';
 
   const params = { file: label, format: format.name };
-  const sameReject = options.rejectIdentity === 'raw' ? `r.raw = ${raw}` : 'r.source_line = m.line';
+  // A reject is "already stored" when its text (by hash), reason and position match, whatever the file was called:
+  // the same file named by another path, or unzipped, adds nothing, and two different stdin feeds keep both. A
+  // database source's rows are numbered by their position in one read, which the next read shifts: there the
+  // position is left out (each row's text holds its request_id).
+  const samePlace = options.rejectIdentity === 'raw' ? '' : 'AND r.source_line IS NOT DISTINCT FROM m.line';
   for (const e of frameErrors) {
+    // A frame error without text (a damaged archive's missing end) has only its file to tell it apart.
     await db.run(
-      `INSERT INTO rejects SELECT $file, $line, $reason, $raw, $format, now()
-       WHERE NOT EXISTS (SELECT 1 FROM rejects WHERE source_file = $file AND source_line IS NOT DISTINCT FROM $line AND reason = $reason)`,
+      `INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
+       SELECT $file, $line, $reason, $raw, $format, now(), md5_number($raw)
+       WHERE NOT EXISTS (SELECT 1 FROM rejects WHERE reason = $reason AND source_line IS NOT DISTINCT FROM $line
+         AND CASE WHEN $raw IS NULL THEN raw IS NULL AND source_file = $file ELSE raw_key = md5_number($raw) END)`,
       { ...params, line: e.line, reason: e.reason, raw: e.raw },
     );
   }
   await db.run(
-    `INSERT INTO rejects
-     SELECT $file, m.line, m.reason, ${raw}, $format, now() FROM ${from}
+    `INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
+     SELECT $file, m.line, m.reason, ${raw}, $format, now(), md5_number(${raw}) FROM ${from}
      WHERE m.keep AND m.reason IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_file = $file AND ${sameReject} AND r.reason = m.reason)`,
+       AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.raw_key = md5_number(${raw}) AND r.reason = m.reason ${samePlace})`,
     params,
   );
   const before = await db.scalar('SELECT count(*) FROM requests');

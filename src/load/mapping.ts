@@ -1,4 +1,4 @@
-import { CANONICAL_FIELDS, type CanonicalName, type FieldKind } from './canonical.js';
+import { CANONICAL_FIELDS, MAX_MAGNITUDE, type CanonicalName, type FieldKind } from './canonical.js';
 import type { FieldTemplate, LogFormat } from './formats/types.js';
 import { quoteIdent, quoteLiteral } from '../db/sql.js';
 import { UsageError } from '../errors.js';
@@ -95,31 +95,37 @@ function convert(kind: FieldKind, text: string): string {
   }
 }
 
-/** The reject reasons for one field, as CASE arms over its text (t_name) and typed (name) columns. */
+/**
+ * The reject reasons for one field, as CASE arms over its text (t_name) and typed (name) columns. With the macros'
+ * conversions this makes the mapping total: every value either converts or gives its record a reason, so one bad
+ * value never stops a file (NaN, "inf", 1e309, a 9.3e18 token count, a year-9999 time all end up here).
+ */
 function rejectChecks(name: string, kind: FieldKind): string[] {
   const t = quoteIdent('t_' + name);
   const v = quoteIdent(name);
   const shown = `left(${t}, 80)`;
+  const reason = (text: string) => `${quoteLiteral(text)} || ${shown}`;
+  // What a number that did not convert was: not a number, not finite (NaN, inf), or too large to be a measurement.
+  const badNumber = (notNumber: string) => `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN CASE
+        WHEN rc_double(${t}) IS NULL THEN ${reason(notNumber)}
+        WHEN NOT isfinite(rc_double(${t})) THEN ${reason(`${name} is not a finite number: `)}
+        WHEN abs(rc_double(${t})) > ${MAX_MAGNITUDE} THEN ${reason(`${name} out of range: `)}
+        ELSE ${reason(notNumber)} END`;
   switch (kind) {
     case 'timestamp':
       return [
         `WHEN ${t} IS NULL OR trim(${t}) = '' THEN ${quoteLiteral(`missing ${name}`)}`,
-        `WHEN ${v} IS NULL THEN ${quoteLiteral(`unparseable ${name}: `)} || ${shown}`,
+        `WHEN ${v} IS NULL THEN ${reason(`unparseable ${name}: `)}`,
+        `WHEN NOT rc_ts_in_range(${v}) THEN ${reason(`${name} out of range: `)}`,
       ];
     case 'count':
-      return [
-        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a whole number: `)} || ${shown}`,
-        `WHEN ${v} < 0 THEN ${quoteLiteral(`negative ${name}: `)} || ${shown}`,
-      ];
+      return [badNumber(`${name} is not a whole number: `), `WHEN ${v} < 0 THEN ${reason(`negative ${name}: `)}`];
     case 'money':
-      return [
-        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a number: `)} || ${shown}`,
-        `WHEN ${v} < 0 THEN ${quoteLiteral(`negative ${name}: `)} || ${shown}`,
-      ];
+      return [badNumber(`${name} is not a number: `), `WHEN ${v} < 0 THEN ${reason(`negative ${name}: `)}`];
     case 'number':
-      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a number: `)} || ${shown}`];
+      return [badNumber(`${name} is not a number: `)];
     case 'boolean':
-      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not true/false: `)} || ${shown}`];
+      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${reason(`${name} is not true/false: `)}`];
     case 'text':
     case 'service_tier':
       return [];

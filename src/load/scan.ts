@@ -1,0 +1,184 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { plural } from '../words.js';
+
+/**
+ * Lines longer than this are rejected (with their first bytes) rather than read. DuckDB's line reader would reject
+ * those up to its buffer size and drop longer ones without a word (shifting every later line number), so the scan
+ * below finds them first and DuckDB never sees them.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** How much of an over-long line its reject keeps. */
+const HEAD_BYTES = 10_000;
+/** Lines kept for framing detection when the scan makes a copy. */
+const FIRST_LINES = 50;
+const CHUNK = 1 << 20;
+const NEWLINE = Buffer.from('\n');
+
+/** What a pass over a file's bytes found. Most files: nothing, and no copy. */
+export interface ByteScan {
+  /** Lines over MAX_LINE_BYTES: 1-based number, length in bytes, first bytes. */
+  longLines: { line: number; bytes: number; head: string }[];
+  /** Why a compressed file ends early (truncated or damaged), with the line after the last whole one. */
+  damaged?: { line: number; reason: string; warning: string };
+  /**
+   * When either was found: a plain copy of what could be read, over-long lines left empty (so that every line keeps
+   * its number), for DuckDB to read instead of the file; and its first lines for framing detection.
+   */
+  copy?: { path: string; firstLines: string[] };
+}
+
+type Compression = 'gzip' | 'zstd' | null;
+
+function compressionOf(path: string): Compression {
+  if (/\.gz$/i.test(path)) return 'gzip';
+  if (/\.zst$/i.test(path)) return 'zstd';
+  return null;
+}
+
+/**
+ * Reads a (possibly compressed) file once, in bounded memory, to find over-long lines and an archive that ends
+ * early; JS looks only at where each chunk's first and last newline fall, never at records. Only when something is
+ * found does a second pass count lines and write the copy into `workDir()`.
+ */
+export async function scanBytes(path: string, workDir: () => string): Promise<ByteScan> {
+  const compression = compressionOf(path);
+  let current = 0;
+  let long = false;
+  let error: Error | undefined;
+  try {
+    for await (const chunk of chunks(path, compression)) {
+      const first = chunk.indexOf(10);
+      if (first < 0) {
+        current += chunk.length;
+        if (current > MAX_LINE_BYTES) long = true;
+        continue;
+      }
+      if (current + first > MAX_LINE_BYTES) long = true;
+      current = chunk.length - chunk.lastIndexOf(10) - 1;
+    }
+    if (current > MAX_LINE_BYTES) long = true;
+  } catch (e) {
+    if (compression === null) throw e;
+    error = e instanceof Error ? e : new Error(String(e));
+  }
+  if (!long && !error) return { longLines: [] };
+  return copyWithout(path, compression, join(workDir(), `scan-${++copies}.txt`));
+}
+
+let copies = 0;
+
+/** The second pass: line numbers, over-long lines emptied, the readable part of a damaged archive. */
+async function copyWithout(path: string, compression: Compression, target: string): Promise<ByteScan> {
+  const out = await open(target, 'w', 0o600);
+  // Written a megabyte at a time, not a write per line.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const emit = async (bytes: Buffer): Promise<void> => {
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+    if (pendingBytes >= CHUNK) await flush();
+  };
+  const flush = async (): Promise<void> => {
+    if (pendingBytes > 0) await out.write(Buffer.concat(pending));
+    pending = [];
+    pendingBytes = 0;
+  };
+  const longLines: ByteScan['longLines'] = [];
+  const firstLines: string[] = [];
+  let line = 1;
+  // The line in progress: its parts while it may still be written, or only its head once it is too long.
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  const endLine = async (): Promise<void> => {
+    if (tooLong) {
+      longLines.push({ line, bytes: size, head: Buffer.concat(parts).toString('utf8') });
+    } else {
+      for (const p of parts) await emit(p);
+      if (firstLines.length < FIRST_LINES) firstLines.push(Buffer.concat(parts).toString('utf8'));
+    }
+    parts = [];
+    size = 0;
+    tooLong = false;
+    line++;
+  };
+  const take = (bytes: Buffer): void => {
+    size += bytes.length;
+    if (tooLong) return;
+    parts.push(bytes);
+    if (size > MAX_LINE_BYTES) {
+      tooLong = true;
+      parts = [Buffer.concat(parts).subarray(0, HEAD_BYTES)];
+    }
+  };
+  let damaged: ByteScan['damaged'];
+  try {
+    try {
+      for await (const chunk of chunks(path, compression)) {
+        let start = 0;
+        for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+          take(chunk.subarray(start, nl));
+          await endLine();
+          await emit(NEWLINE);
+          start = nl + 1;
+        }
+        if (start < chunk.length) take(chunk.subarray(start));
+      }
+    } catch (e) {
+      const kind = compression === 'gzip' ? 'gzip' : 'zstd';
+      const message = e instanceof Error ? e.message : String(e);
+      const whole = line - 1;
+      damaged = {
+        line,
+        reason: `${kind} archive ends early: truncated or damaged after line ${whole} (${message}), the rest is missing`,
+        warning: `the ${kind} archive ends early (${message}) after ${plural(whole, 'whole line')}: the rest of the file is missing`,
+      };
+    }
+    if (size > 0 || tooLong) await endLine();
+    await flush();
+  } finally {
+    await out.close();
+  }
+  const scan: ByteScan = { longLines, copy: { path: target, firstLines } };
+  if (damaged) scan.damaged = damaged;
+  return scan;
+}
+
+/** The file's bytes, decompressed, in chunks of about a megabyte; a damaged archive throws where its data stops. */
+async function* chunks(path: string, compression: Compression): AsyncGenerator<Buffer> {
+  if (compression === null) {
+    const file = await open(path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+        if (bytesRead === 0) return;
+        // A fresh copy only when the caller may keep it (the copying pass keeps slices across reads).
+        yield Buffer.from(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await file.close();
+    }
+  }
+  const source = createReadStream(path, { highWaterMark: CHUNK });
+  if (compression === 'gzip') {
+    const gunzip = createGunzip({ chunkSize: CHUNK });
+    source.on('error', (e) => gunzip.destroy(e));
+    source.pipe(gunzip);
+    for await (const chunk of gunzip) yield chunk as Buffer;
+    return;
+  }
+  const ready: Buffer[] = [];
+  // Copied: a decoder may hand out views of its window, which later blocks overwrite.
+  const zstd = new Decompress((data) => ready.push(Buffer.from(data)));
+  for await (const chunk of source) {
+    zstd.push(chunk as Buffer);
+    yield* ready.splice(0);
+  }
+  zstd.push(new Uint8Array(0), true);
+  yield* ready.splice(0);
+}
