@@ -230,17 +230,19 @@ export async function sampleFramed(db: Database, framing: Framing): Promise<Samp
 }
 
 /**
- * Top-level keys of the first records and of a random sample of the rest. Formats with many alternative
- * spellings read only the paths a file uses; a spelling that appears in none of ~2,000 sampled records
- * is not read (its records then show up as rejects or missing values, never silently as zeros).
+ * Every top-level key that occurs in the framed records, found by DuckDB over all of them: formats with many
+ * alternative spellings read only the paths a file uses (each extra path costs a lookup on every row), and a
+ * spelling used by 50 records in a million must still be read. Rows of a CSV or columnar file all have its columns.
  */
-export async function sampleKeys(db: Database): Promise<Set<string>> {
-  const rows = await db.all<{ raw: string }>(
-    `(SELECT raw FROM rc_framed LIMIT 200) UNION ALL (SELECT raw FROM rc_framed USING SAMPLE 2000 ROWS)`,
+export async function recordKeys(db: Database): Promise<Set<string>> {
+  const columns = await db.all<{ name: string }>(
+    `SELECT column_name AS name FROM duckdb_columns() WHERE table_name = 'rc_rows' AND database_name = 'temp' ORDER BY column_index`,
   );
-  const keys = new Set<string>();
-  for (const o of parseObjects(rows.map((r) => r.raw))) for (const k of Object.keys(o)) keys.add(k);
-  return keys;
+  const unwrapped = await db.one(`SELECT 1 AS x FROM duckdb_tables() WHERE table_name = 'rc_unwrapped' AND temporary`);
+  if (!unwrapped && !(columns.length === 1 && columns[0]!.name === 'raw')) return new Set(columns.map((c) => c.name));
+  // try(): a record that is not JSON has no keys (it becomes a 'malformed JSON' reject in the mapping).
+  const rows = await db.all<{ key: string }>(`SELECT DISTINCT unnest(try(json_keys(raw))) AS key FROM rc_framed`);
+  return new Set(rows.map((r) => r.key));
 }
 
 function parseObjects(texts: string[]): Record<string, unknown>[] {

@@ -5,7 +5,7 @@ import { quoteIdent } from '../db/sql.js';
 import { detectFormat, formatByName } from './formats/index.js';
 import { native } from './formats/native.js';
 import type { LogFormat } from './formats/types.js';
-import { dropFrameTables, type FramedFile, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, sampleKeys } from './frame.js';
+import { dropFrameTables, type FramedFile, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, recordKeys } from './frame.js';
 import { compileMapping } from './mapping.js';
 import { MAX_LINE_BYTES, scanBytes } from './scan.js';
 import { privateTempDir, type TempDir } from '../temp.js';
@@ -97,8 +97,8 @@ export async function ingestFramed(
   options: FramedIngestOptions = {},
 ): Promise<FileSummary> {
   const source = format.explode ? `(${format.explode})` : 'rc_framed';
-  const keys = format.fieldsFor ? await sampleKeys(db) : undefined;
-  const mapping = compileMapping(format, source, { overrides: options.map, sampleKeys: keys });
+  const keys = format.fieldsFor ? await recordKeys(db) : undefined;
+  const mapping = compileMapping(format, source, { overrides: options.map, keys });
   // Without explode, a record's line identifies it in rc_framed, so the mapped table leaves the raw text out and
   // the inserts join it back: the text is then copied once (into requests), not twice, which halves peak memory.
   // The records of JSONL pages share their page's line, so those keep their text.

@@ -9,13 +9,13 @@ const PLACEHOLDER = /\{(\$[^{}]*)\}/g;
  * Compiles a format's field templates into one SELECT over `source(line, raw)` that yields
  * `line, raw, keep, reason, record_key` and every canonical column, typed. Pure: no DuckDB here.
  *
- * Each record's JSON is parsed once (json_extract_string with the list of every path used), which is
- * what keeps this within reach of a bare read_json; the layers below exist so that each conversion is
- * computed once and the reject checks reuse it.
+ * Each record's JSON is parsed once (json_extract_string with the list of every path used; try() makes a record
+ * that is not JSON a NULL list, so no json_valid pass is needed), which is what keeps this within reach of a bare
+ * read_json; the layers below exist so that each conversion is computed once and the reject checks reuse it.
  */
 export function compileMapping(format: LogFormat, source: string, options: MappingOptions = {}): string {
   const templates: Partial<Record<CanonicalName, FieldTemplate>> = {
-    ...(format.fieldsFor && options.sampleKeys ? format.fieldsFor(options.sampleKeys) : format.fields),
+    ...(format.fieldsFor && options.keys ? format.fieldsFor(options.keys) : format.fields),
   };
   for (const [field, path] of Object.entries(options.overrides ?? {})) {
     templates[field as CanonicalName] = `{${toJsonPath(path)}}`;
@@ -62,9 +62,8 @@ FROM (
       CASE WHEN valid THEN ${keepExpr} ELSE true END AS keep,
       ${textColumns.join(',\n      ')}
     FROM (
-      SELECT line, raw, json_valid(raw) AS valid,
-        CASE WHEN json_valid(raw) THEN json_extract_string(raw, ${pathList}) END AS j
-      FROM ${source}
+      SELECT line, raw, ${paths.length > 0 ? 'j IS NOT NULL' : 'json_valid(raw)'} AS valid, j
+      FROM (SELECT line, raw, try(json_extract_string(raw, ${pathList})) AS j FROM ${source})
     )
   )
 )`;
@@ -73,8 +72,8 @@ FROM (
 export interface MappingOptions {
   /** --map field=json.path overrides. */
   overrides?: Record<string, string>;
-  /** Top-level keys seen in a sample of the file, for formats that build their fields from it. */
-  sampleKeys?: ReadonlySet<string>;
+  /** Top-level keys that occur in the file's records, for formats that build their fields from them. */
+  keys?: ReadonlySet<string>;
 }
 
 function convert(kind: FieldKind, text: string): string {
