@@ -1,4 +1,6 @@
+import Papa from 'papaparse';
 import type { Database } from '../db/database.js';
+import { quoteLiteral } from '../db/sql.js';
 import type { Framing, Sample } from './formats/types.js';
 import { readArrowAsJsonl } from './arrow.js';
 import { MAX_LINE_BYTES } from './scan.js';
@@ -117,17 +119,52 @@ async function frameLines(db: Database, path: string, keepBlank: boolean): Promi
 }
 
 async function frameCsv(db: Database, path: string): Promise<FramedFile> {
-  const delim = /\.tsv$/i.test(stripCompression(path)) ? `, delim=E'\\t'` : '';
-  await db.run(
-    `CREATE TEMP TABLE rc_rows AS SELECT * FROM read_csv($path, header=true, all_varchar=true${delim},
-       ignore_errors=true, store_rejects=true, rejects_table='rc_csv_errors', rejects_scan='rc_csv_scans',
-       max_line_size=${MAX_LINE_BYTES}, buffer_size=${BUFFER_BYTES})`,
-    { path },
-  );
+  const tsv = /\.tsv$/i.test(stripCompression(path));
+  const read = (options: string) =>
+    db.run(
+      `CREATE TEMP TABLE rc_rows AS SELECT * FROM read_csv($path, header=true, all_varchar=true${tsv ? `, delim=E'\\t'` : ''}, ${options}
+         ignore_errors=true, store_rejects=true, rejects_table='rc_csv_errors', rejects_scan='rc_csv_scans',
+         max_line_size=${MAX_LINE_BYTES}, buffer_size=${BUFFER_BYTES})`,
+      { path },
+    );
+  try {
+    await read('');
+  } catch (sniffed) {
+    // DuckDB's sniffer gives up on some damaged files ("Error when sniffing file"): such a file is read as RFC 4180
+    // with its header line's names, and when even that fails it becomes one reject rather than stopping the run.
+    await dropFrameTables(db);
+    const names = csvHeader((await firstLines(db, path, 1))[0] ?? '', tsv ? '\t' : ',');
+    try {
+      if (names.length === 0) throw sniffed;
+      const columns = names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ');
+      await read(`auto_detect=false, strict_mode=false, quote='"', escape='"', ${tsv ? '' : `delim=',', `}columns={${columns}},`);
+    } catch (error) {
+      await dropFrameTables(db);
+      await db.run(`CREATE TEMP TABLE rc_rows (raw VARCHAR); CREATE TEMP VIEW rc_framed AS SELECT rowid + 1 AS line, raw FROM rc_rows`);
+      return { frameErrors: [{ line: null, reason: `unreadable CSV: ${firstLine(error)}`, raw: null }] };
+    }
+  }
   const frameErrors = await readerErrors(db);
   const line = lineFix(frameErrors.map((e) => e.line!).filter((l) => l !== null), 2);
   await db.run(`CREATE TEMP VIEW rc_framed AS SELECT ${line} AS line, CAST(to_json(rc_rows) AS VARCHAR) AS raw FROM rc_rows`);
   return { frameErrors };
+}
+
+/** The column names of a CSV header line, as DuckDB would name them (blank: column0…, repeated: name_1…). Pure. */
+export function csvHeader(line: string, delimiter: string): string[] {
+  const parsed = Papa.parse<string[]>(line.replace(/^\uFEFF/, ''), { delimiter, header: false });
+  const cells = parsed.data[0] ?? [];
+  const seen = new Map<string, number>();
+  return cells.map((cell, i) => {
+    const base = cell === '' ? `column${i}` : cell;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return n === 0 ? base : `${base}_${n}`;
+  });
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
 
 /** A JSON document (object or array, possibly pretty-printed). Record number = element index. */
@@ -215,7 +252,8 @@ export async function sampleFile(db: Database, path: string, framing: Framing): 
       const rows = await db
         .all<{ json: string }>(`SELECT CAST(json AS VARCHAR) AS json FROM read_json_objects($path, format='auto', maximum_object_size=${MAX_DOCUMENT_BYTES}) LIMIT 20`, { path })
         .catch(() => []);
-      objects = rows.map((r) => JSON.parse(r.json) as Record<string, unknown>).filter((o) => o !== null && typeof o === 'object');
+      // DuckDB reads NaN and Infinity, JSON.parse does not: such a record is left out of the sample, not fatal.
+      objects = parseObjects(rows.map((r) => r.json));
     }
     return { framing, lines, objects };
   }

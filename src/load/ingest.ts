@@ -7,7 +7,7 @@ import { native } from './formats/native.js';
 import type { LogFormat } from './formats/types.js';
 import { dropFrameTables, type FramedFile, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, recordKeys } from './frame.js';
 import { compileMapping } from './mapping.js';
-import { MAX_LINE_BYTES, scanBytes } from './scan.js';
+import { scanBytes } from './scan.js';
 import { privateTempDir, type TempDir } from '../temp.js';
 import { isEnvelopeSample, unwrapEnvelopes } from './envelope.js';
 
@@ -44,14 +44,14 @@ export async function ingestFile(db: Database, path: string, label: string, opti
   let work: TempDir | undefined;
   try {
     const byName = framingFromName(path);
-    // Over-long lines and an archive that ends early are found before DuckDB reads the file (scan.ts).
-    const scan = byName === 'parquet' || byName === 'arrow' ? { longLines: [] } : await scanBytes(path, () => (work ??= privateTempDir('routecheck-scan-')).path);
+    // Over-long lines, bytes that are not UTF-8 and an archive that ends early are found before DuckDB reads (scan.ts).
+    const scan = byName === 'parquet' || byName === 'arrow' ? { badLines: [] } : await scanBytes(path, () => (work ??= privateTempDir('routecheck-scan-')).path);
     const framing = byName ?? framingFromLines(scan.copy?.firstLines ?? (await firstLines(db, path)));
     // A JSON document is read whole (its long lines are not records), from the file unless only part of it is readable.
     const lineFramed = framing !== 'json' && framing !== 'parquet' && framing !== 'arrow';
     const readPath = scan.copy && (lineFramed || scan.damaged) ? scan.copy.path : path;
     const scanErrors: FramedFile['frameErrors'] = [
-      ...(lineFramed ? scan.longLines.map((l) => ({ line: l.line, reason: `line longer than ${MAX_LINE_BYTES} bytes: ${l.bytes} bytes`, raw: l.head })) : []),
+      ...(lineFramed ? scan.badLines : []),
       ...(scan.damaged ? [{ line: scan.damaged.line, reason: scan.damaged.reason, raw: null }] : []),
     ];
     let sample = await sampleFile(db, readPath, framing);

@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { plural } from '../words.js';
@@ -11,7 +12,7 @@ import { plural } from '../words.js';
  * below finds them first and DuckDB never sees them.
  */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
-/** How much of an over-long line its reject keeps. */
+/** How much of an over-long line its reject keeps (a multi-byte character cut at the end shows as U+FFFD). */
 const HEAD_BYTES = 10_000;
 /** Lines kept for framing detection when the scan makes a copy. */
 const FIRST_LINES = 50;
@@ -20,13 +21,16 @@ const NEWLINE = Buffer.from('\n');
 
 /** What a pass over a file's bytes found. Most files: nothing, and no copy. */
 export interface ByteScan {
-  /** Lines over MAX_LINE_BYTES: 1-based number, length in bytes, first bytes. */
-  longLines: { line: number; bytes: number; head: string }[];
+  /**
+   * Lines taken out of the file, each a reject: longer than MAX_LINE_BYTES (with its first bytes), or not valid UTF-8
+   * (DuckDB's line reader lets some such lines through, and then fails the whole file when it stores them).
+   */
+  badLines: { line: number; reason: string; raw: string }[];
   /** Why a compressed file ends early (truncated or damaged), with the line after the last whole one. */
   damaged?: { line: number; reason: string; warning: string };
   /**
-   * When either was found: a plain copy of what could be read, over-long lines left empty (so that every line keeps
-   * its number), for DuckDB to read instead of the file; and its first lines for framing detection.
+   * When any of these was found: a plain copy of what could be read, the bad lines left empty (so that every line
+   * keeps its number), for DuckDB to read instead of the file; and its first lines for framing detection.
    */
   copy?: { path: string; firstLines: string[] };
 }
@@ -40,38 +44,50 @@ function compressionOf(path: string): Compression {
 }
 
 /**
- * Reads a (possibly compressed) file once, in bounded memory, to find over-long lines and an archive that ends
- * early; JS looks only at where each chunk's first and last newline fall, never at records. Only when something is
- * found does a second pass count lines and write the copy into `workDir()`.
+ * Reads a (possibly compressed) file once, in bounded memory, to find over-long lines, bytes that are not UTF-8 and
+ * an archive that ends early. JS never splits the records here: it looks at where each chunk's first and last
+ * newline fall and validates the bytes in bulk (simdutf). Only when something is found does a second pass count
+ * lines and write the copy into `workDir()`.
  */
 export async function scanBytes(path: string, workDir: () => string): Promise<ByteScan> {
   const compression = compressionOf(path);
+  // The line in progress at a chunk's end: its length, and its bytes while short enough to validate.
   let current = 0;
-  let long = false;
+  let tail: Buffer[] = [];
+  let suspect = false;
   let error: Error | undefined;
   try {
     for await (const chunk of chunks(path, compression)) {
       const first = chunk.indexOf(10);
       if (first < 0) {
         current += chunk.length;
-        if (current > MAX_LINE_BYTES) long = true;
+        if (current > MAX_LINE_BYTES) suspect = true;
+        else tail.push(chunk);
         continue;
       }
-      if (current + first > MAX_LINE_BYTES) long = true;
-      current = chunk.length - chunk.lastIndexOf(10) - 1;
+      const last = chunk.lastIndexOf(10);
+      // The line that straddles chunks, then the whole lines inside this one (UTF-8 validity is per line: a
+      // character never spans a newline, so any slice between newlines can be validated alone).
+      if (current + first > MAX_LINE_BYTES || !isUtf8(Buffer.concat([...tail, chunk.subarray(0, first)]))) suspect = true;
+      if (!isUtf8(chunk.subarray(first + 1, last))) suspect = true;
+      current = chunk.length - last - 1;
+      tail = [chunk.subarray(last + 1)];
+      if (suspect) break;
     }
-    if (current > MAX_LINE_BYTES) long = true;
+    if (current > MAX_LINE_BYTES || !isUtf8(Buffer.concat(tail))) suspect = true;
   } catch (e) {
     if (compression === null) throw e;
     error = e instanceof Error ? e : new Error(String(e));
   }
-  if (!long && !error) return { longLines: [] };
-  return copyWithout(path, compression, join(workDir(), `scan-${++copies}.txt`));
+  if (!suspect && !error) return { badLines: [] };
+  // The copy keeps the file's own ending (less .gz/.zst): framing by name (.csv, .tsv) reads it the same.
+  const ending = /(\.[A-Za-z0-9]+)?$/.exec(basename(path).replace(/\.(gz|zst)$/i, ''))?.[0] ?? '';
+  return copyWithout(path, compression, join(workDir(), `scan-${++copies}${ending}`));
 }
 
 let copies = 0;
 
-/** The second pass: line numbers, over-long lines emptied, the readable part of a damaged archive. */
+/** The second pass: line numbers, bad lines emptied, the readable part of a damaged archive. */
 async function copyWithout(path: string, compression: Compression, target: string): Promise<ByteScan> {
   const out = await open(target, 'w', 0o600);
   // Written a megabyte at a time, not a write per line.
@@ -87,7 +103,7 @@ async function copyWithout(path: string, compression: Compression, target: strin
     pending = [];
     pendingBytes = 0;
   };
-  const longLines: ByteScan['longLines'] = [];
+  const badLines: ByteScan['badLines'] = [];
   const firstLines: string[] = [];
   let line = 1;
   // The line in progress: its parts while it may still be written, or only its head once it is too long.
@@ -95,11 +111,15 @@ async function copyWithout(path: string, compression: Compression, target: strin
   let size = 0;
   let tooLong = false;
   const endLine = async (): Promise<void> => {
+    const bytes = Buffer.concat(parts);
     if (tooLong) {
-      longLines.push({ line, bytes: size, head: Buffer.concat(parts).toString('utf8') });
+      badLines.push({ line, reason: `line longer than ${MAX_LINE_BYTES} bytes: ${size} bytes`, raw: bytes.toString('utf8') });
+    } else if (!isUtf8(bytes)) {
+      // Kept with U+FFFD for each bad sequence: the reject's text must itself be valid.
+      badLines.push({ line, reason: 'not valid UTF-8', raw: bytes.toString('utf8') });
     } else {
-      for (const p of parts) await emit(p);
-      if (firstLines.length < FIRST_LINES) firstLines.push(Buffer.concat(parts).toString('utf8'));
+      await emit(bytes);
+      if (firstLines.length < FIRST_LINES) firstLines.push(bytes.toString('utf8'));
     }
     parts = [];
     size = 0;
@@ -143,7 +163,7 @@ async function copyWithout(path: string, compression: Compression, target: strin
   } finally {
     await out.close();
   }
-  const scan: ByteScan = { longLines, copy: { path: target, firstLines } };
+  const scan: ByteScan = { badLines, copy: { path: target, firstLines } };
   if (damaged) scan.damaged = damaged;
   return scan;
 }
