@@ -12,7 +12,10 @@ const MAX_DOCUMENT_BYTES = 128 * 1024 * 1024;
 /** read_csv would otherwise size its buffers at 16× the line limit, per thread (1 GB each at 64 MB lines). */
 const BUFFER_BYTES = 2 * MAX_LINE_BYTES;
 
-/** Options that make read_csv return each physical line as one VARCHAR, blank lines included. */
+/**
+ * Options that make read_csv return each physical line as one VARCHAR, blank lines included. The delimiter \x01
+ * must not occur in a line, nor a lone CR: scan.ts takes such lines out first (and bytes that are not UTF-8).
+ */
 const LINE_READER = `columns={'raw': 'VARCHAR'}, header=false, delim=E'\\x01', quote='', escape='',
   auto_detect=false, strict_mode=false, ignore_errors=true, store_rejects=true,
   rejects_table='rc_csv_errors', rejects_scan='rc_csv_scans', max_line_size=${MAX_LINE_BYTES}, buffer_size=${BUFFER_BYTES}`;

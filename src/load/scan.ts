@@ -22,8 +22,9 @@ const NEWLINE = Buffer.from('\n');
 /** What a pass over a file's bytes found. Most files: nothing, and no copy. */
 export interface ByteScan {
   /**
-   * Lines taken out of the file, each a reject: longer than MAX_LINE_BYTES (with its first bytes), or not valid UTF-8
-   * (DuckDB's line reader lets some such lines through, and then fails the whole file when it stores them).
+   * Lines taken out of the file, each a reject: longer than MAX_LINE_BYTES (with its first bytes), not valid UTF-8
+   * (DuckDB's line reader lets some such lines through, and then fails the whole file when it stores them), or
+   * holding the line reader's column delimiter.
    */
   badLines: { line: number; reason: string; raw: string }[];
   /** Why a compressed file ends early (truncated or damaged), with the line after the last whole one. */
@@ -44,8 +45,8 @@ function compressionOf(path: string): Compression {
 }
 
 /**
- * Reads a (possibly compressed) file once, in bounded memory, to find over-long lines, bytes that are not UTF-8 and
- * an archive that ends early. JS never splits the records here: it looks at where each chunk's first and last
+ * Reads a (possibly compressed) file once, in bounded memory, to find over-long lines, bytes that are not UTF-8, a
+ * lone CR and an archive that ends early. JS never splits the records here: it looks at where each chunk's first and last
  * newline fall and validates the bytes in bulk (simdutf). Only when something is found does a second pass count
  * lines and write the copy into `workDir()`.
  */
@@ -55,9 +56,12 @@ export async function scanBytes(path: string, workDir: () => string): Promise<By
   let current = 0;
   let tail: Buffer[] = [];
   let suspect = false;
+  let endsWithCr = false;
   let error: Error | undefined;
   try {
     for await (const chunk of chunks(path, compression)) {
+      if (hasLoneCr(chunk, endsWithCr) || chunk.indexOf(DELIMITER) >= 0) suspect = true;
+      endsWithCr = chunk[chunk.length - 1] === CR;
       const first = chunk.indexOf(10);
       if (first < 0) {
         current += chunk.length;
@@ -74,7 +78,7 @@ export async function scanBytes(path: string, workDir: () => string): Promise<By
       tail = [chunk.subarray(last + 1)];
       if (suspect) break;
     }
-    if (current > MAX_LINE_BYTES || !isUtf8(Buffer.concat(tail))) suspect = true;
+    if (current > MAX_LINE_BYTES || !isUtf8(Buffer.concat(tail)) || endsWithCr) suspect = true;
   } catch (e) {
     if (compression === null) throw e;
     error = e instanceof Error ? e : new Error(String(e));
@@ -117,6 +121,8 @@ async function copyWithout(path: string, compression: Compression, target: strin
     } else if (!isUtf8(bytes)) {
       // Kept with U+FFFD for each bad sequence: the reject's text must itself be valid.
       badLines.push({ line, reason: 'not valid UTF-8', raw: bytes.toString('utf8') });
+    } else if (bytes.includes(DELIMITER)) {
+      badLines.push({ line, reason: 'a raw U+0001 control character in the line', raw: bytes.toString('utf8') });
     } else {
       await emit(bytes);
       if (firstLines.length < FIRST_LINES) firstLines.push(bytes.toString('utf8'));
@@ -138,7 +144,7 @@ async function copyWithout(path: string, compression: Compression, target: strin
   let damaged: ByteScan['damaged'];
   try {
     try {
-      for await (const chunk of chunks(path, compression)) {
+      for await (const chunk of crAsNewline(chunks(path, compression))) {
         let start = 0;
         for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
           take(chunk.subarray(start, nl));
@@ -166,6 +172,48 @@ async function copyWithout(path: string, compression: Compression, target: strin
   const scan: ByteScan = { badLines, copy: { path: target, firstLines } };
   if (damaged) scan.damaged = damaged;
   return scan;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+/**
+ * The byte DuckDB's line reader splits columns at (frame.ts LINE_READER): a line holding one would be cut there, and
+ * one starting with it would vanish as blank. No JSON record holds it raw (JSON escapes control characters).
+ */
+const DELIMITER = 0x01;
+
+/**
+ * Whether a chunk has a CR that is not part of a CRLF. DuckDB's line reader takes a lone CR as a line break, and
+ * loses a character after it, so a file with one is read from the copy, where it is a plain LF. Looks at CRs only:
+ * a CRLF file costs one comparison per line.
+ */
+function hasLoneCr(chunk: Buffer, previousEndedWithCr: boolean): boolean {
+  if (previousEndedWithCr && chunk[0] !== LF) return true;
+  for (let at = chunk.indexOf(CR); at >= 0 && at < chunk.length - 1; at = chunk.indexOf(CR, at + 1)) {
+    if (chunk[at + 1] !== LF) return true;
+  }
+  return false;
+}
+
+/** The chunks with every lone CR made an LF (a CR at a chunk's end waits for the next chunk's first byte). */
+async function* crAsNewline(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let pendingCr = false;
+  for await (const input of source) {
+    let chunk = input;
+    if (pendingCr) {
+      yield Buffer.from([chunk[0] === LF ? CR : LF]);
+      pendingCr = false;
+    }
+    if (chunk.length > 0 && chunk[chunk.length - 1] === CR) {
+      chunk = chunk.subarray(0, -1);
+      pendingCr = true;
+    }
+    for (let at = chunk.indexOf(CR); at >= 0; at = chunk.indexOf(CR, at + 1)) {
+      if (chunk[at + 1] !== LF) chunk[at] = LF;
+    }
+    yield chunk;
+  }
+  if (pendingCr) yield Buffer.from([LF]);
 }
 
 /** The file's bytes, decompressed, in chunks of about a megabyte; a damaged archive throws where its data stops. */
