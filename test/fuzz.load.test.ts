@@ -17,9 +17,9 @@ import { runCli } from './run-cli.js';
  * records = non-blank lines), no exit other than 0/1/2, and report, check, export and prices check on the same --db
  * still work. ROUTECHECK_FUZZ_RUNS and ROUTECHECK_FUZZ_SEED run more, or others.
  */
-const RUNS = Number(process.env['ROUTECHECK_FUZZ_RUNS'] ?? 3);
+const RUNS = Number(process.env['ROUTECHECK_FUZZ_RUNS'] ?? 2);
 const SEED = Number(process.env['ROUTECHECK_FUZZ_SEED'] ?? 20261129);
-const RECORDS_PER_FILE = 60;
+const RECORDS_PER_FILE = 100;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

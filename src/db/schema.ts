@@ -163,9 +163,9 @@ CREATE OR REPLACE MACRO rc_content(c) AS CASE
   ELSE NULL END;
 -- The last user message of a chat 'messages' array given as JSON text, as plain text.
 CREATE OR REPLACE MACRO rc_last_user(msgs) AS CASE
-  WHEN msgs IS NULL OR NOT json_valid(msgs) OR json_type(CAST(msgs AS JSON)) <> 'ARRAY' THEN NULL
+  WHEN msgs IS NULL OR NOT json_valid(msgs) OR json_type(TRY_CAST(msgs AS JSON)) <> 'ARRAY' THEN NULL
   ELSE rc_content(json_extract(
-      list_filter(json_extract(CAST(msgs AS JSON), '$[*]'), m -> json_extract_string(m, '$.role') = 'user')[-1],
+      list_filter(json_extract(TRY_CAST(msgs AS JSON), '$[*]'), m -> json_extract_string(m, '$.role') = 'user')[-1],
       '$.content')) END;
 `);
 }
