@@ -100,7 +100,8 @@ function editValue(record: Json, edits: Edit[], raws: string[]): Json {
       raws.push(edit.value.raw);
       (parent as Record<string, Json>)[key as string] = `${PLACEHOLDER}${raws.length - 1}`;
     } else {
-      (parent as Record<string, Json>)[key as string] = edit.value.json;
+      // A copy: fast-check hands out the same constant objects, and one nested into itself would be circular.
+      (parent as Record<string, Json>)[key as string] = structuredClone(edit.value.json);
     }
   }
   return root;
