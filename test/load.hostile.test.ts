@@ -8,6 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { withDatabase } from '../src/db/database.js';
 import { discoverInputs } from '../src/load/discover.js';
+import { formatByName } from '../src/load/formats/index.js';
 import { ingestFile } from '../src/load/ingest.js';
 import { MAX_LINE_BYTES } from '../src/load/scan.js';
 import { loadFile } from './helpers.js';
@@ -126,6 +127,32 @@ describe('framing reports what it cannot read', () => {
     ]);
     expect(String(rejects[0]!['raw'])).toMatch(/^\{"ts":"2025-03-17T10:00:00Z","request_id":"long"/);
     expect(summary).toMatchObject({ records: 5, loaded: 3, rejected: 2 });
+  });
+
+  it('rejects bad lines however many there are, each at its line', async () => {
+    // Latin-1 text (not UTF-8) on every other line, and a line holding the line reader's delimiter U+0001.
+    const lines = Array.from({ length: 20_000 }, (_, i) =>
+      i % 2 === 0 ? Buffer.from(good(`l-${i}`)) : Buffer.from(good(`bad-${i}`, { input: 'caf\u00e9' }), 'latin1'),
+    );
+    lines[5] = Buffer.from(good('delim').replace('gpt-4o-mini', 'gpt\u0001'));
+    const { summary, rows, rejects } = await loadFile(file(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]))));
+    expect(summary).toMatchObject({ records: 20_000, loaded: 10_000, rejected: 10_000 });
+    expect(rows.slice(0, 3).map((r) => [r['request_id'], r['source_line']])).toEqual([['l-0', 1n], ['l-2', 3n], ['l-4', 5n]]);
+    expect(rejects.slice(0, 4).map((r) => [r['source_line'], r['reason']])).toEqual([
+      [2n, 'not valid UTF-8'],
+      [4n, 'not valid UTF-8'],
+      [6n, 'a raw U+0001 control character in the line'],
+      [8n, 'not valid UTF-8'],
+    ]);
+    expect(rejects[0]!['raw']).toContain('"request_id":"bad-1"');
+  });
+
+  it('numbers CSV rows after rows the reader rejects', async () => {
+    const csv = ['ts,request_id,model', '2025-03-17T10:00:00Z,c1,m', '2025-03-17T10:00:00Z,c2,m,extra', '2025-03-17T10:00:00Z,c3,m',
+      '2025-03-17T10:00:00Z,c4', '2025-03-17T10:00:00Z,c5,m,x,y', '2025-03-17T10:00:00Z,c6,m'].join('\n') + '\n';
+    const { rows, rejects } = await loadFile(file(csv, 'rows.csv'), { inputFormat: formatByName('native')! });
+    expect(rows.map((r) => [r['request_id'], r['source_line']])).toEqual([['c1', 2n], ['c3', 4n], ['c6', 7n]]);
+    expect(rejects.map((r) => r['source_line'])).toEqual([3n, 5n, 6n]);
   });
 
   it('says a truncated .gz or .zst ends early, and loads the part before', async () => {

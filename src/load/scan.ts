@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -24,9 +24,10 @@ export interface ByteScan {
   /**
    * Lines taken out of the file, each a reject: longer than MAX_LINE_BYTES (with its first bytes), not valid UTF-8
    * (DuckDB's line reader lets some such lines through, and then fails the whole file when it stores them), or
-   * holding the line reader's column delimiter.
+   * holding the line reader's column delimiter. They are written to a JSONL file of {line, reason, raw} (a file of
+   * nothing but bad lines must not be held in memory), which loadBadLines() reads into DuckDB.
    */
-  badLines: { line: number; reason: string; raw: string }[];
+  badLines?: { path: string; count: number };
   /** Why a compressed file ends early (truncated or damaged), with the line after the last whole one. */
   damaged?: { line: number; reason: string; warning: string };
   /**
@@ -83,31 +84,25 @@ export async function scanBytes(path: string, workDir: () => string): Promise<By
     if (compression === null) throw e;
     error = e instanceof Error ? e : new Error(String(e));
   }
-  if (!suspect && !error) return { badLines: [] };
+  if (!suspect && !error) return {};
   // The copy keeps the file's own ending (less .gz/.zst): framing by name (.csv, .tsv) reads it the same.
   const ending = /(\.[A-Za-z0-9]+)?$/.exec(basename(path).replace(/\.(gz|zst)$/i, ''))?.[0] ?? '';
-  return copyWithout(path, compression, join(workDir(), `scan-${++copies}${ending}`));
+  const n = ++copies;
+  return copyWithout(path, compression, join(workDir(), `scan-${n}${ending}`), join(workDir(), `scan-${n}.bad.jsonl`));
 }
 
 let copies = 0;
 
 /** The second pass: line numbers, bad lines emptied, the readable part of a damaged archive. */
-async function copyWithout(path: string, compression: Compression, target: string): Promise<ByteScan> {
-  const out = await open(target, 'w', 0o600);
-  // Written a megabyte at a time, not a write per line.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const emit = async (bytes: Buffer): Promise<void> => {
-    pending.push(bytes);
-    pendingBytes += bytes.length;
-    if (pendingBytes >= CHUNK) await flush();
+async function copyWithout(path: string, compression: Compression, target: string, badTarget: string): Promise<ByteScan> {
+  const out = bufferedWriter(await open(target, 'w', 0o600));
+  const bad = bufferedWriter(await open(badTarget, 'w', 0o600));
+  let badCount = 0;
+  const badLine = async (reason: string, bytes: Buffer): Promise<void> => {
+    badCount++;
+    // toString keeps U+FFFD for each bad sequence: the reject's text must itself be valid.
+    await bad.write(Buffer.from(JSON.stringify({ line, reason, raw: bytes.toString('utf8') }) + '\n'));
   };
-  const flush = async (): Promise<void> => {
-    if (pendingBytes > 0) await out.write(Buffer.concat(pending));
-    pending = [];
-    pendingBytes = 0;
-  };
-  const badLines: ByteScan['badLines'] = [];
   const firstLines: string[] = [];
   let line = 1;
   // The line in progress: its parts while it may still be written, or only its head once it is too long.
@@ -117,14 +112,13 @@ async function copyWithout(path: string, compression: Compression, target: strin
   const endLine = async (): Promise<void> => {
     const bytes = Buffer.concat(parts);
     if (tooLong) {
-      badLines.push({ line, reason: `line longer than ${MAX_LINE_BYTES} bytes: ${size} bytes`, raw: bytes.toString('utf8') });
+      await badLine(`line longer than ${MAX_LINE_BYTES} bytes: ${size} bytes`, bytes);
     } else if (!isUtf8(bytes)) {
-      // Kept with U+FFFD for each bad sequence: the reject's text must itself be valid.
-      badLines.push({ line, reason: 'not valid UTF-8', raw: bytes.toString('utf8') });
+      await badLine('not valid UTF-8', bytes);
     } else if (bytes.includes(DELIMITER)) {
-      badLines.push({ line, reason: 'a raw U+0001 control character in the line', raw: bytes.toString('utf8') });
+      await badLine('a raw U+0001 control character in the line', bytes);
     } else {
-      await emit(bytes);
+      await out.write(bytes);
       if (firstLines.length < FIRST_LINES) firstLines.push(bytes.toString('utf8'));
     }
     parts = [];
@@ -149,7 +143,7 @@ async function copyWithout(path: string, compression: Compression, target: strin
         for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
           take(chunk.subarray(start, nl));
           await endLine();
-          await emit(NEWLINE);
+          await out.write(NEWLINE);
           start = nl + 1;
         }
         if (start < chunk.length) take(chunk.subarray(start));
@@ -165,13 +159,39 @@ async function copyWithout(path: string, compression: Compression, target: strin
       };
     }
     if (size > 0 || tooLong) await endLine();
-    await flush();
   } finally {
     await out.close();
+    await bad.close();
   }
-  const scan: ByteScan = { badLines, copy: { path: target, firstLines } };
+  const scan: ByteScan = { copy: { path: target, firstLines } };
+  if (badCount > 0) scan.badLines = { path: badTarget, count: badCount };
   if (damaged) scan.damaged = damaged;
   return scan;
+}
+
+/** Writes a megabyte at a time, not a write per line. */
+function bufferedWriter(file: FileHandle): { write(bytes: Buffer): Promise<void>; close(): Promise<void> } {
+  let pending: Buffer[] = [];
+  let size = 0;
+  const flush = async (): Promise<void> => {
+    if (size > 0) await file.write(Buffer.concat(pending));
+    pending = [];
+    size = 0;
+  };
+  return {
+    async write(bytes) {
+      pending.push(bytes);
+      size += bytes.length;
+      if (size >= CHUNK) await flush();
+    },
+    async close() {
+      try {
+        await flush();
+      } finally {
+        await file.close();
+      }
+    },
+  };
 }
 
 const CR = 0x0d;
