@@ -61,6 +61,8 @@ export async function scanBytes(path: string, workDir: () => string): Promise<By
   let error: Error | undefined;
   try {
     for await (const chunk of chunks(path, compression)) {
+      // One finding is enough: the copying pass looks at every line (and meets a damaged archive's end itself).
+      if (suspect) break;
       if (hasLoneCr(chunk, endsWithCr) || chunk.indexOf(DELIMITER) >= 0) suspect = true;
       endsWithCr = chunk[chunk.length - 1] === CR;
       const first = chunk.indexOf(10);
@@ -77,7 +79,6 @@ export async function scanBytes(path: string, workDir: () => string): Promise<By
       if (!isUtf8(chunk.subarray(first + 1, last))) suspect = true;
       current = chunk.length - last - 1;
       tail = [chunk.subarray(last + 1)];
-      if (suspect) break;
     }
     if (current > MAX_LINE_BYTES || !isUtf8(Buffer.concat(tail)) || endsWithCr) suspect = true;
   } catch (e) {
@@ -257,7 +258,12 @@ async function* chunks(path: string, compression: Compression): AsyncGenerator<B
     const gunzip = createGunzip({ chunkSize: CHUNK });
     source.on('error', (e) => gunzip.destroy(e));
     source.pipe(gunzip);
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } finally {
+      // A reader that stops early (the scan's first pass) must not leave the file open.
+      source.destroy();
+    }
     return;
   }
   const ready: Buffer[] = [];
