@@ -5,30 +5,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoTruth } from './demo-records.js';
 import { demoDb } from './demo-report.js';
+import { spawnRoutecheck } from './spawn-cli.js';
 
 /**
- * The built CLI (`bin/routecheck.js` → `dist/`, built by `npm ci` / `npm run build`) spawned the way a user runs it:
- * a real process, stdout and stderr through real pipes, the exit code the shell sees. Everything else runs
- * in-process (test/run-cli.ts); these few check what only a process can show.
+ * The built CLI spawned the way a user runs it (test/spawn-cli.ts). Everything else runs in-process
+ * (test/run-cli.ts); these few check what only a process can show.
  */
-
-interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function routecheck(args: string[]): Promise<Spawned> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/routecheck.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
-}
+const routecheck = (args: string[]) => spawnRoutecheck(args);
 
 const DEMO = ['fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json'];
 

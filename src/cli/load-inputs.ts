@@ -16,8 +16,9 @@ export async function loadInputs(db: Database, inputs: string[], options: Common
   if (!options.quiet && options.config.unknownKeys.length > 0) {
     io.stderr(terminalLine(`routecheck: warning: ${options.config.file}: unknown keys ignored: ${options.config.unknownKeys.join(', ')}`) + '\n');
   }
-  const { files, cleanup } = await discoverInputs(inputs, io.stdin, io.env);
+  const { files, notes, cleanup } = await discoverInputs(inputs, io.stdin, io.env);
   try {
+    if (!options.quiet) for (const note of notes) io.stderr(`routecheck: note: ${note}\n`);
     const summaries: FileSummary[] = [];
     // On a terminal, the file being loaded and the seconds it has taken (erased before its summary line).
     const status = statusLine(progressSink(io, options.quiet));
@@ -44,6 +45,7 @@ export async function loadInputs(db: Database, inputs: string[], options: Common
       status.clear();
       summaries.push(s);
       if (!options.quiet) io.stderr(summaryLine(s) + '\n');
+      if (!options.quiet) for (const warning of s.warnings ?? []) io.stderr(`routecheck: warning: ${s.file}: ${warning}\n`);
       const read = plan && planLine(plan);
       if (!options.quiet && read) io.stderr(`  ${read}\n`);
     }

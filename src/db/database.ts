@@ -1,10 +1,10 @@
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import { CANONICAL_FIELDS, SQL_TYPE } from '../load/canonical.js';
+import { join } from 'node:path';
+import { privateTempDir } from '../temp.js';
 import { createSchema } from './schema.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
 
@@ -80,7 +80,7 @@ export interface DatabaseOptions {
  * runs that never reach the network unless a command says it will. The extensions routecheck uses (json, parquet,
  * icu, core functions) are built into @duckdb/node-api.
  */
-function instanceConfig(options: DatabaseOptions): Record<string, string> {
+function instanceConfig(options: DatabaseOptions, tempDirectory: string): Record<string, string> {
   const config: Record<string, string> = {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
@@ -88,8 +88,7 @@ function instanceConfig(options: DatabaseOptions): Record<string, string> {
   if (options.threads) config['threads'] = String(options.threads);
   // Past the limit DuckDB spills to disk instead of growing; without one it would take 80% of RAM.
   config['memory_limit'] = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  // Spill files go to the system temp folder, never into the user's working directory.
-  config['temp_directory'] = join(tmpdir(), `routecheck-${process.pid}.tmp`);
+  config['temp_directory'] = tempDirectory;
   return config;
 }
 
@@ -103,20 +102,27 @@ export async function withDatabase<T>(options: DatabaseOptions, fn: (db: Databas
     const { dirname } = await import('node:path');
     mkdirSync(dirname(options.path), { recursive: true });
   }
-  const { instance, readOnly } = await openInstance(options);
+  // Spill files go to a private folder of the system temp folder (mkdtemp, 0700), never into the user's working
+  // directory nor a predictable /tmp name another user could plant a symlink at; removed when the run ends.
+  const spill = privateTempDir('routecheck-db-');
   try {
-    const connection = await instance.connect();
+    const { instance, readOnly } = await openInstance(options, spill.path);
     try {
-      await connection.run("SET TimeZone = 'UTC'");
-      if (readOnly) await attachReadOnly(connection, options.path);
-      const db = new Database(options.path, connection, readOnly);
-      await createSchema(db);
-      return await fn(db);
+      const connection = await instance.connect();
+      try {
+        await connection.run("SET TimeZone = 'UTC'");
+        if (readOnly) await attachReadOnly(connection, options.path);
+        const db = new Database(options.path, connection, readOnly);
+        await createSchema(db);
+        return await fn(db);
+      } finally {
+        connection.closeSync();
+      }
     } finally {
-      connection.closeSync();
+      instance.closeSync();
     }
   } finally {
-    instance.closeSync();
+    spill.remove();
   }
 }
 
@@ -160,8 +166,8 @@ export function openFailureMessage(kind: OpenFailure, path: string, message: str
  * holds (DuckDB allows one writer and no reader beside it) is tried again, with growing pauses, for up to
  * `waitSeconds`. A file that cannot be written is read read-only when the run allows it.
  */
-async function openInstance(options: DatabaseOptions): Promise<{ instance: DuckDBInstance; readOnly: boolean }> {
-  const config = instanceConfig(options);
+async function openInstance(options: DatabaseOptions, tempDirectory: string): Promise<{ instance: DuckDBInstance; readOnly: boolean }> {
+  const config = instanceConfig(options, tempDirectory);
   if (options.path === ':memory:') return { instance: await DuckDBInstance.create(':memory:', config), readOnly: false };
   if (isFolder(options.path)) throw new UserError(openFailureMessage('folder', options.path, '', 0));
   const waitMs = Math.max(0, (options.waitSeconds ?? 0) * 1000);

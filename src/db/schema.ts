@@ -1,5 +1,5 @@
 import type { Database } from './database.js';
-import { CANONICAL_FIELDS, SQL_TYPE } from '../load/canonical.js';
+import { CANONICAL_FIELDS, MAX_MAGNITUDE, SQL_TYPE } from '../load/canonical.js';
 import { quoteIdent } from './sql.js';
 
 /**
@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS rejects (
   reason VARCHAR NOT NULL,
   raw VARCHAR,
   format VARCHAR,
-  ingested_at TIMESTAMPTZ NOT NULL
+  ingested_at TIMESTAMPTZ NOT NULL,
+  raw_key UHUGEINT
 );
 CREATE TABLE IF NOT EXISTS ingests (
   source_file VARCHAR NOT NULL,
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS source_marks (
 `);
   await addNewColumns(db);
   await createMacros(db);
+  await moveUnusableRows(db);
 }
 
 /**
@@ -65,6 +67,49 @@ async function addNewColumns(db: Database): Promise<void> {
   for (const f of CANONICAL_FIELDS) {
     if (!present.has(f.name)) await db.run(`ALTER TABLE requests ADD COLUMN ${quoteIdent(f.name)} ${SQL_TYPE[f.kind]}`);
   }
+  // Rejects were told apart by (file, line, reason) before their text's hash was part of their identity.
+  const rejectColumns = await db.all<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_name = 'rejects' AND table_schema = current_schema()`,
+  );
+  if (!rejectColumns.some((r) => r.column_name === 'raw_key')) {
+    await db.run(`ALTER TABLE rejects ADD COLUMN raw_key UHUGEINT; UPDATE rejects SET raw_key = md5_number(raw) WHERE raw IS NOT NULL`);
+  }
+}
+
+/**
+ * Why a stored request cannot be used, or NULL: the loader's rules of today (finite numbers within MAX_MAGNITUDE,
+ * a time after 1970-01-01 and at most a day after the record was loaded), over the columns of `requests`.
+ */
+function unusableReason(): string {
+  const number = (name: string) => {
+    const v = quoteIdent(name);
+    return [
+      `WHEN NOT isfinite(CAST(${v} AS DOUBLE)) THEN '${name} is not a finite number: ' || ${v}`,
+      `WHEN abs(${v}) > ${MAX_MAGNITUDE} THEN '${name} out of range: ' || ${v}`,
+    ];
+  };
+  const arms = CANONICAL_FIELDS.flatMap((f) => (f.kind === 'count' || f.kind === 'number' || f.kind === 'money' ? number(f.name) : []));
+  return `CASE
+    WHEN NOT (ts > TIMESTAMPTZ '1970-01-01 00:00:00+00' AND ts <= ingested_at + INTERVAL 1 DAY) THEN 'ts out of range: ' || ts
+    ${arms.join('\n    ')}
+  END`;
+}
+
+/**
+ * A --db loaded by an older routecheck may hold rows that today's loader rejects and that break every later read
+ * (a ts of 'infinity' cannot become a JS Date; a NaN cost makes the headline $NaN). On open they move to `rejects`,
+ * with their text, in one transaction. The check is one scan of a few columns.
+ */
+async function moveUnusableRows(db: Database): Promise<void> {
+  const reason = unusableReason();
+  const bad = await db.scalar(`SELECT count(*) FROM requests WHERE (${reason}) IS NOT NULL`);
+  if (!bad) return;
+  await db.run(`BEGIN TRANSACTION;
+INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
+  SELECT source_file, source_line, reason, raw, format, now(), md5_number(raw)
+  FROM (SELECT *, ${reason} AS reason FROM requests) WHERE reason IS NOT NULL;
+DELETE FROM requests WHERE (${reason}) IS NOT NULL;
+COMMIT;`);
 }
 
 /**
@@ -73,17 +118,28 @@ async function addNewColumns(db: Database): Promise<void> {
  */
 async function createMacros(db: Database): Promise<void> {
   await db.run(`
--- Timestamps: ISO 8601 (with or without zone; no zone means UTC), or epoch s/ms/us/ns by magnitude.
+-- to_timestamp fails past year 294247: anything after year 5138 is out of range anyway.
+CREATE OR REPLACE MACRO rc_epoch_s(s) AS CASE WHEN s < 1e11 THEN to_timestamp(s) ELSE TIMESTAMPTZ 'infinity' END;
+CREATE OR REPLACE MACRO rc_epoch(d) AS CASE
+  WHEN d >= 1e17 THEN rc_epoch_s(d / 1e9)
+  WHEN d >= 1e14 THEN rc_epoch_s(d / 1e6)
+  WHEN d >= 1e11 THEN rc_epoch_s(d / 1e3)
+  ELSE rc_epoch_s(d) END;
+-- Timestamps: ISO 8601 (with or without zone; no zone means UTC), or epoch s/ms/us/ns by magnitude. Total: any text
+-- gives a time or NULL (unparseable); an epoch number too large for a time gives 'infinity', which the mapping's
+-- range check (rc_ts_in_range) rejects, as it does DuckDB's own 'infinity', '-infinity' and 'epoch'.
 CREATE OR REPLACE MACRO rc_ts(t) AS coalesce(try_cast(t AS TIMESTAMPTZ), CASE
-  WHEN regexp_full_match(trim(t), '[0-9]+(\\.[0-9]+)?') THEN CASE
-      WHEN CAST(t AS DOUBLE) >= 1e17 THEN to_timestamp(CAST(t AS DOUBLE) / 1e9)
-      WHEN CAST(t AS DOUBLE) >= 1e14 THEN to_timestamp(CAST(t AS DOUBLE) / 1e6)
-      WHEN CAST(t AS DOUBLE) >= 1e11 THEN to_timestamp(CAST(t AS DOUBLE) / 1e3)
-      ELSE to_timestamp(CAST(t AS DOUBLE)) END
+  WHEN regexp_full_match(trim(t), '[0-9]+(\\.[0-9]+)?') THEN rc_epoch(CAST(trim(t) AS DOUBLE))
   ELSE try_cast(trim(t) AS TIMESTAMPTZ) END);
-CREATE OR REPLACE MACRO rc_num(t) AS try_cast(trim(t) AS DOUBLE);
+-- A request time routecheck accepts: after 1970-01-01 00:00 (epoch 0 is a missing time written as a number) and at
+-- most a day after the load (clock skew; a later time is a corrupt record that would move the default window).
+CREATE OR REPLACE MACRO rc_ts_in_range(v) AS v > TIMESTAMPTZ '1970-01-01 00:00:00+00' AND v <= now() + INTERVAL 1 DAY;
+-- Numbers: finite and within MAX_MAGNITUDE, else NULL; rc_double keeps what the text says, for the reject reason.
+CREATE OR REPLACE MACRO rc_double(t) AS try_cast(trim(t) AS DOUBLE);
+CREATE OR REPLACE MACRO rc_num(t) AS CASE WHEN abs(rc_double(t)) <= ${MAX_MAGNITUDE} THEN rc_double(t) END;
+-- A whole number: NaN = floor(NaN) in DuckDB and inf = floor(inf), so the bound comes first.
 CREATE OR REPLACE MACRO rc_count(t) AS CASE
-  WHEN try_cast(trim(t) AS DOUBLE) = floor(try_cast(trim(t) AS DOUBLE)) THEN CAST(try_cast(trim(t) AS DOUBLE) AS BIGINT) END;
+  WHEN abs(rc_double(t)) <= ${MAX_MAGNITUDE} AND rc_double(t) = floor(rc_double(t)) THEN CAST(rc_double(t) AS BIGINT) END;
 CREATE OR REPLACE MACRO rc_bool(t) AS CASE lower(trim(t))
   WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true WHEN 'hit' THEN true WHEN 't' THEN true
   WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false WHEN 'miss' THEN false WHEN 'f' THEN false
@@ -107,9 +163,9 @@ CREATE OR REPLACE MACRO rc_content(c) AS CASE
   ELSE NULL END;
 -- The last user message of a chat 'messages' array given as JSON text, as plain text.
 CREATE OR REPLACE MACRO rc_last_user(msgs) AS CASE
-  WHEN msgs IS NULL OR NOT json_valid(msgs) OR json_type(CAST(msgs AS JSON)) <> 'ARRAY' THEN NULL
+  WHEN msgs IS NULL OR NOT json_valid(msgs) OR json_type(TRY_CAST(msgs AS JSON)) <> 'ARRAY' THEN NULL
   ELSE rc_content(json_extract(
-      list_filter(json_extract(CAST(msgs AS JSON), '$[*]'), m -> json_extract_string(m, '$.role') = 'user')[-1],
+      list_filter(json_extract(TRY_CAST(msgs AS JSON), '$[*]'), m -> json_extract_string(m, '$.role') = 'user')[-1],
       '$.content')) END;
 `);
 }

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { tableFromIPC } from 'apache-arrow';
 import { InputError } from '../errors.js';
+import { privateTempDir } from '../temp.js';
 
 /**
  * Arrow IPC (file or stream) → a temporary JSONL file that the line framer reads.
@@ -25,12 +25,12 @@ export async function readArrowAsJsonl(path: string): Promise<{ path: string; cl
   } catch (error) {
     throw new InputError(`${path} is not an Arrow IPC file: ${(error as Error).message}`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'routecheck-arrow-'));
-  const out = join(dir, 'rows.jsonl');
+  const dir = privateTempDir('routecheck-arrow-');
+  const out = join(dir.path, 'rows.jsonl');
   const lines: string[] = [];
   for (const row of table) {
     lines.push(JSON.stringify(row ? row.toJSON() : {}, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
   }
   writeFileSync(out, lines.join('\n') + '\n');
-  return { path: out, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { path: out, cleanup: () => dir.remove() };
 }

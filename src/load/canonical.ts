@@ -49,3 +49,10 @@ export const SQL_TYPE: Record<FieldKind, string> = {
   boolean: 'BOOLEAN',
   service_tier: 'VARCHAR',
 };
+
+/**
+ * The magnitude past which a number in a log is not a measurement but garbage (1e15 tokens, dollars or milliseconds
+ * for one call): such values would overflow sums and products downstream (a BIGINT sum of two 9e18 token counts, a
+ * DOUBLE sum of 1e308 costs is infinite), so the loader rejects them.
+ */
+export const MAX_MAGNITUDE = 1e15;

@@ -5,8 +5,10 @@ import { quoteIdent } from '../db/sql.js';
 import { detectFormat, formatByName } from './formats/index.js';
 import { native } from './formats/native.js';
 import type { LogFormat } from './formats/types.js';
-import { dropFrameTables, type FramedFile, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, sampleKeys } from './frame.js';
+import { createFrameErrors, dropFrameTables, FRAME_ERRORS, type FrameError, framingFromLines, framingFromName, firstLines, frameFile, sampleFile, sampleFramed, recordKeys } from './frame.js';
 import { compileMapping } from './mapping.js';
+import { MAX_LINE_BYTES, scanBytes, type ByteScan } from './scan.js';
+import { privateTempDir, type TempDir } from '../temp.js';
 import { isEnvelopeSample, unwrapEnvelopes } from './envelope.js';
 
 export interface IngestOptions {
@@ -25,6 +27,8 @@ export interface FileSummary {
   rejected: number;
   duplicates: number;
   skipped: number;
+  /** What the user must hear about the file beyond its counts (an archive that ends early). */
+  warnings?: string[];
 }
 
 const COLUMNS_OF_M = CANONICAL_FIELDS.map((f) => 'm.' + quoteIdent(f.name)).join(', ');
@@ -37,18 +41,43 @@ const REQUEST_COLUMNS = [...CANONICAL_FIELDS.map((f) => quoteIdent(f.name)), 'so
  * `label` is the name stored as source_file (the path as the user gave it, or `<stdin>`).
  */
 export async function ingestFile(db: Database, path: string, label: string, options: IngestOptions = {}): Promise<FileSummary> {
-  const framing = framingFromName(path) ?? framingFromLines(await firstLines(db, path));
-  let sample = await sampleFile(db, path, framing);
-  const framed = await frameFile(db, path, framing);
-  if (sample.objects.length === 0 && sample.lines.length === 0) sample = await sampleFramed(db, framing);
-  // An API page ({"data": [...], "total": …}) loads as its records, which detection then sees.
-  const enveloped = isEnvelopeSample(sample);
-  if (enveloped) {
-    await unwrapEnvelopes(db);
-    sample = await sampleFramed(db, framing);
+  let work: TempDir | undefined;
+  try {
+    const byName = framingFromName(path);
+    // Over-long lines, bytes that are not UTF-8 and an archive that ends early are found before DuckDB reads (scan.ts).
+    const scan: ByteScan = byName === 'parquet' || byName === 'arrow' ? {} : await scanBytes(path, () => (work ??= privateTempDir('routecheck-scan-')).path);
+    const framing = byName ?? framingFromLines(scan.copy?.firstLines ?? (await firstLines(db, path)));
+    // A JSON document is read whole (its long lines are not records), from the file unless only part of it is readable.
+    const lineFramed = framing !== 'json' && framing !== 'parquet' && framing !== 'arrow';
+    const readPath = scan.copy && (lineFramed || scan.damaged) ? scan.copy.path : path;
+    let sample = await sampleFile(db, readPath, framing);
+    const framed = await frameFile(db, readPath, framing);
+    if (lineFramed && scan.badLines) await loadBadLines(db, scan.badLines.path);
+    if (scan.damaged) framed.frameErrors.push({ line: scan.damaged.line, reason: scan.damaged.reason, raw: null });
+    if (sample.objects.length === 0 && sample.lines.length === 0) sample = await sampleFramed(db, framing);
+    // An API page ({"data": [...], "total": …}) loads as its records, which detection then sees.
+    const enveloped = isEnvelopeSample(sample);
+    if (enveloped) {
+      await unwrapEnvelopes(db);
+      sample = await sampleFramed(db, framing);
+    }
+    const format = options.inputFormat ?? detectFormat(sample) ?? native;
+    const summary = await ingestFramed(db, label, format, framed.frameErrors, { ...options, enveloped, fileTime: () => fileTime(path) });
+    if (scan.damaged) summary.warnings = [scan.damaged.warning];
+    return summary;
+  } finally {
+    work?.remove();
   }
-  const format = options.inputFormat ?? detectFormat(sample) ?? native;
-  return ingestFramed(db, label, format, framed.frameErrors, { ...options, enveloped, fileTime: () => fileTime(path) });
+}
+
+/** The scan's rejected lines (a JSONL file of {line, reason, raw}) into rc_frame_errors, by DuckDB. */
+async function loadBadLines(db: Database, path: string): Promise<void> {
+  // An over-long line keeps 10,000 bytes, a line that is not UTF-8 all of its (< 16 MB) text, escaped.
+  await db.run(
+    `INSERT INTO ${FRAME_ERRORS} SELECT line, reason, raw FROM read_json($path, format='newline_delimited',
+       columns={'line': 'BIGINT', 'reason': 'VARCHAR', 'raw': 'VARCHAR'}, maximum_object_size=${8 * MAX_LINE_BYTES})`,
+    { path },
+  );
 }
 
 export interface FramedIngestOptions extends IngestOptions {
@@ -72,12 +101,12 @@ export async function ingestFramed(
   db: Database,
   label: string,
   format: LogFormat,
-  frameErrors: FramedFile['frameErrors'],
+  frameErrors: FrameError[],
   options: FramedIngestOptions = {},
 ): Promise<FileSummary> {
   const source = format.explode ? `(${format.explode})` : 'rc_framed';
-  const keys = format.fieldsFor ? await sampleKeys(db) : undefined;
-  const mapping = compileMapping(format, source, { overrides: options.map, sampleKeys: keys });
+  const keys = format.fieldsFor ? await recordKeys(db) : undefined;
+  const mapping = compileMapping(format, source, { overrides: options.map, keys });
   // Without explode, a record's line identifies it in rc_framed, so the mapped table leaves the raw text out and
   // the inserts join it back: the text is then copied once (into requests), not twice, which halves peak memory.
   // The records of JSONL pages share their page's line, so those keep their text.
@@ -90,19 +119,42 @@ export async function ingestFramed(
   const raw = joinRaw ? 'f.raw' : 'm.raw';
 
   const params = { file: label, format: format.name };
-  const sameReject = options.rejectIdentity === 'raw' ? `r.raw = ${raw}` : 'r.source_line = m.line';
-  for (const e of frameErrors) {
-    await db.run(
-      `INSERT INTO rejects SELECT $file, $line, $reason, $raw, $format, now()
-       WHERE NOT EXISTS (SELECT 1 FROM rejects WHERE source_file = $file AND source_line IS NOT DISTINCT FROM $line AND reason = $reason)`,
-      { ...params, line: e.line, reason: e.reason, raw: e.raw },
-    );
+  // A reject is "already stored" when its text (by hash), reason and position match, whatever the file was called:
+  // the same file named by another path, or unzipped, adds nothing, and two different stdin feeds keep both. A
+  // database source's rows are numbered by their position in one read, which the next read shifts: there the
+  // position is left out (each row's text holds its request_id).
+  const samePlace = options.rejectIdentity === 'raw' ? '' : 'AND r.source_line IS NOT DISTINCT FROM m.line';
+  // Framing problems, however many: those in rc_frame_errors already, and the few found in JS. One without text (a
+  // damaged archive's missing end) has only its file to tell it apart.
+  await createFrameErrors(db);
+  if (frameErrors.length > 0) {
+    const appender = await db.tempAppender(FRAME_ERRORS);
+    try {
+      for (const e of frameErrors) {
+        if (e.line === null) appender.appendNull();
+        else appender.appendBigInt(BigInt(e.line));
+        appender.appendVarchar(e.reason);
+        if (e.raw === null) appender.appendNull();
+        else appender.appendVarchar(e.raw);
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
   }
+  const framingRejects = (await db.scalar(`SELECT count(*) FROM ${FRAME_ERRORS}`)) ?? 0;
   await db.run(
-    `INSERT INTO rejects
-     SELECT $file, m.line, m.reason, ${raw}, $format, now() FROM ${from}
+    `INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
+     SELECT $file, e.line, e.reason, e.raw, $format, now(), md5_number(e.raw) FROM ${FRAME_ERRORS} e
+     WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.reason = e.reason AND r.source_line IS NOT DISTINCT FROM e.line
+       AND CASE WHEN e.raw IS NULL THEN r.raw IS NULL AND r.source_file = $file ELSE r.raw_key = md5_number(e.raw) END)`,
+    params,
+  );
+  await db.run(
+    `INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
+     SELECT $file, m.line, m.reason, ${raw}, $format, now(), md5_number(${raw}) FROM ${from}
      WHERE m.keep AND m.reason IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.source_file = $file AND ${sameReject} AND r.reason = m.reason)`,
+       AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.raw_key = md5_number(${raw}) AND r.reason = m.reason ${samePlace})`,
     params,
   );
   const before = await db.scalar('SELECT count(*) FROM requests');
@@ -121,8 +173,8 @@ export async function ingestFramed(
     `SELECT count(*) AS records, count(*) FILTER (WHERE NOT keep) AS skipped,
             count(*) FILTER (WHERE keep AND reason IS NOT NULL) AS rejected FROM rc_mapped`,
   );
-  const records = Number(counts?.records ?? 0) + frameErrors.length;
-  const rejected = Number(counts?.rejected ?? 0) + frameErrors.length;
+  const records = Number(counts?.records ?? 0) + framingRejects;
+  const rejected = Number(counts?.rejected ?? 0) + framingRejects;
   const skipped = Number(counts?.skipped ?? 0);
   const loaded = (after ?? 0) - (before ?? 0);
   const summary: FileSummary = {

@@ -1,4 +1,4 @@
-import { CANONICAL_FIELDS, type CanonicalName, type FieldKind } from './canonical.js';
+import { CANONICAL_FIELDS, MAX_MAGNITUDE, type CanonicalName, type FieldKind } from './canonical.js';
 import type { FieldTemplate, LogFormat } from './formats/types.js';
 import { quoteIdent, quoteLiteral } from '../db/sql.js';
 import { UsageError } from '../errors.js';
@@ -9,13 +9,13 @@ const PLACEHOLDER = /\{(\$[^{}]*)\}/g;
  * Compiles a format's field templates into one SELECT over `source(line, raw)` that yields
  * `line, raw, keep, reason, record_key` and every canonical column, typed. Pure: no DuckDB here.
  *
- * Each record's JSON is parsed once (json_extract_string with the list of every path used), which is
- * what keeps this within reach of a bare read_json; the layers below exist so that each conversion is
- * computed once and the reject checks reuse it.
+ * Each record's JSON is parsed once (json_extract_string with the list of every path used; try() makes a record
+ * that is not JSON a NULL list, so no json_valid pass is needed), which is what keeps this within reach of a bare
+ * read_json; the layers below exist so that each conversion is computed once and the reject checks reuse it.
  */
 export function compileMapping(format: LogFormat, source: string, options: MappingOptions = {}): string {
   const templates: Partial<Record<CanonicalName, FieldTemplate>> = {
-    ...(format.fieldsFor && options.sampleKeys ? format.fieldsFor(options.sampleKeys) : format.fields),
+    ...(format.fieldsFor && options.keys ? format.fieldsFor(options.keys) : format.fields),
   };
   for (const [field, path] of Object.entries(options.overrides ?? {})) {
     templates[field as CanonicalName] = `{${toJsonPath(path)}}`;
@@ -62,9 +62,8 @@ FROM (
       CASE WHEN valid THEN ${keepExpr} ELSE true END AS keep,
       ${textColumns.join(',\n      ')}
     FROM (
-      SELECT line, raw, json_valid(raw) AS valid,
-        CASE WHEN json_valid(raw) THEN json_extract_string(raw, ${pathList}) END AS j
-      FROM ${source}
+      SELECT line, raw, ${paths.length > 0 ? 'j IS NOT NULL' : 'json_valid(raw)'} AS valid, j
+      FROM (SELECT line, raw, try(json_extract_string(raw, ${pathList})) AS j FROM ${source})
     )
   )
 )`;
@@ -73,8 +72,8 @@ FROM (
 export interface MappingOptions {
   /** --map field=json.path overrides. */
   overrides?: Record<string, string>;
-  /** Top-level keys seen in a sample of the file, for formats that build their fields from it. */
-  sampleKeys?: ReadonlySet<string>;
+  /** Top-level keys that occur in the file's records, for formats that build their fields from them. */
+  keys?: ReadonlySet<string>;
 }
 
 function convert(kind: FieldKind, text: string): string {
@@ -95,31 +94,37 @@ function convert(kind: FieldKind, text: string): string {
   }
 }
 
-/** The reject reasons for one field, as CASE arms over its text (t_name) and typed (name) columns. */
+/**
+ * The reject reasons for one field, as CASE arms over its text (t_name) and typed (name) columns. With the macros'
+ * conversions this makes the mapping total: every value either converts or gives its record a reason, so one bad
+ * value never stops a file (NaN, "inf", 1e309, a 9.3e18 token count, a year-9999 time all end up here).
+ */
 function rejectChecks(name: string, kind: FieldKind): string[] {
   const t = quoteIdent('t_' + name);
   const v = quoteIdent(name);
   const shown = `left(${t}, 80)`;
+  const reason = (text: string) => `${quoteLiteral(text)} || ${shown}`;
+  // What a number that did not convert was: not a number, not finite (NaN, inf), or too large to be a measurement.
+  const badNumber = (notNumber: string) => `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN CASE
+        WHEN rc_double(${t}) IS NULL THEN ${reason(notNumber)}
+        WHEN NOT isfinite(rc_double(${t})) THEN ${reason(`${name} is not a finite number: `)}
+        WHEN abs(rc_double(${t})) > ${MAX_MAGNITUDE} THEN ${reason(`${name} out of range: `)}
+        ELSE ${reason(notNumber)} END`;
   switch (kind) {
     case 'timestamp':
       return [
         `WHEN ${t} IS NULL OR trim(${t}) = '' THEN ${quoteLiteral(`missing ${name}`)}`,
-        `WHEN ${v} IS NULL THEN ${quoteLiteral(`unparseable ${name}: `)} || ${shown}`,
+        `WHEN ${v} IS NULL THEN ${reason(`unparseable ${name}: `)}`,
+        `WHEN NOT rc_ts_in_range(${v}) THEN ${reason(`${name} out of range: `)}`,
       ];
     case 'count':
-      return [
-        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a whole number: `)} || ${shown}`,
-        `WHEN ${v} < 0 THEN ${quoteLiteral(`negative ${name}: `)} || ${shown}`,
-      ];
+      return [badNumber(`${name} is not a whole number: `), `WHEN ${v} < 0 THEN ${reason(`negative ${name}: `)}`];
     case 'money':
-      return [
-        `WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a number: `)} || ${shown}`,
-        `WHEN ${v} < 0 THEN ${quoteLiteral(`negative ${name}: `)} || ${shown}`,
-      ];
+      return [badNumber(`${name} is not a number: `), `WHEN ${v} < 0 THEN ${reason(`negative ${name}: `)}`];
     case 'number':
-      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not a number: `)} || ${shown}`];
+      return [badNumber(`${name} is not a number: `)];
     case 'boolean':
-      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${quoteLiteral(`${name} is not true/false: `)} || ${shown}`];
+      return [`WHEN ${v} IS NULL AND NOT rc_nullish(${t}) THEN ${reason(`${name} is not true/false: `)}`];
     case 'text':
     case 'service_tier':
       return [];

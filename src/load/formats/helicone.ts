@@ -82,7 +82,7 @@ function property(...names: string[]): string {
  */
 function promptFromBody(): string {
   const body = BODY;
-  const parsed = `CAST(${body} AS JSON)`;
+  const parsed = `TRY_CAST(${body} AS JSON)`;
   const input = `json_extract(${parsed}, '$.input')`;
   return `CASE
     WHEN ${body} IS NULL OR NOT json_valid(${body}) OR json_type(${parsed}) <> 'OBJECT' THEN NULL
@@ -100,7 +100,7 @@ const LATENCY = `coalesce(${t('delay_ms')}, ${t('latency')},
 
 /** A value at `path` in JSON text (an object, or a JSON string holding one); NULL when it is not JSON. */
 const jsonText = (expr: string, path: string): string =>
-  `CASE WHEN json_valid(${expr}) THEN json_extract_string(CASE WHEN json_type(CAST(${expr} AS JSON)) = 'VARCHAR' THEN json_extract_string(${expr}, '$') ELSE ${expr} END, ${quoteLiteral(path)}) END`;
+  `CASE WHEN json_valid(${expr}) THEN json_extract_string(CASE WHEN json_type(TRY_CAST(${expr} AS JSON)) = 'VARCHAR' THEN json_extract_string(${expr}, '$') ELSE ${expr} END, ${quoteLiteral(path)}) END`;
 
 export const helicone: LogFormat = {
   name: 'helicone',
@@ -120,7 +120,7 @@ export const helicone: LogFormat = {
     user_id: t('request_user_id'),
     input: promptFromBody(),
     model: `coalesce(${t('model_override')}, ${t('response_model')}, ${t('model')}, ${t('request_model')})`,
-    requested_model: `coalesce(${t('request_model')}, CASE WHEN json_type(CAST(${BODY} AS JSON)) = 'OBJECT' THEN nullif(json_extract_string(${BODY}, '$.model'), '') END)`,
+    requested_model: `coalesce(${t('request_model')}, CASE WHEN json_type(TRY_CAST(${BODY} AS JSON)) = 'OBJECT' THEN nullif(json_extract_string(${BODY}, '$.model'), '') END)`,
     route: property('route', 'Route'),
     input_tokens: promptTotal('{$.prompt_tokens}', '{$.prompt_cache_read_tokens}', '{$.prompt_cache_write_tokens}'),
     output_tokens: '{$.completion_tokens}',

@@ -74,8 +74,8 @@ function isObservation(rec: Record<string, unknown>): boolean {
  * NULL when no key matches; a non-numeric value is passed through as text so the record is rejected.
  */
 function detailsSum(obj: string, pred: (key: string) => string): string {
-  const values = `list_transform(list_filter(map_entries(TRY_CAST(CAST(${obj} AS JSON) AS MAP(VARCHAR, VARCHAR))), e -> ${pred('lower(e.key)')}), e -> e.value)`;
-  return `CASE WHEN json_valid(${obj}) AND json_type(CAST(${obj} AS JSON)) = 'OBJECT' THEN coalesce(
+  const values = `list_transform(list_filter(map_entries(TRY_CAST(TRY_CAST(${obj} AS JSON) AS MAP(VARCHAR, VARCHAR))), e -> ${pred('lower(e.key)')}), e -> e.value)`;
+  return `CASE WHEN json_valid(${obj}) AND json_type(TRY_CAST(${obj} AS JSON)) = 'OBJECT' THEN coalesce(
       list_filter(${values}, v -> v IS NOT NULL AND try_cast(v AS DOUBLE) IS NULL)[1],
       CAST(list_sum(list_transform(${values}, v -> try_cast(v AS DOUBLE))) AS VARCHAR)) END`;
 }
@@ -97,7 +97,7 @@ const isCacheWrite = (k: string): string => `(contains(${k}, 'input') AND (conta
  * Other JSON objects give NULL.
  */
 function promptText(x: string): string {
-  const j = `CAST(${x} AS JSON)`;
+  const j = `TRY_CAST(${x} AS JSON)`;
   return `CASE
     WHEN ${x} IS NULL THEN NULL
     WHEN NOT json_valid(${x}) THEN ${x}

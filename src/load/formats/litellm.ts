@@ -45,9 +45,12 @@ function unredacted(expr: string): string {
   return `CASE WHEN starts_with(${expr}, 'redacted by litellm') THEN NULL ELSE ${expr} END`;
 }
 
-/** Milliseconds between two timestamps given as text (ISO, `YYYY-MM-DD HH:MM:SS` or epoch seconds). */
+/**
+ * Milliseconds between two timestamps given as text (ISO, `YYYY-MM-DD HH:MM:SS` or epoch seconds). In DOUBLE: the
+ * BIGINT difference of two far-apart corrupt times would overflow; a huge result is rejected as out of range.
+ */
 function elapsedMs(start: string, end: string): string {
-  return `CAST(round((epoch_us(rc_ts(${end})) - epoch_us(rc_ts(${start}))) / 1000.0, 3) AS VARCHAR)`;
+  return `CAST(round((CAST(epoch_us(rc_ts(${end})) AS DOUBLE) - epoch_us(rc_ts(${start}))) / 1000.0, 3) AS VARCHAR)`;
 }
 
 /**

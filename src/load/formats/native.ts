@@ -32,7 +32,7 @@ const NESTED: Partial<Record<CanonicalName, string[]>> = {
 
 /**
  * Field templates over the canonical names and their aliases. With `keys`, only the canonical name and
- * the spellings present among the sampled keys are read: every extra path costs a lookup on every row.
+ * the spellings present among the keys of the file are read: every extra path costs a lookup on every row.
  */
 function nativeFields(keys?: ReadonlySet<string>): Partial<Record<CanonicalName, FieldTemplate>> {
   const present = (key: string) => !keys || keys.has(key);

@@ -46,7 +46,7 @@ function anyValueText(v: string): string {
  * that repeats a key must not abort the load; JSON readers then take one of the duplicates.
  */
 function attributeObject(list: string): string {
-  return `CAST('{' || array_to_string(list_transform(list_filter(${list}, a -> a.key IS NOT NULL),
+  return `TRY_CAST('{' || array_to_string(list_transform(list_filter(${list}, a -> a.key IS NOT NULL),
     a -> CAST(to_json(a.key) AS VARCHAR) || ':' || coalesce(CAST(to_json(${anyValueText('a.value')}) AS VARCHAR), 'null')),
     ',') || '}' AS JSON)`;
 }
@@ -147,7 +147,7 @@ const spanOrResource = (...keys: string[]): string =>
 
 /** True when `t` is JSON of that type. CASE, not AND: DuckDB may evaluate both sides, and a cast of non-JSON throws. */
 const isJson = (t: string, type: string): string =>
-  `CASE WHEN json_valid(${t}) THEN json_type(CAST(${t} AS JSON)) = '${type}' ELSE false END`;
+  `CASE WHEN json_valid(${t}) THEN json_type(TRY_CAST(${t} AS JSON)) = '${type}' ELSE false END`;
 
 /**
  * A prompt attribute given as a chat message list (last user message), a single message object
@@ -159,7 +159,7 @@ const messagesOrText = (t: string): string => `CASE
     ELSE ${t} END`;
 
 /** A message content given as text or as a JSON list of content blocks (`[{"text": …}]`). */
-const contentText = (t: string): string => `CASE WHEN ${isJson(t, 'ARRAY')} THEN rc_content(CAST(${t} AS JSON)) ELSE ${t} END`;
+const contentText = (t: string): string => `CASE WHEN ${isJson(t, 'ARRAY')} THEN rc_content(TRY_CAST(${t} AS JSON)) ELSE ${t} END`;
 
 /**
  * OpenLIT writes the prompt as one text, each message as `role: content` on its own line(s)
@@ -182,7 +182,7 @@ const prompt = (t: string): string => `CASE WHEN ${IS_OPENLIT} THEN ${openlitPro
 const semconvLastUser = (t: string): string => `CASE WHEN ${isJson(t, 'ARRAY')} THEN
     nullif(array_to_string(list_transform(
       list_filter(
-        json_extract(list_filter(json_extract(CAST(${t} AS JSON), '$[*]'),
+        json_extract(list_filter(json_extract(TRY_CAST(${t} AS JSON), '$[*]'),
           m -> json_extract_string(m, '$.role') = 'user')[-1], '$.parts[*]'),
         p -> coalesce(json_extract_string(p, '$.type'), 'text') = 'text'),
       p -> json_extract_string(p, '$.content')), ' '), '') END`;

@@ -19,7 +19,7 @@ function requestPrompt(expr: string): string {
   const sub = (p: string): string => `CAST(json_extract(${expr}, ${quoteLiteral(p)}) AS VARCHAR)`;
   const str = (p: string): string =>
     `CASE WHEN json_type(${expr}, ${quoteLiteral(p)}) = 'VARCHAR' THEN json_extract_string(${expr}, ${quoteLiteral(p)}) END`;
-  return `CASE WHEN json_valid(${expr}) AND json_type(CAST(${expr} AS JSON)) = 'OBJECT' THEN coalesce(
+  return `CASE WHEN json_valid(${expr}) AND json_type(TRY_CAST(${expr} AS JSON)) = 'OBJECT' THEN coalesce(
       rc_last_user(${sub('$.messages')}), rc_last_user(${sub('$.input')}), ${str('$.input')}, ${str('$.prompt')}) END`;
 }
 

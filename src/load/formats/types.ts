@@ -47,10 +47,10 @@ export interface LogFormat {
   /** How each canonical field is read from a record. Fields left out are NULL. */
   fields: Partial<Record<CanonicalName, FieldTemplate>>;
   /**
-   * Optional: the fields for one file, given the top-level keys seen in a sample of its records.
+   * Optional: the fields for one file, given every top-level key that occurs in its records.
    * Lets a format with many alternative spellings (native) parse only the paths the file uses.
    */
-  fieldsFor?(sampleKeys: ReadonlySet<string>): Partial<Record<CanonicalName, FieldTemplate>>;
+  fieldsFor?(keys: ReadonlySet<string>): Partial<Record<CanonicalName, FieldTemplate>>;
   /**
    * Set when the format's cost column defaults to 0, so that a logged 0 may only mean "the gateway could not price
    * this call" (LiteLLM's `spend`): the reason, for people. A 0 on a call with tokens is then priced like a missing
