@@ -85,6 +85,11 @@ export function weekOverlaps(week: string, from: Date | null, to: Date | null): 
   return (from === null || start + 7 * DAY_MS > from.getTime()) && (to === null || start < to.getTime());
 }
 
+/** A weekly series with each week's `in_window` set by weekOverlaps (the sections' one rule for it). Pure. */
+export function markWindowWeeks<W extends { week: string }>(weeks: readonly W[], window: { from: Date | null; to: Date | null }): (W & { in_window: boolean })[] {
+  return weeks.map((w) => ({ ...w, in_window: weekOverlaps(w.week, window.from, window.to) }));
+}
+
 /** Is the instant `ts` (ISO text) inside [from, to)? A missing bound is open; a missing time is in no window. */
 export function instantIn(ts: string | null, from: Date | null, to: Date | null): boolean {
   return ts !== null && (from === null || Date.parse(ts) >= from.getTime()) && (to === null || Date.parse(ts) < to.getTime());

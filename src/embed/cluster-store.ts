@@ -38,6 +38,8 @@ const PAIR_PAGE = 50_000;
 const READ_PAGE = 50_000;
 
 export interface StoreSummary {
+  /** The space the contents were clustered in (spaceId): cluster_members rows of other spaces are not theirs. */
+  space: string;
   /** Distinct contents asked for, and of those new to the store this run. */
   contents: number;
   added: number;
@@ -85,7 +87,7 @@ export async function clusterIntoStore(
   const contents = (await db.scalar(`SELECT count(DISTINCT content) FROM ${source}`)) ?? 0;
   const added = (await db.scalar(`SELECT count(*) FROM rc_store_new`)) ?? 0;
   const base = (await db.scalar(`SELECT coalesce(max(cid) + 1, 0) FROM ${MEMBERS_TABLE} WHERE space = $space`, { space: id })) ?? 0;
-  const summary: StoreSummary = { contents, added, embedded: 0, cached: 0, verified: 0, links: 0 };
+  const summary: StoreSummary = { space: id, contents, added, embedded: 0, cached: 0, verified: 0, links: 0 };
   try {
     if (added === 0) return summary;
     // 1. New contents: embedded, signed, bucketed and stored (each its own cluster for now), batch by batch.

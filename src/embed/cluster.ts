@@ -77,24 +77,19 @@ export class UnionFind {
   }
 }
 
-/**
- * Links the pairs of one bucket (positions into `rows`/`signatures`) that have close signatures and cosine ≥ the
- * threshold; `skip(a, b)` leaves pairs out (the incremental store skips pairs of two items it linked before).
- */
-export function linkBucket(
+/** Links the pairs of one bucket (positions into `rows`/`signatures`) that have close signatures and cosine ≥ the threshold. */
+function linkBucket(
   members: readonly number[],
   rows: readonly Float32Array[],
   signatures: Uint32Array,
   space: LshSpace,
   uf: UnionFind,
   stats: ClusterStats,
-  skip?: (a: number, b: number) => boolean,
 ): void {
   for (let i = 0; i < members.length; i++) {
     const a = members[i]!;
     for (let j = i + 1; j < members.length; j++) {
       const b = members[j]!;
-      if (skip?.(a, b)) continue;
       if (uf.find(a) === uf.find(b)) continue;
       stats.candidates++;
       if (hamming(signatures, a, signatures, b) > space.maxHamming) continue;

@@ -2,8 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import type { Database } from '../db/database.js';
 import { paramsUsedBy } from '../analyses/runner.js';
 import { TEXTS_SQL, type ClusterScope } from '../analyses/cache.js';
-import { clusterIntoStore, MEMBERS_TABLE, spaceId } from './cluster-store.js';
-import { lshSpace } from './lsh.js';
+import { clusterIntoStore, MEMBERS_TABLE } from './cluster-store.js';
 import { normalizeText, sha256Hex } from './normalize.js';
 import type { ProgressLine } from './progress.js';
 import type { Embedder } from './types.js';
@@ -53,12 +52,11 @@ export async function clusterInputs(
   const progress = embed.progress;
   const stored = await clusterIntoStore(db, 'rc_cache_content', { embedder: embed.embedder, threshold: embed.threshold, ...(progress ? { progress: progress.update } : {}) });
   progress?.done();
-  const space = spaceId(embed.embedder, lshSpace(embed.embedder.dim, { threshold: embed.threshold }));
   await db.run(
     `CREATE OR REPLACE TEMP TABLE rc_cache_map AS
      SELECT c.id, c.content, m.cluster FROM rc_cache_content c
      JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.content = c.content`,
-    { space },
+    { space: stored.space },
   );
   const clusters = (await db.scalar('SELECT count(DISTINCT cluster) FROM rc_cache_map')) ?? 0;
   return { rawInputs, contents: stored.contents, embedded: stored.embedded, cached: stored.cached, added: stored.added, clusters };

@@ -4,7 +4,7 @@ import { createEmbedder } from '../embed/select.js';
 import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { duration, int, pct, usd } from '../render/format.js';
 import type { Section } from './section.js';
-import { weekOverlaps } from '../analyses/headline.js';
+import { markWindowWeeks } from '../analyses/headline.js';
 import { weekShift } from '../analyses/weeks.js';
 import { plural } from '../words.js';
 
@@ -29,7 +29,7 @@ export const cacheSection: Section = {
       { ...ctx.trendParams, weekShift: weekShift(ctx.settings.pricing.weekStart) },
     );
     if (!cache.available) return { cache };
-    return { cache: { ...cache, by_week: cache.by_week.map((w) => ({ ...w, in_window: weekOverlaps(w.week, ctx.window.from, ctx.window.to) })) } };
+    return { cache: { ...cache, by_week: markWindowWeeks(cache.by_week, ctx.window) } };
   },
   blocks(report) {
     return report.cache ? cacheBlocks(report.cache) : [];

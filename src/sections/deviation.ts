@@ -1,6 +1,6 @@
 import { DEVIATION_TARGET, deviationAnalysis, deviationParams, type Deviation, type DeviationExample, type DeviationInputs } from '../analyses/deviation.js';
 import { runAnalysis } from '../analyses/runner.js';
-import { weekOverlaps } from '../analyses/headline.js';
+import { markWindowWeeks } from '../analyses/headline.js';
 import { cell, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { int, pct, usd } from '../render/format.js';
 import { cut } from '../render/terminal.js';
@@ -26,7 +26,7 @@ export const deviationSection: Section = {
       trivialTier: p.trivial.tier,
     };
     const result = await runAnalysis(ctx.db, deviationAnalysis(inputs), deviationParams(inputs));
-    const by_week = result.by_week.map((w) => ({ ...w, in_window: weekOverlaps(w.week, ctx.window.from, ctx.window.to) }));
+    const by_week = markWindowWeeks(result.by_week, ctx.window);
     return { deviation: { ...result, by_week, labels: run.labels, replay_available: run.replayAvailable } };
   },
   blocks(report) {

@@ -1,5 +1,5 @@
 import { toEfficiency, type Efficiency, type EfficiencyAlert } from '../analyses/efficiency.js';
-import { weekOverlaps } from '../analyses/headline.js';
+import { markWindowWeeks, weekOverlaps } from '../analyses/headline.js';
 import { cell, fail, heading, info, warn, type Block, type Cell } from '../render/blocks.js';
 import { compact, int, pct, shortOrigin, signedPct } from '../render/format.js';
 import { catalogPhrase, staleCatalogWarning } from '../render/prices-cli.js';
@@ -37,7 +37,7 @@ export const efficiencySection: Section = {
     const shown = overTrend.weeks.filter((w) => weekOverlaps(w.week, ctx.trend.from, ctx.trend.to));
     const efficiency: Efficiency = {
       ...inWindow,
-      weeks: shown.map((w) => ({ ...w, in_window: weekOverlaps(w.week, ctx.window.from, ctx.window.to) })),
+      weeks: markWindowWeeks(shown, ctx.window),
       alerts: overTrend.alerts.filter((a) => weekOverlaps(a.week, ctx.window.from, ctx.window.to)),
       catalog,
     };
