@@ -30,6 +30,7 @@ import type { Embedder } from './types.js';
 
 export const MEMBERS_TABLE = 'cluster_members';
 export const BANDS_TABLE = 'cluster_bands';
+export const INPUTS_TABLE = 'cluster_inputs';
 /** New contents embedded, signed and written per batch. */
 const BATCH = 20_000;
 /** Candidate pairs verified per page (the vectors of their contents are held for the page). */
@@ -56,11 +57,21 @@ export function spaceId(embedder: Embedder, space: LshSpace): string {
   return `${embedder.id}|${space.id}`;
 }
 
-async function createStore(db: Database): Promise<void> {
+/** The space id of `embedder` at `threshold` with the default LSH rules (what clusterIntoStore uses). */
+export function storeSpaceId(embedder: Embedder, threshold: number): string {
+  return spaceId(embedder, lshSpace(embedder.dim, { threshold }));
+}
+
+/** Creates the store's tables when missing (a database of an older version gains cluster_inputs here, empty). */
+export async function createStore(db: Database): Promise<void> {
   await db.run(`CREATE TABLE IF NOT EXISTS ${MEMBERS_TABLE} (
     space VARCHAR NOT NULL, cid BIGINT NOT NULL, content VARCHAR NOT NULL, text VARCHAR NOT NULL, cluster VARCHAR NOT NULL, sig UINTEGER[] NOT NULL)`);
   // Buckets hold the content's number (cid), not its 64-character hash: the pair join is on integers.
   await db.run(`CREATE TABLE IF NOT EXISTS ${BANDS_TABLE} (space VARCHAR NOT NULL, tbl UTINYINT NOT NULL, band UINTEGER NOT NULL, cid BIGINT NOT NULL)`);
+  // Raw inputs already seen, by the MD5 of their raw text (embed/pipeline.ts): a later run finds their member in
+  // SQL instead of normalizing and hashing them again. Keyed by the normalization rules too (NORMALIZATION_VERSION).
+  await db.run(`CREATE TABLE IF NOT EXISTS ${INPUTS_TABLE} (
+    space VARCHAR NOT NULL, normalization INTEGER NOT NULL, input_md5 UHUGEINT NOT NULL, cid BIGINT NOT NULL)`);
 }
 
 /**
