@@ -36,6 +36,12 @@ export class Database {
     return reader.getRowObjectsJS() as T[];
   }
 
+  /** The whole result as one array of JS values per column (lists as arrays, BIGINT as bigint). */
+  async columns(sql: string, params?: Params): Promise<unknown[][]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getColumnsJS();
+  }
+
   /**
    * A result read chunk by chunk (DuckDB's vectors, up to 2,048 rows each), as one array of values per column: JS
    * holds one chunk at a time, whatever the number of rows. INTEGER and DOUBLE columns come as numbers (cast BIGINT
