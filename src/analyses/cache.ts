@@ -150,7 +150,10 @@ const TREND_SCOPE = `(CAST($trend_from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($tr
   AND (CAST($trend_to AS TIMESTAMPTZ) IS NULL OR ts < CAST($trend_to AS TIMESTAMPTZ))
   AND input IS NOT NULL AND (NOT $keyed OR cache_key IS NOT NULL)`;
 
-/** Distinct raw inputs of the window (with its warm-up) and the trend weeks, numbered; JS normalizes, embeds and clusters them. */
+/**
+ * Distinct raw inputs of the window (with its warm-up) and the trend weeks, numbered in input order (so that the
+ * smaller number is the smaller input); embed/pipeline.ts turns them into rc_cache_map.
+ */
 export const TEXTS_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_texts AS
   SELECT CAST(row_number() OVER (ORDER BY input) - 1 AS INTEGER) AS id, input
@@ -172,12 +175,12 @@ export const KEYS_SQL = `
  */
 export const REQ_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_req AS
-  SELECT r.record_key, r.ts, epoch_us(r.ts) AS us, r.warm, CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ) AS counted, r.trend,
-    t.id AS input, m.content_no AS content, m.cluster_no AS cluster, k.key_no AS key, r.model, r.cache_hit
+  SELECT r.record_key, epoch_us(r.ts) AS us, r.warm, CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ) AS counted,
+    r.trend, m.id AS input, m.content_no AS content, m.cluster_no AS cluster, k.key_no AS key, r.model, r.cache_hit
   FROM (
     SELECT record_key, ts, input, cache_key, model, cache_hit, (${WARM_SCOPE}) AS warm, (${TREND_SCOPE}) AS trend
     FROM requests WHERE (${WARM_SCOPE}) OR (${TREND_SCOPE})) r
-  JOIN rc_cache_texts t ON t.input = r.input JOIN rc_cache_map m ON m.id = t.id
+  JOIN rc_cache_map m ON m.input = r.input
   LEFT JOIN rc_cache_keys k ON k.cache_key = r.cache_key`;
 
 /**
@@ -340,7 +343,7 @@ export const CACHE_QUERIES = {
     rows AS (SELECT s.* FROM rc_cache_sim s SEMI JOIN top ON top.cluster = s.cluster),
     per_input AS (SELECT cluster, input, count(*) AS n FROM rows GROUP BY cluster, input),
     samples AS (SELECT p.cluster, t.input AS sample FROM (SELECT cluster, first(input ORDER BY n DESC, input) AS input FROM per_input GROUP BY cluster) p
-      JOIN rc_cache_texts t ON t.id = p.input),
+      JOIN rc_cache_map t ON t.id = p.input),
     lists AS (
       SELECT r.cluster, list(DISTINCT r.model ORDER BY r.model) FILTER (WHERE r.model IS NOT NULL) AS models,
         list(DISTINCT k.cache_key ORDER BY k.cache_key) FILTER (WHERE k.cache_key IS NOT NULL) AS keys

@@ -87,7 +87,13 @@ export async function createStore(db: Database): Promise<void> {
 export async function clusterIntoStore(
   db: Database,
   source: string,
-  embed: { embedder: Embedder; threshold: number; progress?: ProgressFn },
+  embed: {
+    embedder: Embedder;
+    threshold: number;
+    progress?: ProgressFn;
+    /** Contents per block of vectors while checking pairs (default BLOCK; tests make it small to get many blocks). */
+    block?: number;
+  },
 ): Promise<StoreSummary> {
   const { embedder } = embed;
   const space = lshSpace(embedder.dim, { threshold: embed.threshold });
@@ -112,7 +118,7 @@ export async function clusterIntoStore(
     // The close pairs with a new content, not yet in one cluster (the stored clusters are joined already).
     const pairs = new PairList();
     walkPairs(space, items.sig, items.bands, n, { storedFrom: added, sets: uf }, (a, b) => pairs.push(a, b));
-    await linkPairs(db, id, space, embedder, items, pairs, summary);
+    await linkPairs(db, id, space, embedder, items, pairs, summary, Math.max(1, Math.floor(embed.block ?? BLOCK)));
     await relabel(db, id, cids, uf);
     return summary;
   } finally {
@@ -193,7 +199,9 @@ async function addNew(
 async function withTouched(db: Database, id: string, space: LshSpace, base: number, fresh: { sig: Uint32Array; bands: Uint32Array }): Promise<Items> {
   const T = space.tables;
   const added = fresh.sig.length / SIGNATURE_WORDS;
-  await db.run(
+  await db.run('CREATE OR REPLACE TEMP TABLE rc_store_touched (j INTEGER, cid BIGINT, sig UINTEGER[], cluster_no INTEGER)');
+  // Nothing stored before this run: nothing to touch (and no join over every new band to find that out).
+  if (base > 0) await db.run(
     `CREATE OR REPLACE TEMP TABLE rc_store_touched AS
      SELECT CAST(row_number() OVER (ORDER BY t.cid) - 1 AS INTEGER) AS j, t.cid, m.sig,
        CAST(dense_rank() OVER (ORDER BY m.cluster) AS INTEGER) AS cluster_no
@@ -257,7 +265,7 @@ class PairList {
 /**
  * Steps 3–4: the exact cosine of each close pair decides. The contents that are in a pair get positions:
  * connected components of the pair graph one after the other, each breadth first from its first item, so that the
- * two ends of a pair are near each other. Positions are cut into blocks of BLOCK; pairs are checked grouped by
+ * two ends of a pair are near each other. Positions are cut into blocks of `blockSize`; pairs are checked grouped by
  * (block of one end, block of the other), in order, with the vectors of at most two blocks made at a time.
  */
 async function linkPairs(
@@ -268,6 +276,7 @@ async function linkPairs(
   items: Items,
   pairs: PairList,
   summary: StoreSummary,
+  blockSize: number,
 ): Promise<void> {
   const { n, cids, uf } = items;
   const m = pairs.length;
@@ -306,11 +315,11 @@ async function linkPairs(
     }
   }
   // The pairs, grouped by the blocks of their ends (lower block first).
-  const blocks = Math.ceil(placed / BLOCK);
+  const blocks = Math.ceil(placed / blockSize);
   const keyed = new Float64Array(m);
   for (let e = 0; e < m; e++) {
-    const x = Math.floor(position[pairs.a[e]!]! / BLOCK);
-    const y = Math.floor(position[pairs.b[e]!]! / BLOCK);
+    const x = Math.floor(position[pairs.a[e]!]! / blockSize);
+    const y = Math.floor(position[pairs.b[e]!]! / blockSize);
     keyed[e] = (Math.min(x, y) * blocks + Math.max(x, y)) * m + e;
   }
   keyed.sort();
@@ -333,8 +342,8 @@ async function linkPairs(
     const found = held.find((h) => h.block === block);
     if (found) return found.rows;
     const [texts] = await db.columns('SELECT text FROM rc_store_text WHERE pos >= $lo AND pos < $hi ORDER BY pos', {
-      lo: block * BLOCK,
-      hi: (block + 1) * BLOCK,
+      lo: block * blockSize,
+      hi: (block + 1) * blockSize,
     });
     const rows = (await embedCachedDetailed(db, embedder, texts as string[])).rows;
     const slot = held.length < 2 ? held.length : held.findIndex((h) => h.block !== keep);
@@ -356,7 +365,7 @@ async function linkPairs(
       const rowsUpper = await vectors(upper, lower);
       const row = (x: number): Float32Array => {
         const p = position[x]!;
-        return (Math.floor(p / BLOCK) === lower ? rowsLower : rowsUpper)[p % BLOCK]!;
+        return (Math.floor(p / blockSize) === lower ? rowsLower : rowsUpper)[p % blockSize]!;
       };
       summary.verified++;
       if (linked(space, row(a), row(b)) && uf.union(a, b)) summary.links++;
