@@ -356,19 +356,24 @@ async function linkPairs(
     while (end < m && Math.floor(keyed[end]! / m) === group) end++;
     const lower = Math.floor(group / blocks);
     const upper = group % blocks;
-    for (let k = g; k < end; k++) {
-      const e = keyed[k]! % m;
-      const a = pairs.a[e]!;
-      const b = pairs.b[e]!;
-      if (uf.find(a) === uf.find(b)) continue;
+    // Pairs already joined through others need no vectors: a block is made only for a pair still open.
+    let k = g;
+    while (k < end && uf.find(pairs.a[keyed[k]! % m]!) === uf.find(pairs.b[keyed[k]! % m]!)) k++;
+    if (k < end) {
       const rowsLower = await vectors(lower, upper);
       const rowsUpper = await vectors(upper, lower);
-      const row = (x: number): Float32Array => {
-        const p = position[x]!;
-        return (Math.floor(p / blockSize) === lower ? rowsLower : rowsUpper)[p % blockSize]!;
-      };
-      summary.verified++;
-      if (linked(space, row(a), row(b)) && uf.union(a, b)) summary.links++;
+      for (; k < end; k++) {
+        const e = keyed[k]! % m;
+        const a = pairs.a[e]!;
+        const b = pairs.b[e]!;
+        if (uf.find(a) === uf.find(b)) continue;
+        const pa = position[a]!;
+        const pb = position[b]!;
+        const rowA = (Math.floor(pa / blockSize) === lower ? rowsLower : rowsUpper)[pa % blockSize]!;
+        const rowB = (Math.floor(pb / blockSize) === lower ? rowsLower : rowsUpper)[pb % blockSize]!;
+        summary.verified++;
+        if (linked(space, rowA, rowB) && uf.union(a, b)) summary.links++;
+      }
     }
     g = end;
   }

@@ -207,11 +207,12 @@ export function hamming(sa: Uint32Array, a: number, sb: Uint32Array, b: number):
   return total;
 }
 
+/** Set bits per 16-bit value: a table lookup is the fastest popcount in JS (the pair walk counts billions of bits). */
+const POPCOUNT16 = new Uint8Array(65_536);
+for (let i = 1; i < 65_536; i++) POPCOUNT16[i] = POPCOUNT16[i >>> 1]! + (i & 1);
+
 function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
+  return POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!;
 }
 
 export function dot(a: Float32Array, b: Float32Array): number {
@@ -268,6 +269,7 @@ export function walkPairs(
   visit: (a: number, b: number) => void,
 ): PairWalk {
   const T = space.tables;
+  const bound = space.maxHamming;
   const storedFrom = filter.storedFrom ?? n;
   const sets = filter.sets;
   const walk: PairWalk = { candidates: 0, close: 0 };
@@ -283,14 +285,31 @@ export function walkPairs(
       for (let i = s; i < e - 1; i++) {
         const a = order[i]!;
         if (a >= storedFrom) break; // members are in index order: the rest are stored ones too
+        let rootA = sets ? sets.find(a) : a;
+        // The signature is SIGNATURE_WORDS = 8 words: held in locals for the inner loop.
+        const o = a * SIGNATURE_WORDS;
+        const a0 = signatures[o]!;
+        const a1 = signatures[o + 1]!;
+        const a2 = signatures[o + 2]!;
+        const a3 = signatures[o + 3]!;
+        const a4 = signatures[o + 4]!;
+        const a5 = signatures[o + 5]!;
+        const a6 = signatures[o + 6]!;
+        const a7 = signatures[o + 7]!;
         for (let j = i + 1; j < e; j++) {
           const b = order[j]!;
-          if (sets && sets.find(a) === sets.find(b)) continue;
+          if (sets && rootA === sets.find(b)) continue;
           walk.candidates++;
-          if (hamming(signatures, a, signatures, b) > space.maxHamming) continue;
+          // Hamming distance, half first: most pairs of a bucket are already too far after 128 bits.
+          const q = b * SIGNATURE_WORDS;
+          const half = popcount(a0 ^ signatures[q]!) + popcount(a1 ^ signatures[q + 1]!) + popcount(a2 ^ signatures[q + 2]!) + popcount(a3 ^ signatures[q + 3]!);
+          if (half > bound) continue;
+          const rest = popcount(a4 ^ signatures[q + 4]!) + popcount(a5 ^ signatures[q + 5]!) + popcount(a6 ^ signatures[q + 6]!) + popcount(a7 ^ signatures[q + 7]!);
+          if (half + rest > bound) continue;
           if (sharedBefore(bands, T, t, a, b)) continue;
           walk.close++;
           visit(a, b);
+          if (sets) rootA = sets.find(a); // visit may have joined sets
         }
       }
       s = e;
@@ -305,20 +324,22 @@ function sharedBefore(bands: Uint32Array, T: number, t: number, a: number, b: nu
   return false;
 }
 
-/** `order` = 0..n-1 sorted by table t's band, ties in index order: stable counting passes of 16 bits. */
+/**
+ * `order` = 0..n-1 sorted by table t's band, ties in index order: a stable counting pass over the low 16 bits, and
+ * one over the high 16 bits when bands are wider.
+ */
 function sortByBand(bands: Uint32Array, T: number, t: number, n: number, wide: boolean, order: Int32Array, scratch: Int32Array, counts: Int32Array): void {
-  for (let i = 0; i < n; i++) scratch[i] = i;
-  let from = scratch;
-  let to = order;
-  for (const shift of wide ? [0, 16] : [0]) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[((bands[from[i]! * T + t]! >>> shift) & 0xffff) + 1]!++;
-    for (let d = 0; d < 65_536; d++) counts[d + 1]! += counts[d]!;
-    for (let i = 0; i < n; i++) {
-      const p = from[i]!;
-      to[counts[(bands[p * T + t]! >>> shift) & 0xffff]!++] = p;
-    }
-    [from, to] = [to, from];
+  const first = wide ? scratch : order;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(bands[i * T + t]! & 0xffff) + 1]!++;
+  for (let d = 0; d < 65_536; d++) counts[d + 1]! += counts[d]!;
+  for (let i = 0; i < n; i++) first[counts[bands[i * T + t]! & 0xffff]!++] = i;
+  if (!wide) return;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(bands[scratch[i]! * T + t]! >>> 16) + 1]!++;
+  for (let d = 0; d < 65_536; d++) counts[d + 1]! += counts[d]!;
+  for (let i = 0; i < n; i++) {
+    const p = scratch[i]!;
+    order[counts[bands[p * T + t]! >>> 16]!++] = p;
   }
-  if (from !== order) order.set(from);
 }
