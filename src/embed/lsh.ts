@@ -60,6 +60,9 @@ export function lshSpace(dim: number, options: LshOptions): LshSpace {
   const angle = Math.acos(Math.min(1, threshold)) / Math.PI;
   const bucketBits = chooseBucketBits(1 - angle, tables);
   const bits = Array.from({ length: tables }, () => sampleBits(bucketBits, rng));
+  // Table t's bits, flat: the word and the shift of its k-th bit at t * bucketBits + k.
+  const bitWord = Int32Array.from(bits.flat(), (bit) => bit >>> 5);
+  const bitShift = Int32Array.from(bits.flat(), (bit) => bit & 31);
   const maxHamming = hammingBound(angle);
   return {
     dim,
@@ -95,9 +98,10 @@ export function lshSpace(dim: number, options: LshOptions): LshSpace {
     },
     bands(signatures, p) {
       const out = new Uint32Array(tables);
-      for (let t = 0; t < tables; t++) {
+      const row = p * SIGNATURE_WORDS;
+      for (let t = 0, k = 0; t < tables; t++) {
         let band = 0;
-        for (const bit of bits[t]!) band = ((band << 1) | ((signatures[p * SIGNATURE_WORDS + (bit >>> 5)]! >>> (bit & 31)) & 1)) >>> 0;
+        for (const end = k + bucketBits; k < end; k++) band = ((band << 1) | ((signatures[row + bitWord[k]!]! >>> bitShift[k]!) & 1)) >>> 0;
         out[t] = band;
       }
       return out;
