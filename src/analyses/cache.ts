@@ -27,8 +27,10 @@ import { plural } from '../words.js';
  * not counted); with no earlier requests, the replay starts cold.
  *
  * Data flow: DuckDB lists the distinct raw inputs; JS normalizes, hashes, embeds (distinct normalized texts
- * only, through the persistent embedding cache) and clusters them; (input → content hash, cluster id) goes back
- * into a temp table, and everything else (the replays included) is SQL.
+ * only, through the persistent embedding cache) and clusters those the store has not seen (embed/pipeline.ts);
+ * (input → content, cluster, as numbers) goes back into a temp table; the requests are read once with those
+ * numbers (rc_cache_req); the replays are one pass in time order streamed through JS (replayCaches), and
+ * everything else is SQL.
  */
 export interface CopiesBucket {
   /** '1', '2', '3', '4', '5-9', '10+': distinct cache keys per cluster. */
