@@ -153,21 +153,21 @@ const TREND_SCOPE = `(CAST($trend_from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($tr
   AND input IS NOT NULL AND (NOT $keyed OR cache_key IS NOT NULL)`;
 
 /**
- * Distinct raw inputs of the window (with its warm-up) and the trend weeks, numbered in input order (so that the
- * smaller number is the smaller input); embed/pipeline.ts turns them into rc_cache_map.
+ * Distinct raw inputs of the window (with its warm-up) and the trend weeks, numbered (in no particular order: the
+ * numbers only name them within the run); embed/pipeline.ts turns them into rc_cache_map.
  */
 export const TEXTS_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_texts AS
-  SELECT CAST(row_number() OVER (ORDER BY input) - 1 AS INTEGER) AS id, input
+  SELECT CAST(row_number() OVER () - 1 AS INTEGER) AS id, input
   FROM (SELECT DISTINCT input FROM requests WHERE (${WARM_SCOPE}) OR (${TREND_SCOPE}))`;
 
 /**
- * The cache keys of the same requests, numbered in key order: the replays partition and the counts group by the
- * number (a 4-byte integer), not by the logged string.
+ * The cache keys of the same requests, numbered from 1 (in no particular order): the replays and the counts work on
+ * the number (a 4-byte integer), not on the logged string.
  */
 export const KEYS_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_keys AS
-  SELECT cache_key, CAST(row_number() OVER (ORDER BY cache_key) AS INTEGER) AS key_no
+  SELECT cache_key, CAST(row_number() OVER () AS INTEGER) AS key_no
   FROM (SELECT DISTINCT cache_key FROM requests WHERE ((${WARM_SCOPE}) OR (${TREND_SCOPE})) AND cache_key IS NOT NULL)`;
 
 /**
@@ -331,7 +331,7 @@ export const CACHE_QUERIES = {
     FROM per_input`,
   // Most lost savings first (they come from exact repeats, so a loose threshold cannot inflate them), then copies;
   // cluster numbers follow the cluster ids' order, so the last tie-break is the id. Only the chosen few get their
-  // models, keys and sample (the most frequent raw input; input numbers follow the inputs' order).
+  // models, keys and sample (the most frequent raw input, the smallest of equals).
   top: `
     WITH agg AS (
       SELECT cluster, count(DISTINCT key) AS copies, count(*) AS requests, count(DISTINCT content) AS inputs
@@ -344,8 +344,9 @@ export const CACHE_QUERIES = {
       LIMIT ${TOP_CLUSTERS}),
     rows AS (SELECT s.* FROM rc_cache_sim s SEMI JOIN top ON top.cluster = s.cluster),
     per_input AS (SELECT cluster, input, count(*) AS n FROM rows GROUP BY cluster, input),
-    samples AS (SELECT p.cluster, t.input AS sample FROM (SELECT cluster, first(input ORDER BY n DESC, input) AS input FROM per_input GROUP BY cluster) p
-      JOIN rc_cache_map t ON t.id = p.input),
+    samples AS (
+      SELECT p.cluster, first(t.input ORDER BY p.n DESC, t.input) AS sample
+      FROM per_input p JOIN rc_cache_map t ON t.id = p.input GROUP BY p.cluster),
     lists AS (
       SELECT r.cluster, list(DISTINCT r.model ORDER BY r.model) FILTER (WHERE r.model IS NOT NULL) AS models,
         list(DISTINCT k.cache_key ORDER BY k.cache_key) FILTER (WHERE k.cache_key IS NOT NULL) AS keys

@@ -201,8 +201,9 @@ async function withTouched(db: Database, id: string, space: LshSpace, base: numb
   const added = fresh.sig.length / SIGNATURE_WORDS;
   await db.run('CREATE OR REPLACE TEMP TABLE rc_store_touched (j INTEGER, cid BIGINT, sig UINTEGER[], cluster_no INTEGER)');
   // Nothing stored before this run: nothing to touch (and no join over every new band to find that out).
-  if (base > 0) await db.run(
-    `CREATE OR REPLACE TEMP TABLE rc_store_touched AS
+  if (base > 0) {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE rc_store_touched AS
      SELECT CAST(row_number() OVER (ORDER BY t.cid) - 1 AS INTEGER) AS j, t.cid, m.sig,
        CAST(dense_rank() OVER (ORDER BY m.cluster) AS INTEGER) AS cluster_no
      FROM (
@@ -210,8 +211,9 @@ async function withTouched(db: Database, id: string, space: LshSpace, base: numb
        JOIN (SELECT tbl, band FROM ${BANDS_TABLE} WHERE space = $space AND cid >= $base) n ON n.tbl = o.tbl AND n.band = o.band
        WHERE o.space = $space AND o.cid < $base) t
      JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = t.cid`,
-    { space: id, base },
-  );
+      { space: id, base },
+    );
+  }
   const touched = (await db.scalar('SELECT count(*) FROM rc_store_touched')) ?? 0;
   const n = added + touched;
   const sig = new Uint32Array(n * SIGNATURE_WORDS);

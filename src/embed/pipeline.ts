@@ -43,7 +43,7 @@ const KNOWN_SQL = `
 
 /**
  * Fills rc_cache_map(id, input, content_no, cluster_no[, content, cluster]): every distinct raw input of the scope,
- * numbered in input order (id), with the numbers from 1 of its content and cluster (cluster_no in the order of the
+ * numbered (id), with the numbers from 1 of its content and cluster (cluster_no in the order of the
  * cluster ids; the replays keep one expiry per number) and, with `names`, the content hash and the cluster id.
  */
 export async function clusterInputs(
