@@ -121,6 +121,11 @@ export async function ingestFramed(
     `CREATE TEMP TABLE rc_mapped AS SELECT ${joinRaw ? '* EXCLUDE (raw), CASE WHEN keep AND reason IS NOT NULL THEN raw END AS raw' : '*'} FROM (${mapping})`,
     mapping.includes('$file_time') ? { file_time: options.fileTime?.() ?? new Date().toISOString() } : undefined,
   );
+  const keepRaw = options.keepRaw === true;
+  // The lines are not read again (rejects have their text in rc_mapped) unless --keep-raw joins them back: their
+  // memory goes now, not after the insert. With long prompts the lines and the mapped table together exceed the
+  // memory limit, and the insert then reads rc_mapped back from DuckDB's spill files (twice as slow).
+  if (!(keepRaw && joinRaw)) await db.run(`DROP VIEW IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows`);
 
   const params = { file: label, format: format.name };
   // A reject is "already stored" when its text (by hash), reason and position match, whatever the file was called:
@@ -179,7 +184,6 @@ export async function ingestFramed(
     ? await db.scalar(`SELECT count(*) FROM rc_mapped m WHERE m.keep AND m.reason IS NULL AND m.record_key IN (SELECT record_key FROM requests)`)
     : 0;
   const good = 'm.keep AND m.reason IS NULL';
-  const keepRaw = options.keepRaw === true;
   const rows = keepRaw && joinRaw
     ? `(SELECT m.* EXCLUDE (raw), f.raw FROM rc_mapped m JOIN rc_framed f ON f.line = m.line WHERE ${good}) m WHERE true`
     : `rc_mapped m WHERE ${good}`;
