@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withDatabase, type Database } from '../src/db/database.js';
 import { clusterVectors } from '../src/embed/cluster.js';
-import { clusterIntoStore, MEMBERS_TABLE } from '../src/embed/cluster-store.js';
+import { clusterIntoStore, INPUTS_TABLE, MEMBERS_TABLE } from '../src/embed/cluster-store.js';
+import { clusterInputs } from '../src/embed/pipeline.js';
 import { LexicalEmbedder } from '../src/embed/lexical.js';
 import { sha256Hex } from '../src/embed/normalize.js';
 import type { Embedder } from '../src/embed/types.js';
 import { demoTexts } from './demo-records.js';
+import { demoDb } from './demo-report.js';
 import { runCli } from './run-cli.js';
 
 /**
@@ -29,12 +31,12 @@ class Counting extends LexicalEmbedder {
   }
 }
 
-async function feed(db: Database, subset: string[], embedder: Embedder, threshold: number) {
+async function feed(db: Database, subset: string[], embedder: Embedder, threshold: number, block?: number) {
   await db.run('CREATE OR REPLACE TEMP TABLE src AS SELECT unnest($c) AS content, unnest($t) AS text', {
     c: listValue(subset.map(sha256Hex)),
     t: listValue(subset),
   });
-  return clusterIntoStore(db, 'src', { embedder, threshold });
+  return clusterIntoStore(db, 'src', { embedder, threshold, ...(block ? { block } : {}) });
 }
 
 async function clustersOf(db: Database): Promise<Map<string, string>> {
@@ -119,5 +121,66 @@ describe('the persistent cluster store', () => {
     const a = JSON.parse(first.stdout);
     const b = JSON.parse(second.stdout);
     expect(b.cache).toEqual(a.cache);
+  }, 120_000);
+});
+
+describe('the store checks pairs in blocks', () => {
+  it('gives the clusters of one block in many small blocks, in one run and grown in three', async () => {
+    const subset = texts.slice(0, 2000);
+    const oneBlock = await withDatabase({ path: ':memory:' }, async (db) => {
+      await feed(db, subset, new LexicalEmbedder(), 0.9);
+      return clustersOf(db);
+    });
+    for (const block of [7, 64]) {
+      const small = await withDatabase({ path: ':memory:' }, async (db) => {
+        const embedder = new Counting();
+        const summary = await feed(db, subset, embedder, 0.9, block);
+        // Vectors of pairs' contents are made again block by block: more texts than the new ones, fewer than
+        // a vector per pair end.
+        expect(embedder.embedded).toBeGreaterThan(summary.added);
+        expect(embedder.embedded).toBeLessThan(summary.added + 2 * summary.verified);
+        return clustersOf(db);
+      });
+      expect(small).toEqual(oneBlock);
+      const grown = await withDatabase({ path: ':memory:' }, async (db) => {
+        for (const part of [subset.slice(0, 700), subset.slice(400, 1500), subset]) await feed(db, part, new LexicalEmbedder(), 0.9, block);
+        return clustersOf(db);
+      });
+      expect(grown).toEqual(oneBlock);
+    }
+  }, 120_000);
+});
+
+describe('raw inputs the store has seen', () => {
+  const scope = { from: null, to: null, keyed: false, warm_us: 0n, trend_from: null, trend_to: null };
+  const mapOf = async (db: Database) =>
+    (await db.all<{ input: string; content_no: number; cluster_no: number }>('SELECT input, content_no, cluster_no FROM rc_cache_map ORDER BY input'));
+
+  it('are matched in SQL on the next run, and an older database without cluster_inputs gains it', async () => {
+    const path = await demoDb();
+    const run = () =>
+      withDatabase({ path }, async (db) => {
+        const embedder = new Counting();
+        const summary = await clusterInputs(db, scope, { embedder, threshold: 0.95 });
+        return { summary, embedded: embedder.embedded, map: await mapOf(db) };
+      });
+    const first = await run();
+    expect(first.summary.rawInputs).toBeGreaterThan(1000);
+    expect(first.summary.normalized).toBe(first.summary.rawInputs);
+    expect(first.summary.added).toBe(first.summary.contents);
+    expect(first.summary.contents).toBeLessThan(first.summary.rawInputs); // inputs that normalize alike
+    const second = await run();
+    expect(second.summary).toMatchObject({ rawInputs: first.summary.rawInputs, normalized: 0, added: 0, embedded: 0 });
+    expect(second.embedded).toBe(0);
+    expect(second.map).toEqual(first.map);
+    // A database from before cluster_inputs: its members and bands, no raw inputs. Every raw input is normalized
+    // once more, nothing is clustered again, and the next run matches them in SQL.
+    await withDatabase({ path }, (db) => db.run(`DROP TABLE ${INPUTS_TABLE}`));
+    const older = await run();
+    expect(older.summary).toMatchObject({ normalized: first.summary.rawInputs, added: 0, embedded: 0 });
+    expect(older.map).toEqual(first.map);
+    const after = await run();
+    expect(after.summary.normalized).toBe(0);
+    expect(after.map).toEqual(first.map);
   }, 120_000);
 });

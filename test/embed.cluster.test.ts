@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { demoTexts } from './demo-records.js';
 import { chooseBucketBits, clusterVectors, hammingBound } from '../src/embed/cluster.js';
 import { LexicalEmbedder } from '../src/embed/lexical.js';
+import { hadamard, hamming, lshSpace, walkPairs } from '../src/embed/lsh.js';
 import { sha256Hex } from '../src/embed/normalize.js';
 
 // ---- helpers: seeded vectors with known cosines, and an all-pairs reference ----
@@ -199,5 +200,66 @@ describe('clusterVectors on real texts (lexical embedder, demo inputs)', () => {
     const got = linkedPairs(keys, (k) => ours.get(k)!);
     expect(want.size).toBeGreaterThan(50);
     expect(got.size / want.size).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('the LSH space (lsh.ts)', () => {
+  /** The textbook radix-2 transform, one stage after the other. */
+  function plainHadamard(buf: Float64Array): void {
+    for (let h = 1; h < buf.length; h *= 2) {
+      for (let i = 0; i < buf.length; i += 2 * h) {
+        for (let j = i; j < i + h; j++) {
+          const a = buf[j]!;
+          const b = buf[j + h]!;
+          buf[j] = a + b;
+          buf[j + h] = a - b;
+        }
+      }
+    }
+  }
+
+  it('runs the Walsh-Hadamard stages several at a time with the radix-2 result, bit for bit', () => {
+    const r = rng(11);
+    for (let n = 2; n <= 2048; n *= 2) {
+      for (let trial = 0; trial < 5; trial++) {
+        // Float32 inputs of mixed magnitudes and signs, as the embedders give: sums round differently if reordered.
+        const input = Float64Array.from({ length: n }, () => Math.fround((r() - 0.5) * 10 ** Math.floor(r() * 8 - 4)));
+        const fast = Float64Array.from(input);
+        const plain = Float64Array.from(input);
+        hadamard(fast);
+        plainHadamard(plain);
+        expect(Array.from(fast)).toEqual(Array.from(plain));
+      }
+    }
+  });
+
+  it('walks each close pair of a common bucket once, skipping stored pairs and pairs of one set', () => {
+    const r = rng(12);
+    const base = gaussian(64, r);
+    // Near-duplicates of a few bases: many shared buckets, several tables per pair.
+    const vectors = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? gaussian(64, r) : atCosine(base, 0.9 + 0.1 * r(), r)));
+    const space = lshSpace(64, { threshold: 0.9 });
+    const signatures = space.signatures(vectors);
+    const T = space.tables;
+    const bands = new Uint32Array(vectors.length * T);
+    for (let p = 0; p < vectors.length; p++) bands.set(space.bands(signatures, p), p * T);
+    const storedFrom = 200;
+    const sets = { find: (p: number): number => (p >= 250 && p % 2 === 0 ? 250 : p) }; // even items from 250: one stored set
+    const seen: string[] = [];
+    const walk = walkPairs(space, signatures, bands, vectors.length, { storedFrom, sets }, (a, b) => seen.push(`${a}-${b}`));
+    const expected: string[] = [];
+    for (let a = 0; a < vectors.length; a++) {
+      for (let b = a + 1; b < vectors.length; b++) {
+        let shared = false;
+        for (let t = 0; t < T; t++) if (bands[a * T + t] === bands[b * T + t]) shared = true;
+        if (!shared || a >= storedFrom || sets.find(a) === sets.find(b)) continue;
+        if (hamming(signatures, a, signatures, b) <= space.maxHamming) expected.push(`${a}-${b}`);
+      }
+    }
+    expect(expected.length).toBeGreaterThan(100);
+    expect([...seen].sort()).toEqual(expected.sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(walk.close).toBe(seen.length);
+    expect(walk.candidates).toBeGreaterThanOrEqual(seen.length);
   });
 });

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { contentKey, normalizeText, sha256Hex } from '../src/embed/normalize.js';
+import { contentKey, normalizeText, sha256Hex, WHITESPACE } from '../src/embed/normalize.js';
 
 describe('normalizeText', () => {
   it.each([
@@ -45,5 +46,19 @@ describe('content keys', () => {
     expect(contentKey('  HOW do Python  list comprehensions work ?! ')).toBe(key);
     expect(contentKey('How do Python list comprehensions work in Python?')).not.toBe(key);
     expect(contentKey('ABC.')).toBe(sha256Hex('abc'));
+  });
+});
+
+describe('the whitespace rule', () => {
+  it('makes every run of whitespace one space, as /\\s+/g does', () => {
+    const whitespace = [' ', '\t', '\n', '\r', '\v', '\f', '\u00a0', '\u1680', '\u2000', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff'];
+    const pieces = fc.oneof(fc.constantFrom(...whitespace), fc.constantFrom('a', 'B', '.', '!', 'é', '中'), fc.string({ maxLength: 3 }));
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        expect(text.replace(WHITESPACE, ' ')).toBe(text.replace(/\s+/g, ' '));
+      }),
+      { numRuns: 2000, seed: 13 },
+    );
   });
 });

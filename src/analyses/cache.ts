@@ -27,8 +27,10 @@ import { plural } from '../words.js';
  * not counted); with no earlier requests, the replay starts cold.
  *
  * Data flow: DuckDB lists the distinct raw inputs; JS normalizes, hashes, embeds (distinct normalized texts
- * only, through the persistent embedding cache) and clusters them; (input → content hash, cluster id) goes back
- * into a temp table, and everything else (the replays included) is SQL.
+ * only, through the persistent embedding cache) and clusters those the store has not seen (embed/pipeline.ts);
+ * (input → content, cluster, as numbers) goes back into a temp table; the requests are read once with those
+ * numbers (rc_cache_req); the replays are one pass in time order streamed through JS (replayCaches), and
+ * everything else is SQL.
  */
 export interface CopiesBucket {
   /** '1', '2', '3', '4', '5-9', '10+': distinct cache keys per cluster. */
@@ -150,35 +152,54 @@ const TREND_SCOPE = `(CAST($trend_from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($tr
   AND (CAST($trend_to AS TIMESTAMPTZ) IS NULL OR ts < CAST($trend_to AS TIMESTAMPTZ))
   AND input IS NOT NULL AND (NOT $keyed OR cache_key IS NOT NULL)`;
 
-/** Distinct raw inputs of the window (with its warm-up) and the trend weeks, numbered; JS normalizes, embeds and clusters them. */
+/**
+ * Distinct raw inputs of the window (with its warm-up) and the trend weeks, numbered (in no particular order: the
+ * numbers only name them within the run); embed/pipeline.ts turns them into rc_cache_map.
+ */
 export const TEXTS_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_texts AS
-  SELECT CAST(row_number() OVER (ORDER BY input) - 1 AS INTEGER) AS id, input
+  SELECT CAST(row_number() OVER () - 1 AS INTEGER) AS id, input
   FROM (SELECT DISTINCT input FROM requests WHERE (${WARM_SCOPE}) OR (${TREND_SCOPE}))`;
 
-/** Dilution by report week over the trend weeks: entries, distinct contents and clusters among each week's requests. */
-export const WEEKS_SQL = `
-  SELECT ${weekOf('r.ts')} AS week, count(*) AS requests, count(DISTINCT r.cache_key) AS entries,
-    count(DISTINCT m.content) AS contents, count(DISTINCT m.cluster) AS clusters,
-    count(r.cache_hit) AS hit_logged, count(*) FILTER (WHERE r.cache_hit) AS hits
-  FROM (SELECT ts, input, cache_key, cache_hit FROM requests WHERE ${TREND_SCOPE}) r
-  JOIN rc_cache_texts t ON t.input = r.input JOIN rc_cache_map m ON m.id = t.id
-  GROUP BY ALL ORDER BY week`;
-
+/**
+ * The cache keys of the same requests, numbered from 1 (in no particular order): the replays and the counts work on
+ * the number (a 4-byte integer), not on the logged string.
+ */
+export const KEYS_SQL = `
+  CREATE OR REPLACE TEMP TABLE rc_cache_keys AS
+  SELECT cache_key, CAST(row_number() OVER () AS INTEGER) AS key_no
+  FROM (SELECT DISTINCT cache_key FROM requests WHERE ((${WARM_SCOPE}) OR (${TREND_SCOPE})) AND cache_key IS NOT NULL)`;
 
 /**
- * One row per replayed request (the warm-up included), numbered in time order (rid), with its content hash and
- * cluster id; `counted` marks the window's requests.
+ * One row per request of the window (with its warm-up) or the trend weeks, read once: the replays take the window's
+ * (`warm`; `counted` marks the window itself), the weekly series the trend's. Inputs, contents, clusters and cache
+ * keys are numbers (rc_cache_map, rc_cache_keys): the per-key windows and distinct counts work on integers.
  */
-export const POP_SQL = `
-  CREATE OR REPLACE TEMP TABLE rc_cache_pop AS
-  SELECT row_number() OVER (ORDER BY r.ts, r.record_key) AS rid, epoch_us(r.ts) AS us,
-    CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ) AS counted,
-    r.input, r.model, r.cache_key, r.cache_hit, c.cost, m.content, m.cluster
-  FROM (SELECT * FROM requests WHERE ${WARM_SCOPE}) r
-  -- what a request cost is the one price chain's (prices/costs.ts): logged, else list price × tokens
-  LEFT JOIN rc_costed c ON c.record_key = r.record_key
-  JOIN rc_cache_texts t ON t.input = r.input JOIN rc_cache_map m ON m.id = t.id`;
+export const REQ_SQL = `
+  CREATE OR REPLACE TEMP TABLE rc_cache_req AS
+  SELECT r.record_key, epoch_us(r.ts) AS us, r.warm, CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ) AS counted,
+    r.trend, m.id AS input, m.content_no AS content, m.cluster_no AS cluster, k.key_no AS key, r.model, r.cache_hit
+  FROM (
+    SELECT record_key, ts, input, cache_key, model, cache_hit, (${WARM_SCOPE}) AS warm, (${TREND_SCOPE}) AS trend
+    FROM requests WHERE (${WARM_SCOPE}) OR (${TREND_SCOPE})) r
+  JOIN rc_cache_map m ON m.input = r.input
+  LEFT JOIN rc_cache_keys k ON k.cache_key = r.cache_key`;
+
+/**
+ * Dilution by report week over the trend weeks: entries, distinct contents and clusters among each week's requests.
+ * Report weeks start at a UTC midnight (connections run in UTC), so every request of a UTC day is in that day's
+ * week: weekOf() is applied to the few distinct days rather than to every request.
+ */
+export const WEEKS_SQL = `
+  WITH days AS (
+    SELECT day, ${weekOf('to_timestamp(day * 86400)')} AS week
+    FROM (SELECT DISTINCT us // 86400000000 AS day FROM rc_cache_req WHERE trend))
+  SELECT d.week, count(*) AS requests, count(DISTINCT q.key) AS entries,
+    count(DISTINCT q.content) AS contents, count(DISTINCT q.cluster) AS clusters,
+    count(q.cache_hit) AS hit_logged, count(*) FILTER (WHERE q.cache_hit) AS hits
+  FROM rc_cache_req q JOIN days d ON d.day = q.us // 86400000000
+  WHERE q.trend
+  GROUP BY ALL ORDER BY d.week`;
 
 /**
  * The longest gap, in the window, between an entry's last write (a logged miss on its key) and a hit on it: a
@@ -191,37 +212,67 @@ export const TTL_GAP_SQL = `
     FROM requests WHERE ${SCOPE} AND cache_hit IS NOT NULL)
   WHERE cache_hit`;
 
-export type ReplayKey = 'cache_key' | 'content' | 'cluster';
+/** The replayed caches, by what they key on: the logged cache key, the content (SHA-256 of the normalized input), the cluster. */
+export const REPLAY_KEYS = ['key', 'content', 'cluster'] as const;
+export type ReplayKey = (typeof REPLAY_KEYS)[number];
+
+/** Requests per row of rc_cache_miss: one bit string per replayed cache. */
+export const MISS_PAGE = 65_536;
 
 /**
- * Replays the requests through a cache keyed on `key` with TTL $ttl_us, into rc_cache_miss_<key>(rid): the
- * requests that miss. Window functions do the per-key work:
- *   i    = position of the request among its key's requests (time order);
- *   nxt  = position of the first request at or after ts + TTL (a RANGE count), i.e. the next miss after a miss;
- *   a burst starts where the gap to the key's previous request is ≥ TTL: that request is certainly a miss.
- * Inside a burst the misses are the chain start → nxt → nxt …, walked by a recursive CTE; its depth is the
- * most misses within one burst (1 for bursts shorter than the TTL), not the number of requests.
+ * Replays the window's requests (rc_cache_req, `warm`: the warm-up included) in time order (ts, then record_key)
+ * through three caches with TTL `ttlUs`, keyed on the numbers of REPLAY_KEYS, into rc_cache_miss(page, key, content,
+ * cluster): bit `rowid % MISS_PAGE` of page `rowid / MISS_PAGE` is 1 when the request (of rc_cache_req's rowid)
+ * misses that cache.
+ *
+ * A miss writes the entry, which expires TTL later; hits do not extend it (Redis SET … EX on a miss); a request
+ * without the key (no logged cache_key) neither hits nor writes. The requests stream through one pass, a chunk at a
+ * time; the state is one expiry per key number and one bit per request and cache. (A replay is sequential per key:
+ * in SQL it was a recursive walk as deep as the most TTLs in one burst of a key's requests, each level a join.)
  */
-export function replaySql(key: ReplayKey): string[] {
-  return [
-    `CREATE OR REPLACE TEMP TABLE rc_cache_ev AS
-     SELECT rid, k, i, nxt, starts, sum(CAST(starts AS INTEGER)) OVER (PARTITION BY k ORDER BY i ROWS UNBOUNDED PRECEDING) AS burst
-     FROM (
-       SELECT rid, k, row_number() OVER w AS i,
-         count(*) OVER (PARTITION BY k ORDER BY us RANGE BETWEEN UNBOUNDED PRECEDING AND CAST($ttl_us AS BIGINT) - 1 FOLLOWING) + 1 AS nxt,
-         coalesce(us - lag(us) OVER w >= CAST($ttl_us AS BIGINT), true) AS starts
-       FROM (SELECT rid, ${key} AS k, us FROM rc_cache_pop WHERE ${key} IS NOT NULL)
-       WINDOW w AS (PARTITION BY k ORDER BY us, rid))`,
-    `CREATE OR REPLACE TEMP TABLE rc_cache_miss_${key} AS
-     WITH RECURSIVE chain(k, i, nxt, burst) AS (
-       SELECT k, i, nxt, burst FROM rc_cache_ev WHERE starts
-       UNION ALL
-       SELECT e.k, e.i, e.nxt, e.burst FROM chain c JOIN rc_cache_ev e ON e.k = c.k AND e.i = c.nxt AND e.burst = c.burst)
-     SELECT e.rid FROM chain c JOIN rc_cache_ev e ON e.k = c.k AND e.i = c.i`,
-  ];
+export async function replayCaches(db: Database, ttlUs: bigint): Promise<void> {
+  const sizes = await db.one<Record<ReplayKey | 'rows', number | null>>(
+    `SELECT ${REPLAY_KEYS.map((k) => `max(${k}) AS ${k}`).join(', ')}, max(rowid) + 1 AS rows FROM rc_cache_req`,
+  );
+  const ttl = Number(ttlUs);
+  const rows = Number(sizes?.rows ?? 0);
+  const expiry = REPLAY_KEYS.map((k) => new Float64Array(Number(sizes?.[k] ?? 0) + 1).fill(-Infinity));
+  const missed = REPLAY_KEYS.map(() => new Uint8Array(Math.ceil(rows / 8)));
+  const requests = db.stream(
+    `SELECT rowid, CAST(us AS DOUBLE) AS us, ${REPLAY_KEYS.join(', ')} FROM rc_cache_req WHERE warm ORDER BY us, record_key`,
+  );
+  for await (const [rowid, us, ...keys] of requests) {
+    for (let r = 0; r < rowid!.length; r++) {
+      const row = Number(rowid![r]);
+      const time = us![r] as number;
+      for (let c = 0; c < keys.length; c++) {
+        const k = keys[c]![r] as number | null;
+        if (k === null) continue;
+        const e = expiry[c]!;
+        if (e[k]! > time) continue; // a hit
+        e[k] = time + ttl;
+        missed[c]![row >>> 3]! |= 1 << (row & 7);
+      }
+    }
+  }
+  await db.run('CREATE OR REPLACE TEMP TABLE rc_cache_miss (page INTEGER, key BIT, content BIT, cluster BIT)');
+  const text = new Uint8Array(MISS_PAGE);
+  for (let page = 0; page * MISS_PAGE < rows; page++) {
+    const length = Math.min(MISS_PAGE, rows - page * MISS_PAGE);
+    const bits = missed.map((m) => {
+      for (let i = 0; i < length; i++) {
+        const row = page * MISS_PAGE + i;
+        text[i] = (m[row >>> 3]! >>> (row & 7)) & 1 ? 49 : 48; // '1': a miss, '0'
+      }
+      return Buffer.from(text.subarray(0, length)).toString('latin1');
+    });
+    await db.run('INSERT INTO rc_cache_miss VALUES ($page, CAST($key AS BIT), CAST($content AS BIT), CAST($cluster AS BIT))', {
+      page, key: bits[0]!, content: bits[1]!, cluster: bits[2]!,
+    });
+  }
 }
 
-/** Each analysed request with its three simulated outcomes. */
+/** Each analysed request (the window's) with its three simulated outcomes. */
 export const SIM_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_sim AS
   SELECT *,
@@ -229,62 +280,79 @@ export const SIM_SQL = `
     -- NULL when neither cache_hit nor cache_key tells what was paid for.
     CASE WHEN coalesce(cache_hit, replay_hit) IS NOT NULL THEN content_hit AND NOT coalesce(cache_hit, replay_hit) END AS lost
   FROM (
-    SELECT p.*,
-      CASE WHEN p.cache_key IS NOT NULL THEN lk.rid IS NULL END AS replay_hit,
-      ck.rid IS NULL AS content_hit,
-      sk.rid IS NULL AS semantic_hit
-    FROM rc_cache_pop p
-    LEFT JOIN rc_cache_miss_cache_key lk ON lk.rid = p.rid
-    LEFT JOIN rc_cache_miss_content ck ON ck.rid = p.rid
-    LEFT JOIN rc_cache_miss_cluster sk ON sk.rid = p.rid
-    WHERE p.counted)`;
+    SELECT q.record_key, q.input, q.content, q.cluster, q.key, q.model, q.cache_hit,
+      CASE WHEN q.key IS NOT NULL THEN get_bit(f.key, CAST(q.rowid % ${MISS_PAGE} AS INTEGER)) = 0 END AS replay_hit,
+      get_bit(f.content, CAST(q.rowid % ${MISS_PAGE} AS INTEGER)) = 0 AS content_hit,
+      get_bit(f.cluster, CAST(q.rowid % ${MISS_PAGE} AS INTEGER)) = 0 AS semantic_hit
+    FROM rc_cache_req q JOIN rc_cache_miss f ON f.page = q.rowid // ${MISS_PAGE}
+    WHERE q.warm AND q.counted)`;
 
-export const DROP_SQL = ['rc_cache_texts', 'rc_cache_content', 'rc_cache_map', 'rc_cache_pop', 'rc_cache_ev', 'rc_cache_miss_cache_key', 'rc_cache_miss_content', 'rc_cache_miss_cluster', 'rc_cache_sim']
-  .map((t) => `DROP TABLE IF EXISTS ${t}`);
+/**
+ * The lost requests with their cost (the one price chain's, prices/costs.ts: logged, else list price × tokens): only
+ * these need a price, so the price chain is joined to them alone.
+ */
+export const LOST_SQL = `
+  CREATE OR REPLACE TEMP TABLE rc_cache_lost AS
+  SELECT s.record_key, s.cluster, c.cost FROM rc_cache_sim s LEFT JOIN rc_costed c ON c.record_key = s.record_key WHERE s.lost`;
 
-/** The queries over rc_cache_sim that the pure mapper reads. */
+export const DROP_SQL = [
+  'rc_cache_texts', 'rc_cache_content', 'rc_cache_map', 'rc_cache_keys', 'rc_cache_req', 'rc_cache_miss', 'rc_cache_sim',
+  'rc_cache_lost',
+].map((t) => `DROP TABLE IF EXISTS ${t}`);
+
+/** The queries over rc_cache_sim (and rc_cache_lost, rc_cache_req) that the pure mapper reads. */
 export const CACHE_QUERIES = {
   totals: `
-    SELECT count(*) AS requests, count(DISTINCT cache_key) AS entries, count(DISTINCT content) AS contents,
+    SELECT count(*) AS requests, count(DISTINCT key) AS entries, count(DISTINCT content) AS contents,
       count(DISTINCT cluster) AS clusters, count(cache_hit) AS hit_logged, count(*) FILTER (WHERE cache_hit) AS hits,
       count(replay_hit) AS replayed, count(*) FILTER (WHERE replay_hit) AS replay_hits,
       count(*) FILTER (WHERE content_hit) AS content_hits, count(*) FILTER (WHERE semantic_hit) AS semantic_hits,
       count(lost) AS lost_basis, count(*) FILTER (WHERE lost) AS lost_requests,
-      sum(cost) FILTER (WHERE lost) AS lost_usd, count(*) FILTER (WHERE lost AND cost IS NULL) AS lost_unpriced
+      (SELECT sum(cost) FROM rc_cache_lost) AS lost_usd, (SELECT count(*) FILTER (WHERE cost IS NULL) FROM rc_cache_lost) AS lost_unpriced
     FROM rc_cache_sim`,
   histogram: `
     SELECT copies, count(*) AS clusters FROM (
-      SELECT cluster, count(DISTINCT cache_key) AS copies FROM rc_cache_sim WHERE cache_key IS NOT NULL GROUP BY cluster)
+      SELECT cluster, count(DISTINCT key) AS copies FROM rc_cache_sim WHERE key IS NOT NULL GROUP BY cluster)
     GROUP BY copies ORDER BY copies`,
   // A cluster is testable when one of its normalized inputs was served by 2+ models; it is split by model
   // when that input has single-model entries for 2+ different models (a content-only key would hold one
   // entry seen with several models).
   models: `
     WITH key_models AS (
-      SELECT cache_key, count(DISTINCT model) AS models FROM rc_cache_sim
-      WHERE cache_key IS NOT NULL AND model IS NOT NULL GROUP BY cache_key),
+      SELECT key, count(DISTINCT model) AS models FROM rc_cache_sim
+      WHERE key IS NOT NULL AND model IS NOT NULL GROUP BY key),
     per_input AS (
       SELECT s.cluster, s.content, count(DISTINCT s.model) AS models,
         count(DISTINCT s.model) FILTER (WHERE km.models = 1) AS split_models
-      FROM rc_cache_sim s JOIN key_models km ON km.cache_key = s.cache_key
+      FROM rc_cache_sim s JOIN key_models km ON km.key = s.key
       WHERE s.model IS NOT NULL GROUP BY s.cluster, s.content)
     SELECT count(DISTINCT cluster) FILTER (WHERE models >= 2) AS testable,
       count(DISTINCT cluster) FILTER (WHERE models >= 2 AND split_models >= 2) AS split
     FROM per_input`,
-  // Most lost savings first (they come from exact repeats, so a loose threshold cannot inflate them), then copies.
+  // Most lost savings first (they come from exact repeats, so a loose threshold cannot inflate them), then copies;
+  // cluster numbers follow the cluster ids' order, so the last tie-break is the id. Only the chosen few get their
+  // models, keys and sample (the most frequent raw input, the smallest of equals).
   top: `
-    WITH per_input AS (SELECT cluster, input, count(*) AS n FROM rc_cache_sim GROUP BY cluster, input),
-    samples AS (SELECT cluster, first(input ORDER BY n DESC, input) AS sample FROM per_input GROUP BY cluster),
-    agg AS (
-      SELECT cluster, count(DISTINCT cache_key) AS copies, count(*) AS requests, count(DISTINCT content) AS inputs,
-        list(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL) AS models,
-        list(DISTINCT cache_key ORDER BY cache_key) FILTER (WHERE cache_key IS NOT NULL) AS keys,
-        sum(cost) FILTER (WHERE lost) AS lost_usd
-      FROM rc_cache_sim GROUP BY cluster)
-    SELECT a.*, s.sample FROM agg a JOIN samples s ON s.cluster = a.cluster
-    WHERE a.copies > 1 OR (a.copies = 0 AND a.inputs > 1)
-    ORDER BY a.lost_usd DESC NULLS LAST, a.copies DESC, a.inputs DESC, a.requests DESC, a.cluster
-    LIMIT ${TOP_CLUSTERS}`,
+    WITH agg AS (
+      SELECT cluster, count(DISTINCT key) AS copies, count(*) AS requests, count(DISTINCT content) AS inputs
+      FROM rc_cache_sim GROUP BY cluster),
+    lost AS (SELECT cluster, sum(cost) AS lost_usd FROM rc_cache_lost GROUP BY cluster),
+    top AS (
+      SELECT a.*, l.lost_usd FROM agg a LEFT JOIN lost l ON l.cluster = a.cluster
+      WHERE a.copies > 1 OR (a.copies = 0 AND a.inputs > 1)
+      ORDER BY l.lost_usd DESC NULLS LAST, a.copies DESC, a.inputs DESC, a.requests DESC, a.cluster
+      LIMIT ${TOP_CLUSTERS}),
+    rows AS (SELECT s.* FROM rc_cache_sim s SEMI JOIN top ON top.cluster = s.cluster),
+    per_input AS (SELECT cluster, input, count(*) AS n FROM rows GROUP BY cluster, input),
+    samples AS (
+      SELECT p.cluster, first(t.input ORDER BY p.n DESC, t.input) AS sample
+      FROM per_input p JOIN rc_cache_map t ON t.id = p.input GROUP BY p.cluster),
+    lists AS (
+      SELECT r.cluster, list(DISTINCT r.model ORDER BY r.model) FILTER (WHERE r.model IS NOT NULL) AS models,
+        list(DISTINCT k.cache_key ORDER BY k.cache_key) FILTER (WHERE k.cache_key IS NOT NULL) AS keys
+      FROM rows r LEFT JOIN rc_cache_keys k ON k.key_no = r.key GROUP BY r.cluster)
+    SELECT top.*, lists.models, lists.keys, samples.sample FROM top JOIN lists USING (cluster) JOIN samples USING (cluster)
+    ORDER BY top.lost_usd DESC NULLS LAST, top.copies DESC, top.inputs DESC, top.requests DESC, top.cluster`,
   weeks: WEEKS_SQL,
 } as const;
 
@@ -472,11 +540,10 @@ export async function runCache(
     const ttlUs = BigInt(Math.round(ttl.seconds * 1e6));
     const scope = { ...ctx.params, keyed, warm_us: ttlUs, trend_from: trend.from, trend_to: trend.to };
     const summary = await run.cluster(ctx.db, scope, { embedder, threshold });
-    await ctx.db.run(POP_SQL, paramsUsedBy(POP_SQL, scope));
-    for (const key of ['cache_key', 'content', 'cluster'] as const) {
-      for (const sql of replaySql(key)) await ctx.db.run(sql, paramsUsedBy(sql, { ttl_us: ttlUs }));
-    }
+    for (const sql of [KEYS_SQL, REQ_SQL]) await ctx.db.run(sql, paramsUsedBy(sql, scope));
+    await replayCaches(ctx.db, ttlUs);
     await ctx.db.run(SIM_SQL);
+    await ctx.db.run(LOST_SQL);
     const analysis: Analysis<CacheResult> = {
       name: 'cache',
       queries: CACHE_QUERIES,

@@ -36,6 +36,26 @@ export class Database {
     return reader.getRowObjectsJS() as T[];
   }
 
+  /** The whole result as one array of JS values per column (lists as arrays, BIGINT as bigint). */
+  async columns(sql: string, params?: Params): Promise<unknown[][]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getColumnsJS();
+  }
+
+  /**
+   * A result read chunk by chunk (DuckDB's vectors, up to 2,048 rows each), as one array of values per column: JS
+   * holds one chunk at a time, whatever the number of rows. INTEGER and DOUBLE columns come as numbers (cast BIGINT
+   * columns that fit to DOUBLE: they would come as bigint). The generator must be run to its end.
+   */
+  async *stream(sql: string, params?: Params): AsyncGenerator<unknown[][]> {
+    const result = await this.connection.stream(sql, params);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      yield chunk.getColumns();
+    }
+  }
+
   async one<T extends Row = Row>(sql: string, params?: Params): Promise<T | undefined> {
     const rows = await this.all<T>(sql, params);
     return rows[0];

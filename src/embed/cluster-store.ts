@@ -1,40 +1,47 @@
-import { listValue } from '@duckdb/node-api';
 import type { Database } from '../db/database.js';
 import { embedCachedDetailed } from './cache.js';
 import { UnionFind } from './cluster.js';
-import { hamming, linked, lshSpace, SIGNATURE_WORDS, type LshSpace } from './lsh.js';
+import { linked, lshSpace, SIGNATURE_WORDS, walkPairs, type LshSpace } from './lsh.js';
 import type { ProgressFn } from './progress.js';
 import type { Embedder } from './types.js';
 
 /**
  * The persistent, incremental clustering behind the cache section: every normalized input the database has seen,
  * with its LSH signature, its buckets and its cluster, per space (embedder id + threshold + LSH rules). A run
- * clusters only the contents it has not seen: they are embedded, signed and bucketed in batches (written to the
- * store); SQL finds the stored contents that share a bucket with a new one; JS walks the buckets of new and touched
- * contents (signatures and bands only, a few dozen bytes each), checks the exact cosine of each close pair not yet
- * in one cluster, with the vectors of a page of pairs at a time, and SQL relabels the clusters that merged.
+ * clusters only the contents it has not seen:
+ *   1. they are embedded, signed and bucketed in batches, and written to the store;
+ *   2. SQL finds the stored contents that share a bucket with a new one (touched), with their signatures;
+ *   3. the pair walk (lsh.ts walkPairs, the in-memory clustering's too) lists the close pairs with a new content
+ *      not yet in one cluster: signatures and bands only, a few dozen bytes per content;
+ *   4. their exact cosines are checked block by block: the contents of those pairs are ordered by connected
+ *      component of the close-pair graph, breadth first, so that a pair's two ends are in one block or in
+ *      neighbouring ones, and each block's vectors are made once (recomputed from the stored text, or read from the
+ *      embedding cache), two blocks at a time;
+ *   5. SQL relabels the clusters that merged.
  *
- *   cluster_members(space, content, text, cluster, sig)   one row per normalized input (content = its SHA-256)
- *   cluster_bands(space, tbl, band, content)              its bucket in each LSH table
+ *   cluster_members(space, cid, content, text, cluster, sig)   one row per normalized input (content = its SHA-256)
+ *   cluster_bands(space, tbl, band, cid)                       its bucket in each LSH table
+ *   cluster_inputs(space, normalization, input_md5, cid)       raw inputs seen (embed/pipeline.ts)
  *
  * Why this equals a from-scratch clustering of the same contents (test/embed.cluster-store.test.ts): the graph
  * (pairs sharing a bucket, signatures within the bound, cosine ≥ threshold) is a function of the set of contents
- * (lsh.ts), and the clusters are its connected components. Pairs of two old contents were looked at when the later
- * one arrived; a run adds exactly the pairs with a new content; components of old ∪ new are the old components
- * joined by the new links. A cluster's id is the smallest content in it, so a merge keeps the smaller id.
+ * (lsh.ts), and the clusters are its connected components, whatever order the pairs are checked in. Pairs of two
+ * old contents were looked at when the later one arrived; a run adds exactly the pairs with a new content;
+ * components of old ∪ new are the old components joined by the new links. A cluster's id is the smallest content
+ * in it, so a merge keeps the smaller id.
  *
- * Memory: one batch of new contents at a time while embedding, and the vectors of one page of candidate pairs
- * while linking; old contents' vectors come back from the embedding cache (or are recomputed from their stored
- * text by the lexical embedder, which is faster than reading them).
+ * Memory: one batch of new contents' vectors while embedding; 96 bytes per new or touched content (signature and
+ * bands) and 8 per close pair while linking, plus the vectors of two blocks.
  */
 
 export const MEMBERS_TABLE = 'cluster_members';
 export const BANDS_TABLE = 'cluster_bands';
+export const INPUTS_TABLE = 'cluster_inputs';
 /** New contents embedded, signed and written per batch. */
 const BATCH = 20_000;
-/** Candidate pairs verified per page (the vectors of their contents are held for the page). */
-const PAIR_PAGE = 50_000;
-/** Stored contents read per query (signature, bands, cluster). */
+/** Contents whose vectors are made at once while checking pairs (two blocks are held: 2 × 8,192 × dim floats). */
+const BLOCK = 8_192;
+/** Stored contents read per query (signature, cluster). */
 const READ_PAGE = 50_000;
 
 export interface StoreSummary {
@@ -56,11 +63,21 @@ export function spaceId(embedder: Embedder, space: LshSpace): string {
   return `${embedder.id}|${space.id}`;
 }
 
-async function createStore(db: Database): Promise<void> {
+/** The space id of `embedder` at `threshold` with the default LSH rules (what clusterIntoStore uses). */
+export function storeSpaceId(embedder: Embedder, threshold: number): string {
+  return spaceId(embedder, lshSpace(embedder.dim, { threshold }));
+}
+
+/** Creates the store's tables when missing (a database of an older version gains cluster_inputs here, empty). */
+export async function createStore(db: Database): Promise<void> {
   await db.run(`CREATE TABLE IF NOT EXISTS ${MEMBERS_TABLE} (
     space VARCHAR NOT NULL, cid BIGINT NOT NULL, content VARCHAR NOT NULL, text VARCHAR NOT NULL, cluster VARCHAR NOT NULL, sig UINTEGER[] NOT NULL)`);
   // Buckets hold the content's number (cid), not its 64-character hash: the pair join is on integers.
   await db.run(`CREATE TABLE IF NOT EXISTS ${BANDS_TABLE} (space VARCHAR NOT NULL, tbl UTINYINT NOT NULL, band UINTEGER NOT NULL, cid BIGINT NOT NULL)`);
+  // Raw inputs already seen, by the MD5 of their raw text (embed/pipeline.ts): a later run finds their member in
+  // SQL instead of normalizing and hashing them again. Keyed by the normalization rules too (NORMALIZATION_VERSION).
+  await db.run(`CREATE TABLE IF NOT EXISTS ${INPUTS_TABLE} (
+    space VARCHAR NOT NULL, normalization INTEGER NOT NULL, input_md5 UHUGEINT NOT NULL, cid BIGINT NOT NULL)`);
 }
 
 /**
@@ -70,16 +87,21 @@ async function createStore(db: Database): Promise<void> {
 export async function clusterIntoStore(
   db: Database,
   source: string,
-  embed: { embedder: Embedder; threshold: number; progress?: ProgressFn },
+  embed: {
+    embedder: Embedder;
+    threshold: number;
+    progress?: ProgressFn;
+    /** Contents per block of vectors while checking pairs (default BLOCK; tests make it small to get many blocks). */
+    block?: number;
+  },
 ): Promise<StoreSummary> {
   const { embedder } = embed;
   const space = lshSpace(embedder.dim, { threshold: embed.threshold });
   const id = spaceId(embedder, space);
-  const T = space.tables;
   await createStore(db);
   await db.run(
     `CREATE OR REPLACE TEMP TABLE rc_store_new AS
-     SELECT CAST(row_number() OVER (ORDER BY s.content) - 1 AS BIGINT) AS i, s.content, s.text
+     SELECT CAST(row_number() OVER (ORDER BY s.content) - 1 AS INTEGER) AS i, s.content, s.text
      FROM (SELECT DISTINCT content, text FROM ${source}) s
      WHERE s.content NOT IN (SELECT content FROM ${MEMBERS_TABLE} WHERE space = $space)`,
     { space: id },
@@ -90,159 +112,302 @@ export async function clusterIntoStore(
   const summary: StoreSummary = { space: id, contents, added, embedded: 0, cached: 0, verified: 0, links: 0 };
   try {
     if (added === 0) return summary;
-    // 1. New contents: embedded, signed, bucketed and stored (each its own cluster for now), batch by batch.
-    const newSig = new Uint32Array(added * SIGNATURE_WORDS);
-    const newBands = new Uint32Array(added * T);
-    embed.progress?.(0, added);
-    for (let start = 0; start < added; start += BATCH) {
-      const batch = await db.all<{ i: bigint; content: string; text: string }>(
-        `SELECT i, content, text FROM rc_store_new WHERE i >= $lo AND i < $hi ORDER BY i`,
-        { lo: start, hi: start + BATCH },
-      );
-      const vectors = await embedCachedDetailed(db, embedder, batch.map((b) => b.text));
-      summary.embedded += vectors.embedded;
-      summary.cached += vectors.cached;
-      const signatures = space.signatures(vectors.rows);
-      newSig.set(signatures, start * SIGNATURE_WORDS);
-      const sigText: string[] = [];
-      const bandText: string[] = [];
-      for (let p = 0; p < batch.length; p++) {
-        const bands = space.bands(signatures, p);
-        newBands.set(bands, (start + p) * T);
-        sigText.push(signatures.subarray(p * SIGNATURE_WORDS, (p + 1) * SIGNATURE_WORDS).join(','));
-        bandText.push(bands.join(','));
-      }
-      // Numbers travel as text and DuckDB parses them: one bound list per column, not a native call per value.
-      await db.run(
-        `CREATE OR REPLACE TEMP TABLE rc_store_batch AS
-         SELECT CAST(k AS BIGINT) AS cid, c AS content, t AS text,
-           list_transform(string_split(s, ','), x -> CAST(x AS UINTEGER)) AS sig,
-           list_transform(string_split(b, ','), x -> CAST(x AS UINTEGER)) AS bands
-         FROM (SELECT unnest($cids) AS k, unnest($contents) AS c, unnest($texts) AS t, unnest($sigs) AS s, unnest($bands) AS b)`,
-        {
-          cids: listValue(batch.map((b) => Number(b.i) + base)),
-          contents: listValue(batch.map((b) => b.content)),
-          texts: listValue(batch.map((b) => b.text)),
-          sigs: listValue(sigText),
-          bands: listValue(bandText),
-        },
-      );
-      await db.run(`INSERT INTO ${MEMBERS_TABLE} SELECT $space, cid, content, text, content, sig FROM rc_store_batch`, { space: id });
-      await db.run(
-        `INSERT INTO ${BANDS_TABLE} SELECT $space, CAST(t.i - 1 AS UTINYINT), t.band, t.cid
-         FROM (SELECT cid, unnest(bands) AS band, unnest(range(1, len(bands) + 1)) AS i FROM rc_store_batch) t`,
-        { space: id },
-      );
-      embed.progress?.(Math.min(start + BATCH, added), added);
-    }
-    await db.run('DROP TABLE IF EXISTS rc_store_batch');
-
-    // 2. Stored contents that share a bucket with a new one (only those can gain a link), with their clusters.
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE rc_store_touched AS
-       SELECT CAST(row_number() OVER (ORDER BY cid) - 1 AS BIGINT) AS j, cid FROM (
-         SELECT DISTINCT o.cid FROM ${BANDS_TABLE} o
-         JOIN (SELECT tbl, band FROM ${BANDS_TABLE} WHERE space = $space AND cid >= $base) n ON n.tbl = o.tbl AND n.band = o.band
-         WHERE o.space = $space AND o.cid < $base)`,
-      { space: id, base },
-    );
-    const touched = (await db.scalar('SELECT count(*) FROM rc_store_touched')) ?? 0;
-    const n = added + touched;
-    const sig = new Uint32Array(n * SIGNATURE_WORDS);
-    const bands = new Uint32Array(n * T);
-    sig.set(newSig);
-    bands.set(newBands);
-    const cids = new Float64Array(n);
-    for (let i = 0; i < added; i++) cids[i] = base + i;
-    const uf = new UnionFind(n);
-    const firstOfCluster = new Map<string, number>();
-    for (let start = 0; start < touched; start += READ_PAGE) {
-      const rows = await db.all<{ j: bigint; cid: bigint; cluster: string; sig: number[]; bands: number[] }>(
-        `SELECT t.j, t.cid, m.cluster, m.sig, (SELECT list(b.band ORDER BY b.tbl) FROM ${BANDS_TABLE} b WHERE b.space = $space AND b.cid = t.cid) AS bands
-         FROM rc_store_touched t JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = t.cid
-         WHERE t.j >= $lo AND t.j < $hi`,
-        { space: id, lo: start, hi: start + READ_PAGE },
-      );
-      for (const r of rows) {
-        const at = added + Number(r.j);
-        cids[at] = Number(r.cid);
-        sig.set(r.sig, at * SIGNATURE_WORDS);
-        bands.set(r.bands, at * T);
-        // Stored contents of one cluster are linked already.
-        const first = firstOfCluster.get(r.cluster);
-        if (first === undefined) firstOfCluster.set(r.cluster, at);
-        else uf.union(first, at);
-      }
-    }
-    firstOfCluster.clear();
-
-    // 3. Every bucket pair with a new content, close signatures and two clusters: its cosine decides.
-    const pending: number[] = [];
-    const verify = async (): Promise<void> => {
-      const position = new Map<number, number>();
-      for (const item of pending) if (!position.has(item)) position.set(item, position.size);
-      const items = [...position.keys()];
-      const texts = await db.all<{ cid: bigint; text: string }>(
-        `SELECT cid, text FROM ${MEMBERS_TABLE} WHERE space = $space AND cid IN (SELECT unnest($cids))`,
-        { space: id, cids: listValue(items.map((i) => cids[i]!)) },
-      );
-      const textOf = new Map(texts.map((t) => [Number(t.cid), t.text]));
-      const rows = (await embedCachedDetailed(db, embedder, items.map((i) => textOf.get(cids[i]!)!))).rows;
-      for (let k = 0; k < pending.length; k += 2) {
-        const a = pending[k]!;
-        const b = pending[k + 1]!;
-        if (uf.find(a) === uf.find(b)) continue;
-        summary.verified++;
-        if (linked(space, rows[position.get(a)!]!, rows[position.get(b)!]!) && uf.union(a, b)) summary.links++;
-      }
-      pending.length = 0;
-    };
-    const order = new Int32Array(n);
-    for (let t = 0; t < T; t++) {
-      for (let i = 0; i < n; i++) order[i] = i;
-      order.sort((x, y) => bands[x * T + t]! - bands[y * T + t]! || x - y);
-      for (let s = 0; s < n; ) {
-        let e = s + 1;
-        while (e < n && bands[order[e]! * T + t] === bands[order[s]! * T + t]) e++;
-        for (let i = s; i < e; i++) {
-          const a = order[i]!;
-          for (let j = i + 1; j < e; j++) {
-            const b = order[j]!;
-            if (a >= added && b >= added) continue; // two stored contents: looked at when the later one came
-            if (uf.find(a) === uf.find(b)) continue;
-            if (hamming(sig, a, sig, b) > space.maxHamming) continue;
-            pending.push(a, b);
-          }
-        }
-        if (pending.length >= 2 * PAIR_PAGE) await verify();
-        s = e;
-      }
-    }
-    if (pending.length > 0) await verify();
-
-    // 4. Each component is named by its smallest cluster id (a new content's is itself): relabel in SQL.
-    for (let start = 0; start < n; start += READ_PAGE) {
-      const end = Math.min(n, start + READ_PAGE);
-      const page = Array.from({ length: end - start }, (_, k) => start + k);
-      await db.run(
-        `${start === 0 ? 'CREATE OR REPLACE TEMP TABLE rc_store_root AS' : 'INSERT INTO rc_store_root'}
-         SELECT CAST(unnest($cids) AS BIGINT) AS cid, CAST(unnest($roots) AS INTEGER) AS root`,
-        { cids: listValue(page.map((i) => cids[i]!)), roots: listValue(page.map((i) => uf.find(i))) },
-      );
-    }
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE rc_store_merge AS
-       WITH r AS (SELECT m.cluster, x.root FROM rc_store_root x JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = x.cid),
-       best AS (SELECT root, min(cluster) AS name FROM r GROUP BY root)
-       SELECT DISTINCT r.cluster AS old, best.name AS new FROM r JOIN best USING (root) WHERE r.cluster <> best.name`,
-      { space: id },
-    );
-    await db.run(
-      `UPDATE ${MEMBERS_TABLE} SET cluster = m.new FROM rc_store_merge m WHERE ${MEMBERS_TABLE}.space = $space AND ${MEMBERS_TABLE}.cluster = m.old`,
-      { space: id },
-    );
+    const fresh = await addNew(db, id, space, base, added, embed, summary);
+    const items = await withTouched(db, id, space, base, fresh);
+    const { n, cids, uf } = items;
+    // The close pairs with a new content, not yet in one cluster (the stored clusters are joined already).
+    const pairs = new PairList();
+    walkPairs(space, items.sig, items.bands, n, { storedFrom: added, sets: uf }, (a, b) => pairs.push(a, b));
+    await linkPairs(db, id, space, embedder, items, pairs, summary, Math.max(1, Math.floor(embed.block ?? BLOCK)));
+    await relabel(db, id, cids, uf);
     return summary;
   } finally {
-    for (const t of ['rc_store_new', 'rc_store_batch', 'rc_store_touched', 'rc_store_root', 'rc_store_merge']) await db.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const t of ['rc_store_new', 'rc_store_batch', 'rc_store_touched', 'rc_store_pos', 'rc_store_text', 'rc_store_root', 'rc_store_merge']) {
+      await db.run(`DROP TABLE IF EXISTS ${t}`);
+    }
   }
+}
+
+/** Signatures and bands of `n` contents (SIGNATURE_WORDS and `tables` numbers each), and their store numbers. */
+interface Items {
+  n: number;
+  sig: Uint32Array;
+  bands: Uint32Array;
+  cids: Float64Array;
+  /** Contents already in one cluster (stored clusters), joined by the links found. */
+  uf: UnionFind;
+}
+
+/**
+ * Step 1: rc_store_new's contents are embedded, signed and bucketed batch by batch, and stored (each its own
+ * cluster for now); their signatures and bands stay in memory for the pair walk.
+ */
+async function addNew(
+  db: Database,
+  id: string,
+  space: LshSpace,
+  base: number,
+  added: number,
+  embed: { embedder: Embedder; progress?: ProgressFn },
+  summary: StoreSummary,
+): Promise<{ sig: Uint32Array; bands: Uint32Array }> {
+  const T = space.tables;
+  const sig = new Uint32Array(added * SIGNATURE_WORDS);
+  const bands = new Uint32Array(added * T);
+  await db.run('CREATE OR REPLACE TEMP TABLE rc_store_batch (i INTEGER, sig VARCHAR, bands VARCHAR)');
+  embed.progress?.(0, added);
+  for (let start = 0; start < added; start += BATCH) {
+    const [texts] = await db.columns('SELECT text FROM rc_store_new WHERE i >= $lo AND i < $hi ORDER BY i', { lo: start, hi: start + BATCH });
+    const vectors = await embedCachedDetailed(db, embed.embedder, texts as string[]);
+    summary.embedded += vectors.embedded;
+    summary.cached += vectors.cached;
+    const signatures = space.signatures(vectors.rows);
+    sig.set(signatures, start * SIGNATURE_WORDS);
+    // Numbers travel as text through the appender and DuckDB parses them: no native call per number.
+    const appender = await db.tempAppender('rc_store_batch');
+    for (let p = 0; p < vectors.rows.length; p++) {
+      const b = space.bands(signatures, p);
+      bands.set(b, (start + p) * T);
+      appender.appendInteger(start + p);
+      appender.appendVarchar(signatures.subarray(p * SIGNATURE_WORDS, (p + 1) * SIGNATURE_WORDS).join(','));
+      appender.appendVarchar(b.join(','));
+      appender.endRow();
+    }
+    appender.closeSync();
+    embed.progress?.(Math.min(start + BATCH, added), added);
+  }
+  await db.run(
+    `INSERT INTO ${MEMBERS_TABLE}
+     SELECT $space, n.i + $base, n.content, n.text, n.content, list_transform(string_split(b.sig, ','), x -> CAST(x AS UINTEGER))
+     FROM rc_store_batch b JOIN rc_store_new n ON n.i = b.i`,
+    { space: id, base },
+  );
+  await db.run(
+    `INSERT INTO ${BANDS_TABLE}
+     SELECT $space, CAST(t.k - 1 AS UTINYINT), CAST(t.band AS UINTEGER), t.i + $base
+     FROM (SELECT i, unnest(string_split(bands, ',')) AS band, unnest(range(1, $tables + 1)) AS k FROM rc_store_batch) t`,
+    { space: id, base, tables: T },
+  );
+  return { sig, bands };
+}
+
+/**
+ * Step 2: the stored contents that share a bucket with a new one (only those can gain a link) join the new ones
+ * (positions added.. after 0..added-1), with their signatures (their bands are recomputed from them); stored
+ * contents of one cluster are linked already, so they start in one set.
+ */
+async function withTouched(db: Database, id: string, space: LshSpace, base: number, fresh: { sig: Uint32Array; bands: Uint32Array }): Promise<Items> {
+  const T = space.tables;
+  const added = fresh.sig.length / SIGNATURE_WORDS;
+  await db.run('CREATE OR REPLACE TEMP TABLE rc_store_touched (j INTEGER, cid BIGINT, sig UINTEGER[], cluster_no INTEGER)');
+  // Nothing stored before this run: nothing to touch (and no join over every new band to find that out).
+  if (base > 0) {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE rc_store_touched AS
+     SELECT CAST(row_number() OVER (ORDER BY t.cid) - 1 AS INTEGER) AS j, t.cid, m.sig,
+       CAST(dense_rank() OVER (ORDER BY m.cluster) AS INTEGER) AS cluster_no
+     FROM (
+       SELECT DISTINCT o.cid FROM ${BANDS_TABLE} o
+       JOIN (SELECT tbl, band FROM ${BANDS_TABLE} WHERE space = $space AND cid >= $base) n ON n.tbl = o.tbl AND n.band = o.band
+       WHERE o.space = $space AND o.cid < $base) t
+     JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = t.cid`,
+      { space: id, base },
+    );
+  }
+  const touched = (await db.scalar('SELECT count(*) FROM rc_store_touched')) ?? 0;
+  const n = added + touched;
+  const sig = new Uint32Array(n * SIGNATURE_WORDS);
+  const bands = new Uint32Array(n * T);
+  sig.set(fresh.sig);
+  bands.set(fresh.bands);
+  const cids = new Float64Array(n);
+  for (let i = 0; i < added; i++) cids[i] = base + i;
+  const uf = new UnionFind(n);
+  const firstOfCluster = new Map<number, number>();
+  for (let start = 0; start < touched; start += READ_PAGE) {
+    const [js, cidsOf, sigs, clusterNos] = await db.columns(
+      'SELECT j, cid, sig, cluster_no FROM rc_store_touched WHERE j >= $lo AND j < $hi',
+      { lo: start, hi: start + READ_PAGE },
+    );
+    for (let r = 0; r < js!.length; r++) {
+      const at = added + (js![r] as number);
+      cids[at] = Number(cidsOf![r]);
+      sig.set(sigs![r] as number[], at * SIGNATURE_WORDS);
+      bands.set(space.bands(sig, at), at * T);
+      const cluster = clusterNos![r] as number;
+      const first = firstOfCluster.get(cluster);
+      if (first === undefined) firstOfCluster.set(cluster, at);
+      else uf.union(first, at);
+    }
+  }
+  return { n, sig, bands, cids, uf };
+}
+
+/** A growing list of pairs (a, b) of item positions. */
+class PairList {
+  a: Int32Array = new Int32Array(1024);
+  b: Int32Array = new Int32Array(1024);
+  length = 0;
+  push(a: number, b: number): void {
+    if (this.length === this.a.length) {
+      const grow = (x: Int32Array): Int32Array => {
+        const y = new Int32Array(x.length * 2);
+        y.set(x);
+        return y;
+      };
+      this.a = grow(this.a);
+      this.b = grow(this.b);
+    }
+    this.a[this.length] = a;
+    this.b[this.length] = b;
+    this.length++;
+  }
+}
+
+/**
+ * Steps 3–4: the exact cosine of each close pair decides. The contents that are in a pair get positions:
+ * connected components of the pair graph one after the other, each breadth first from its first item, so that the
+ * two ends of a pair are near each other. Positions are cut into blocks of `blockSize`; pairs are checked grouped by
+ * (block of one end, block of the other), in order, with the vectors of at most two blocks made at a time.
+ */
+async function linkPairs(
+  db: Database,
+  id: string,
+  space: LshSpace,
+  embedder: Embedder,
+  items: Items,
+  pairs: PairList,
+  summary: StoreSummary,
+  blockSize: number,
+): Promise<void> {
+  const { n, cids, uf } = items;
+  const m = pairs.length;
+  if (m === 0) return;
+  // Adjacency (CSR) of the pair graph.
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < m; e++) {
+    start[pairs.a[e]! + 1]!++;
+    start[pairs.b[e]! + 1]!++;
+  }
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const next = start.slice(0, n);
+  const adjacent = new Int32Array(2 * m);
+  for (let e = 0; e < m; e++) {
+    adjacent[next[pairs.a[e]!]!++] = pairs.b[e]!;
+    adjacent[next[pairs.b[e]!]!++] = pairs.a[e]!;
+  }
+  // Breadth-first positions; `order` is the item at each position.
+  const position = new Int32Array(n).fill(-1);
+  const order = new Int32Array(n);
+  let placed = 0;
+  for (let s = 0; s < n; s++) {
+    if (position[s]! >= 0 || start[s + 1] === start[s]) continue;
+    let head = placed;
+    position[s] = placed;
+    order[placed++] = s;
+    while (head < placed) {
+      const x = order[head++]!;
+      for (let k = start[x]!; k < start[x + 1]!; k++) {
+        const y = adjacent[k]!;
+        if (position[y]! < 0) {
+          position[y] = placed;
+          order[placed++] = y;
+        }
+      }
+    }
+  }
+  // The pairs, grouped by the blocks of their ends (lower block first).
+  const blocks = Math.ceil(placed / blockSize);
+  const keyed = new Float64Array(m);
+  for (let e = 0; e < m; e++) {
+    const x = Math.floor(position[pairs.a[e]!]! / blockSize);
+    const y = Math.floor(position[pairs.b[e]!]! / blockSize);
+    keyed[e] = (Math.min(x, y) * blocks + Math.max(x, y)) * m + e;
+  }
+  keyed.sort();
+  // The items' texts in position order, read a block at a time.
+  await db.run('CREATE OR REPLACE TEMP TABLE rc_store_pos (pos INTEGER, cid BIGINT)');
+  const appender = await db.tempAppender('rc_store_pos');
+  for (let p = 0; p < placed; p++) {
+    appender.appendInteger(p);
+    appender.appendBigInt(BigInt(cids[order[p]!]!));
+    appender.endRow();
+  }
+  appender.closeSync();
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE rc_store_text AS
+     SELECT p.pos, m.text FROM rc_store_pos p JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = p.cid ORDER BY p.pos`,
+    { space: id },
+  );
+  const held: { block: number; rows: Float32Array[] }[] = [];
+  const vectors = async (block: number, keep: number): Promise<Float32Array[]> => {
+    const found = held.find((h) => h.block === block);
+    if (found) return found.rows;
+    const [texts] = await db.columns('SELECT text FROM rc_store_text WHERE pos >= $lo AND pos < $hi ORDER BY pos', {
+      lo: block * blockSize,
+      hi: (block + 1) * blockSize,
+    });
+    const rows = (await embedCachedDetailed(db, embedder, texts as string[])).rows;
+    const slot = held.length < 2 ? held.length : held.findIndex((h) => h.block !== keep);
+    held[slot] = { block, rows };
+    return rows;
+  };
+  for (let g = 0; g < m; ) {
+    const group = Math.floor(keyed[g]! / m);
+    let end = g;
+    while (end < m && Math.floor(keyed[end]! / m) === group) end++;
+    const lower = Math.floor(group / blocks);
+    const upper = group % blocks;
+    // Pairs already joined through others need no vectors: a block is made only for a pair still open.
+    let k = g;
+    while (k < end && uf.find(pairs.a[keyed[k]! % m]!) === uf.find(pairs.b[keyed[k]! % m]!)) k++;
+    if (k < end) {
+      const rowsLower = await vectors(lower, upper);
+      const rowsUpper = await vectors(upper, lower);
+      for (; k < end; k++) {
+        const e = keyed[k]! % m;
+        const a = pairs.a[e]!;
+        const b = pairs.b[e]!;
+        if (uf.find(a) === uf.find(b)) continue;
+        const pa = position[a]!;
+        const pb = position[b]!;
+        const rowA = (Math.floor(pa / blockSize) === lower ? rowsLower : rowsUpper)[pa % blockSize]!;
+        const rowB = (Math.floor(pb / blockSize) === lower ? rowsLower : rowsUpper)[pb % blockSize]!;
+        summary.verified++;
+        if (linked(space, rowA, rowB) && uf.union(a, b)) summary.links++;
+      }
+    }
+    g = end;
+  }
+}
+
+/**
+ * Step 5: each component is named by its smallest cluster id (a new content's is itself): the contents of
+ * components with two or more of them go to SQL with their component, and the clusters that merged are renamed.
+ */
+async function relabel(db: Database, id: string, cids: Float64Array, uf: UnionFind): Promise<void> {
+  const n = cids.length;
+  const size = new Int32Array(n);
+  for (let i = 0; i < n; i++) size[uf.find(i)]!++;
+  await db.run('CREATE OR REPLACE TEMP TABLE rc_store_root (cid BIGINT, root INTEGER)');
+  const appender = await db.tempAppender('rc_store_root');
+  for (let i = 0; i < n; i++) {
+    const root = uf.find(i);
+    if (size[root]! < 2) continue;
+    appender.appendBigInt(BigInt(cids[i]!));
+    appender.appendInteger(root);
+    appender.endRow();
+  }
+  appender.closeSync();
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE rc_store_merge AS
+     WITH r AS (SELECT m.cluster, x.root FROM rc_store_root x JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = x.cid),
+     best AS (SELECT root, min(cluster) AS name FROM r GROUP BY root)
+     SELECT DISTINCT r.cluster AS old, best.name AS new FROM r JOIN best USING (root) WHERE r.cluster <> best.name`,
+    { space: id },
+  );
+  await db.run(
+    `UPDATE ${MEMBERS_TABLE} SET cluster = m.new FROM rc_store_merge m WHERE ${MEMBERS_TABLE}.space = $space AND ${MEMBERS_TABLE}.cluster = m.old`,
+    { space: id },
+  );
 }

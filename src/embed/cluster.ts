@@ -14,10 +14,11 @@
  *   constructed pairs at cosine 0.955 (threshold 0.95) and 97–99% of the all-pairs links on demo texts
  *   (test/embed.cluster.test.ts);
  * - time ~ n × (D log D + tables) + Σ over buckets of (bucket size)², with a cheap union-find test before each
- *   signature comparison; buckets stay small (measured: at most ~750 of 190K demo inputs at 0.95).
+ *   signature comparison; buckets stay small (measured: at most ~750 of 190K demo inputs at 0.95). The pair loop
+ *   is lsh.ts walkPairs, the store's too.
  */
 
-import { hamming, linked, lshSpace, type LshSpace } from './lsh.js';
+import { linked, lshSpace, walkPairs } from './lsh.js';
 
 export { chooseBucketBits, hammingBound } from './lsh.js';
 
@@ -36,7 +37,7 @@ export interface ClusterStats {
   bucketBits: number;
   /** Pairs looked at (in a common bucket, not yet in one cluster). */
   candidates: number;
-  /** Pairs whose exact cosine was computed (close signatures, not yet in one cluster). */
+  /** Pairs whose exact cosine was computed (close signatures, not yet in one cluster, each pair once). */
   verified: number;
   /** Verified pairs that joined two clusters. */
   links: number;
@@ -77,28 +78,6 @@ export class UnionFind {
   }
 }
 
-/** Links the pairs of one bucket (positions into `rows`/`signatures`) that have close signatures and cosine ≥ the threshold. */
-function linkBucket(
-  members: readonly number[],
-  rows: readonly Float32Array[],
-  signatures: Uint32Array,
-  space: LshSpace,
-  uf: UnionFind,
-  stats: ClusterStats,
-): void {
-  for (let i = 0; i < members.length; i++) {
-    const a = members[i]!;
-    for (let j = i + 1; j < members.length; j++) {
-      const b = members[j]!;
-      if (uf.find(a) === uf.find(b)) continue;
-      stats.candidates++;
-      if (hamming(signatures, a, signatures, b) > space.maxHamming) continue;
-      stats.verified++;
-      if (linked(space, rows[a]!, rows[b]!) && uf.union(a, b)) stats.links++;
-    }
-  }
-}
-
 /** Clusters `vectors` (L2-normalized rows of one dimension) identified by `keys` (e.g. SHA-256 hex). */
 export function clusterVectors(keys: readonly string[], vectors: readonly Float32Array[], options: ClusterOptions): Clustering {
   const n = keys.length;
@@ -114,17 +93,13 @@ export function clusterVectors(keys: readonly string[], vectors: readonly Float3
   const uf = new UnionFind(n);
   // Identical keys are the same text: one cluster, no cosine needed.
   for (let p = 1; p < n; p++) if (keys[order[p]!] === keys[order[p - 1]!]) uf.union(p - 1, p);
-  const bands = Array.from({ length: n }, (_, p) => space.bands(signatures, p));
-  for (let t = 0; t < space.tables; t++) {
-    const buckets = new Map<number, number[]>();
-    for (let p = 0; p < n; p++) {
-      const band = bands[p]![t]!;
-      const list = buckets.get(band);
-      if (list) list.push(p);
-      else buckets.set(band, [p]);
-    }
-    for (const members of buckets.values()) if (members.length > 1) linkBucket(members, rows, signatures, space, uf, stats);
-  }
+  const bands = new Uint32Array(n * space.tables);
+  for (let p = 0; p < n; p++) bands.set(space.bands(signatures, p), p * space.tables);
+  const walk = walkPairs(space, signatures, bands, n, { sets: uf }, (a, b) => {
+    stats.verified++;
+    if (linked(space, rows[a]!, rows[b]!) && uf.union(a, b)) stats.links++;
+  });
+  stats.candidates = walk.candidates;
   const clusterOf = new Array<string>(n);
   let clusters = 0;
   for (let p = 0; p < n; p++) {

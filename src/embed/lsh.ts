@@ -60,6 +60,9 @@ export function lshSpace(dim: number, options: LshOptions): LshSpace {
   const angle = Math.acos(Math.min(1, threshold)) / Math.PI;
   const bucketBits = chooseBucketBits(1 - angle, tables);
   const bits = Array.from({ length: tables }, () => sampleBits(bucketBits, rng));
+  // Table t's bits, flat: the word and the shift of its k-th bit at t * bucketBits + k.
+  const bitWord = Int32Array.from(bits.flat(), (bit) => bit >>> 5);
+  const bitShift = Int32Array.from(bits.flat(), (bit) => bit & 31);
   const maxHamming = hammingBound(angle);
   return {
     dim,
@@ -75,17 +78,19 @@ export function lshSpace(dim: number, options: LshOptions): LshSpace {
         const row = rows[p]!;
         if (row.length !== dim) throw new RangeError(`clustering: rows of ${row.length} and ${dim} values`);
         for (let block = 0; block < blocks; block++) {
-          buf.fill(0);
-          for (let d = 0; d < dim; d++) buf[d] = row[d]!;
-          for (let r = 0; r < ROUNDS; r++) {
+          // The first round's signs as the row is copied (padding zeros keep their signed zero).
+          const first = signs[block * ROUNDS]!;
+          for (let d = 0; d < size; d++) buf[d] = (d < dim ? row[d]! : 0) * first[d]!;
+          hadamard(buf);
+          for (let r = 1; r < ROUNDS; r++) {
             const sign = signs[block * ROUNDS + r]!;
             for (let d = 0; d < size; d++) buf[d]! *= sign[d]!;
             hadamard(buf);
           }
-          const first = block * size;
-          const last = Math.min(SIGNATURE_BITS, first + size);
-          for (let bit = first; bit < last; bit++) {
-            if (buf[bit - first]! > 0) out[p * SIGNATURE_WORDS + (bit >>> 5)]! |= 1 << (bit & 31);
+          const from = block * size;
+          const last = Math.min(SIGNATURE_BITS, from + size);
+          for (let bit = from; bit < last; bit++) {
+            if (buf[bit - from]! > 0) out[p * SIGNATURE_WORDS + (bit >>> 5)]! |= 1 << (bit & 31);
           }
         }
       }
@@ -93,9 +98,10 @@ export function lshSpace(dim: number, options: LshOptions): LshSpace {
     },
     bands(signatures, p) {
       const out = new Uint32Array(tables);
-      for (let t = 0; t < tables; t++) {
+      const row = p * SIGNATURE_WORDS;
+      for (let t = 0, k = 0; t < tables; t++) {
         let band = 0;
-        for (const bit of bits[t]!) band = ((band << 1) | ((signatures[p * SIGNATURE_WORDS + (bit >>> 5)]! >>> (bit & 31)) & 1)) >>> 0;
+        for (const end = k + bucketBits; k < end; k++) band = ((band << 1) | ((signatures[row + bitWord[k]!]! >>> bitShift[k]!) & 1)) >>> 0;
         out[t] = band;
       }
       return out;
@@ -121,10 +127,72 @@ export function hammingBound(angle: number): number {
   return Math.min(SIGNATURE_BITS, Math.ceil(mean + 3.5 * sd));
 }
 
-/** In-place unnormalized fast Walsh-Hadamard transform (length a power of two); scale does not change signs. */
-function hadamard(buf: Float64Array): void {
+/**
+ * In-place unnormalized fast Walsh-Hadamard transform (length a power of two); scale does not change signs. The
+ * stages h = 1, 2, 4, … run three at a time (radix 8, then 4, then 2 for what is left): each output is the same
+ * sums and differences of the same values in the same order as one stage after the other, so the result is
+ * bit-for-bit that of the plain radix-2 loop (test/embed.cluster.test.ts), in fewer passes over the buffer.
+ */
+export function hadamard(buf: Float64Array): void {
   const n = buf.length;
-  for (let h = 1; h < n; h *= 2) {
+  let h = 1;
+  for (; 8 * h <= n; h *= 8) {
+    for (let i = 0; i < n; i += 8 * h) {
+      for (let j = i; j < i + h; j++) {
+        const x0 = buf[j]!;
+        const x1 = buf[j + h]!;
+        const x2 = buf[j + 2 * h]!;
+        const x3 = buf[j + 3 * h]!;
+        const x4 = buf[j + 4 * h]!;
+        const x5 = buf[j + 5 * h]!;
+        const x6 = buf[j + 6 * h]!;
+        const x7 = buf[j + 7 * h]!;
+        const a0 = x0 + x1;
+        const a1 = x0 - x1;
+        const a2 = x2 + x3;
+        const a3 = x2 - x3;
+        const a4 = x4 + x5;
+        const a5 = x4 - x5;
+        const a6 = x6 + x7;
+        const a7 = x6 - x7;
+        const b0 = a0 + a2;
+        const b1 = a1 + a3;
+        const b2 = a0 - a2;
+        const b3 = a1 - a3;
+        const b4 = a4 + a6;
+        const b5 = a5 + a7;
+        const b6 = a4 - a6;
+        const b7 = a5 - a7;
+        buf[j] = b0 + b4;
+        buf[j + h] = b1 + b5;
+        buf[j + 2 * h] = b2 + b6;
+        buf[j + 3 * h] = b3 + b7;
+        buf[j + 4 * h] = b0 - b4;
+        buf[j + 5 * h] = b1 - b5;
+        buf[j + 6 * h] = b2 - b6;
+        buf[j + 7 * h] = b3 - b7;
+      }
+    }
+  }
+  for (; 4 * h <= n; h *= 4) {
+    for (let i = 0; i < n; i += 4 * h) {
+      for (let j = i; j < i + h; j++) {
+        const x0 = buf[j]!;
+        const x1 = buf[j + h]!;
+        const x2 = buf[j + 2 * h]!;
+        const x3 = buf[j + 3 * h]!;
+        const a0 = x0 + x1;
+        const a1 = x0 - x1;
+        const a2 = x2 + x3;
+        const a3 = x2 - x3;
+        buf[j] = a0 + a2;
+        buf[j + h] = a1 + a3;
+        buf[j + 2 * h] = a0 - a2;
+        buf[j + 3 * h] = a1 - a3;
+      }
+    }
+  }
+  for (; h < n; h *= 2) {
     for (let i = 0; i < n; i += 2 * h) {
       for (let j = i; j < i + h; j++) {
         const a = buf[j]!;
@@ -143,11 +211,12 @@ export function hamming(sa: Uint32Array, a: number, sb: Uint32Array, b: number):
   return total;
 }
 
+/** Set bits per 16-bit value: a table lookup is the fastest popcount in JS (the pair walk counts billions of bits). */
+const POPCOUNT16 = new Uint8Array(65_536);
+for (let i = 1; i < 65_536; i++) POPCOUNT16[i] = POPCOUNT16[i >>> 1]! + (i & 1);
+
 function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
+  return POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!;
 }
 
 export function dot(a: Float32Array, b: Float32Array): number {
@@ -169,4 +238,112 @@ function sampleBits(count: number, rng: () => number): number[] {
 /** Cosine at or above the threshold (rows are L2-normalized; a float32 rounding allowance). */
 export function linked(space: Pick<LshSpace, 'threshold'>, a: Float32Array, b: Float32Array): boolean {
   return dot(a, b) >= space.threshold - 1e-6;
+}
+
+/** What the pair walk skips before comparing signatures (a union-find's find(), e.g. cluster.ts UnionFind). */
+export interface PairFilter {
+  /** Items at or above this index are stored ones: a pair of two of them was looked at when the later one came. */
+  storedFrom?: number;
+  /** Pairs already in one set are skipped (the set may grow while the walk runs). */
+  sets?: { find(p: number): number };
+}
+
+export interface PairWalk {
+  /** Pairs in a common bucket that passed the filter (each time they share a bucket). */
+  candidates: number;
+  /** Of those, pairs within maxHamming bits, each given to `visit` once. */
+  close: number;
+}
+
+/**
+ * The one pair loop of both clusterings (cluster.ts in memory, cluster-store.ts in the database): every pair of
+ * items 0..n-1 that shares a bucket in some table, passes `filter` and has signatures within `space.maxHamming`
+ * bits goes to visit(a, b), a < b, once: in the first table whose bucket it shares (a later table's bucket holds
+ * it again, and it was visited, or skipped for a reason that still holds: sets only merge). Tables in order,
+ * buckets in band order, members in index order (a stable radix sort per table: typed arrays, no comparator).
+ *
+ * `bands` holds `space.tables` bands per item, `signatures` SIGNATURE_WORDS words per item.
+ */
+export function walkPairs(
+  space: Pick<LshSpace, 'tables' | 'bucketBits' | 'maxHamming'>,
+  signatures: Uint32Array,
+  bands: Uint32Array,
+  n: number,
+  filter: PairFilter,
+  visit: (a: number, b: number) => void,
+): PairWalk {
+  const T = space.tables;
+  const bound = space.maxHamming;
+  const storedFrom = filter.storedFrom ?? n;
+  const sets = filter.sets;
+  const walk: PairWalk = { candidates: 0, close: 0 };
+  const order = new Int32Array(n);
+  const scratch = new Int32Array(n);
+  const counts = new Int32Array(65_537);
+  for (let t = 0; t < T; t++) {
+    sortByBand(bands, T, t, n, space.bucketBits > 16, order, scratch, counts);
+    for (let s = 0; s < n; ) {
+      const band = bands[order[s]! * T + t]!;
+      let e = s + 1;
+      while (e < n && bands[order[e]! * T + t] === band) e++;
+      for (let i = s; i < e - 1; i++) {
+        const a = order[i]!;
+        if (a >= storedFrom) break; // members are in index order: the rest are stored ones too
+        let rootA = sets ? sets.find(a) : a;
+        // The signature is SIGNATURE_WORDS = 8 words: held in locals for the inner loop.
+        const o = a * SIGNATURE_WORDS;
+        const a0 = signatures[o]!;
+        const a1 = signatures[o + 1]!;
+        const a2 = signatures[o + 2]!;
+        const a3 = signatures[o + 3]!;
+        const a4 = signatures[o + 4]!;
+        const a5 = signatures[o + 5]!;
+        const a6 = signatures[o + 6]!;
+        const a7 = signatures[o + 7]!;
+        for (let j = i + 1; j < e; j++) {
+          const b = order[j]!;
+          if (sets && rootA === sets.find(b)) continue;
+          walk.candidates++;
+          // Hamming distance, half first: most pairs of a bucket are already too far after 128 bits.
+          const q = b * SIGNATURE_WORDS;
+          const half = popcount(a0 ^ signatures[q]!) + popcount(a1 ^ signatures[q + 1]!) + popcount(a2 ^ signatures[q + 2]!) + popcount(a3 ^ signatures[q + 3]!);
+          if (half > bound) continue;
+          const rest = popcount(a4 ^ signatures[q + 4]!) + popcount(a5 ^ signatures[q + 5]!) + popcount(a6 ^ signatures[q + 6]!) + popcount(a7 ^ signatures[q + 7]!);
+          if (half + rest > bound) continue;
+          if (sharedBefore(bands, T, t, a, b)) continue;
+          walk.close++;
+          visit(a, b);
+          if (sets) rootA = sets.find(a); // visit may have joined sets
+        }
+      }
+      s = e;
+    }
+  }
+  return walk;
+}
+
+/** Whether items a and b share a bucket in a table before t. */
+function sharedBefore(bands: Uint32Array, T: number, t: number, a: number, b: number): boolean {
+  for (let u = 0; u < t; u++) if (bands[a * T + u] === bands[b * T + u]) return true;
+  return false;
+}
+
+/**
+ * `order` = 0..n-1 sorted by table t's band, ties in index order: a stable counting pass over the low 16 bits, and
+ * one over the high 16 bits when bands are wider.
+ */
+function sortByBand(bands: Uint32Array, T: number, t: number, n: number, wide: boolean, order: Int32Array, scratch: Int32Array, counts: Int32Array): void {
+  const first = wide ? scratch : order;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(bands[i * T + t]! & 0xffff) + 1]!++;
+  for (let d = 0; d < 65_536; d++) counts[d + 1]! += counts[d]!;
+  for (let i = 0; i < n; i++) first[counts[bands[i * T + t]! & 0xffff]!++] = i;
+  if (!wide) return;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(bands[scratch[i]! * T + t]! >>> 16) + 1]!++;
+  for (let d = 0; d < 65_536; d++) counts[d + 1]! += counts[d]!;
+  for (let i = 0; i < n; i++) {
+    const p = scratch[i]!;
+    order[counts[bands[p * T + t]! >>> 16]!++] = p;
+  }
 }

@@ -17,7 +17,10 @@ export const NORMALIZATION_VERSION = 1;
 
 // Zero-width spaces and joiners are not \s, but a reader cannot see them either (nor the BOM).
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/g;
-const WHITESPACE = /\s+/g;
+// Every run of whitespace becomes one space: written as "a run of two or more, or one that is not a space", which
+// leaves the common single spaces alone (no replacement, no new string) and gives what /\s+/g → ' ' gives
+// (test/embed.normalize.test.ts checks the two on arbitrary strings).
+export const WHITESPACE = /\s{2,}|[^\S ]/g;
 // Sentence-final marks with any spaces between them. NFKC has already turned full-width "！？" into "!?"
 // and "…" into "...", but not the ideographic full stop and comma.
 const TRAILING = /[\s.,!?;:。、]+$/u;

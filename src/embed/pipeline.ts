@@ -1,17 +1,19 @@
-import { listValue } from '@duckdb/node-api';
 import type { Database } from '../db/database.js';
 import { paramsUsedBy } from '../analyses/runner.js';
 import { TEXTS_SQL, type ClusterScope } from '../analyses/cache.js';
-import { clusterIntoStore, MEMBERS_TABLE } from './cluster-store.js';
-import { normalizeText, sha256Hex } from './normalize.js';
+import { clusterIntoStore, createStore, INPUTS_TABLE, MEMBERS_TABLE, storeSpaceId } from './cluster-store.js';
+import { NORMALIZATION_VERSION, normalizeText, sha256Hex } from './normalize.js';
 import type { ProgressLine } from './progress.js';
 import type { Embedder } from './types.js';
 
 /**
  * The embed-and-cluster pipeline behind the cache section and export: DuckDB lists the distinct raw inputs of the
- * scope; JS normalizes and hashes them page by page (rc_cache_content: id → content hash, normalized text); the
- * persistent store (cluster-store.ts) clusters the contents it has not seen; rc_cache_map (input id → content,
- * cluster) is a join, for the SQL replays.
+ * scope (rc_cache_texts). A raw input an earlier run of the same space has seen is found in the store's raw-input
+ * table (cluster_inputs, by the MD5 of its text that DuckDB computes) and never comes to JS; the others are
+ * normalized and hashed by JS page by page (rc_cache_content: id → content hash, normalized text), the persistent
+ * store (cluster-store.ts) clusters the contents it has not seen, and the raw inputs are recorded. rc_cache_map
+ * (raw input → its numbers, and with `names` its content hash and cluster id) is a join, for the SQL replays and the
+ * export; it replaces rc_cache_texts.
  */
 
 /** Raw inputs normalized and written back per page: bounds the JS memory whatever the number of inputs. */
@@ -20,6 +22,8 @@ const PAGE = 50_000;
 export interface ClusterSummary {
   /** Distinct raw inputs, distinct normalized inputs, and of the contents new to the store: embedded now / cached. */
   rawInputs: number;
+  /** Raw inputs normalized and hashed by JS this run: those no earlier run of the space had seen. */
+  normalized: number;
   contents: number;
   embedded: number;
   cached: number;
@@ -28,36 +32,88 @@ export interface ClusterSummary {
   clusters: number;
 }
 
-/** Fills rc_cache_texts / rc_cache_content / rc_cache_map: every distinct raw input with its content hash and cluster id. */
+/**
+ * The raw inputs of rc_cache_texts that the store has seen in `space`, with their content's number (cid). The
+ * MD5 of the raw text is the key, as for request and reject identity (load/ingest.ts).
+ */
+const KNOWN_SQL = `
+  CREATE OR REPLACE TEMP TABLE rc_cache_known AS
+  SELECT t.id, i.cid FROM rc_cache_texts t
+  JOIN ${INPUTS_TABLE} i ON i.space = $space AND i.normalization = $normalization AND i.input_md5 = md5_number(t.input)`;
+
+/**
+ * Fills rc_cache_map(id, input, content_no, cluster_no[, content, cluster]): every distinct raw input of the scope,
+ * numbered (id), with the numbers from 1 of its content and cluster (cluster_no in the order of the
+ * cluster ids; the replays keep one expiry per number) and, with `names`, the content hash and the cluster id.
+ */
 export async function clusterInputs(
   db: Database,
   params: ClusterScope,
-  embed: { embedder: Embedder; threshold: number; progress?: ProgressLine },
+  embed: { embedder: Embedder; threshold: number; progress?: ProgressLine; names?: boolean },
 ): Promise<ClusterSummary> {
   await db.run(TEXTS_SQL, paramsUsedBy(TEXTS_SQL, params));
   const rawInputs = (await db.scalar('SELECT count(*) FROM rc_cache_texts')) ?? 0;
+  const space = storeSpaceId(embed.embedder, embed.threshold);
+  const keyParams = { space, normalization: NORMALIZATION_VERSION };
+  await createStore(db);
+  await db.run(KNOWN_SQL, keyParams);
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE rc_cache_unknown AS
+     SELECT CAST(row_number() OVER (ORDER BY id) - 1 AS INTEGER) AS n, id, input FROM rc_cache_texts
+     WHERE id NOT IN (SELECT id FROM rc_cache_known)`,
+  );
+  const unknown = (await db.scalar('SELECT count(*) FROM rc_cache_unknown')) ?? 0;
   await db.run('CREATE OR REPLACE TEMP TABLE rc_cache_content (id INTEGER, content VARCHAR, text VARCHAR)');
-  for (let start = 0; start < rawInputs; start += PAGE) {
-    const page = await db.all<{ id: number; input: string }>(
-      'SELECT id, input FROM rc_cache_texts WHERE id >= $lo AND id < $hi ORDER BY id',
-      { lo: start, hi: start + PAGE },
-    );
-    const texts = page.map((t) => normalizeText(t.input));
-    await db.run('INSERT INTO rc_cache_content SELECT CAST(unnest($ids) AS INTEGER), unnest($contents), unnest($texts)', {
-      ids: listValue(page.map((t) => t.id)),
-      contents: listValue(texts.map(sha256Hex)),
-      texts: listValue(texts),
+  for (let start = 0; start < unknown; start += PAGE) {
+    const [ids, inputs] = await db.columns('SELECT id, input FROM rc_cache_unknown WHERE n >= $lo AND n < $hi ORDER BY n', {
+      lo: start,
+      hi: start + PAGE,
     });
+    const appender = await db.tempAppender('rc_cache_content');
+    for (let r = 0; r < ids!.length; r++) {
+      const text = normalizeText(inputs![r] as string);
+      appender.appendInteger(ids![r] as number);
+      appender.appendVarchar(sha256Hex(text));
+      appender.appendVarchar(text);
+      appender.endRow();
+    }
+    appender.closeSync();
   }
   const progress = embed.progress;
   const stored = await clusterIntoStore(db, 'rc_cache_content', { embedder: embed.embedder, threshold: embed.threshold, ...(progress ? { progress: progress.update } : {}) });
   progress?.done();
+  if (unknown > 0) {
+    // Recorded after their contents are stored: a raw input in cluster_inputs always has its member. One row per
+    // MD5 (two raw texts of one MD5 would otherwise give their requests two rows each).
+    await db.run(
+      `INSERT INTO ${INPUTS_TABLE}
+       SELECT $space, $normalization, md5_number(t.input) AS input_md5, min(m.cid)
+       FROM rc_cache_content c JOIN rc_cache_texts t ON t.id = c.id
+       JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.content = c.content
+       GROUP BY input_md5`,
+      keyParams,
+    );
+    await db.run(KNOWN_SQL, keyParams);
+  }
   await db.run(
     `CREATE OR REPLACE TEMP TABLE rc_cache_map AS
-     SELECT c.id, c.content, m.cluster FROM rc_cache_content c
-     JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.content = c.content`,
-    { space: stored.space },
+     SELECT k.id, t.input, CAST(dense_rank() OVER (ORDER BY m.cid) AS INTEGER) AS content_no,
+       CAST(dense_rank() OVER (ORDER BY m.cluster) AS INTEGER) AS cluster_no${embed.names ? ', m.content, m.cluster' : ''}
+     FROM rc_cache_known k JOIN rc_cache_texts t ON t.id = k.id JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = k.cid`,
+    { space },
   );
-  const clusters = (await db.scalar('SELECT count(DISTINCT cluster) FROM rc_cache_map')) ?? 0;
-  return { rawInputs, contents: stored.contents, embedded: stored.embedded, cached: stored.cached, added: stored.added, clusters };
+  // What follows reads rc_cache_map only (the texts were for the store: a large run holds little else in memory).
+  for (const t of ['rc_cache_known', 'rc_cache_unknown', 'rc_cache_content', 'rc_cache_texts']) await db.run(`DROP TABLE IF EXISTS ${t}`);
+  const counts = await db.one<{ contents: bigint; clusters: bigint }>(
+    'SELECT count(DISTINCT content_no) AS contents, count(DISTINCT cluster_no) AS clusters FROM rc_cache_map',
+  );
+  return {
+    rawInputs,
+    normalized: unknown,
+    contents: Number(counts?.contents ?? 0),
+    embedded: stored.embedded,
+    cached: stored.cached,
+    added: stored.added,
+    clusters: Number(counts?.clusters ?? 0),
+  };
 }
