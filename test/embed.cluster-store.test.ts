@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withDatabase, type Database } from '../src/db/database.js';
 import { clusterVectors } from '../src/embed/cluster.js';
-import { clusterIntoStore, INPUTS_TABLE, MEMBERS_TABLE } from '../src/embed/cluster-store.js';
+import { clusterIntoStore, INPUTS_TABLE, MEMBERS_TABLE, textBatches } from '../src/embed/cluster-store.js';
 import { clusterInputs } from '../src/embed/pipeline.js';
 import { LexicalEmbedder } from '../src/embed/lexical.js';
 import { sha256Hex } from '../src/embed/normalize.js';
@@ -31,12 +31,12 @@ class Counting extends LexicalEmbedder {
   }
 }
 
-async function feed(db: Database, subset: string[], embedder: Embedder, threshold: number, block?: number) {
+async function feed(db: Database, subset: string[], embedder: Embedder, threshold: number, block?: number, round?: number) {
   await db.run('CREATE OR REPLACE TEMP TABLE src AS SELECT unnest($c) AS content, unnest($t) AS text', {
     c: listValue(subset.map(sha256Hex)),
     t: listValue(subset),
   });
-  return clusterIntoStore(db, 'src', { embedder, threshold, ...(block ? { block } : {}) });
+  return clusterIntoStore(db, 'src', { embedder, threshold, ...(block ? { block } : {}), ...(round ? { round } : {}) });
 }
 
 async function clustersOf(db: Database): Promise<Map<string, string>> {
@@ -124,8 +124,8 @@ describe('the persistent cluster store', () => {
   }, 120_000);
 });
 
-describe('the store checks pairs in blocks', () => {
-  it('gives the clusters of one block in many small blocks, in one run and grown in three', async () => {
+describe('the store checks pairs in blocks and rounds', () => {
+  it('gives the clusters of one block in many small blocks, in one run and grown in three, and in small rounds', async () => {
     const subset = texts.slice(0, 2000);
     const oneBlock = await withDatabase({ path: ':memory:' }, async (db) => {
       await feed(db, subset, new LexicalEmbedder(), 0.9);
@@ -148,13 +148,22 @@ describe('the store checks pairs in blocks', () => {
       });
       expect(grown).toEqual(oneBlock);
     }
+    // Pairs checked 25 at a time, the walk going on after each round with the links found.
+    const rounds = await withDatabase({ path: ':memory:' }, async (db) => {
+      const summary = await feed(db, subset, new LexicalEmbedder(), 0.9, 64, 25);
+      expect(summary.verified).toBeGreaterThan(25 * 4);
+      return clustersOf(db);
+    });
+    expect(rounds).toEqual(oneBlock);
   }, 120_000);
 });
 
 describe('raw inputs the store has seen', () => {
   const scope = { from: null, to: null, keyed: false, warm_us: 0n, trend_from: null, trend_to: null };
   const mapOf = async (db: Database) =>
-    (await db.all<{ input: string; content_no: number; cluster_no: number }>('SELECT input, content_no, cluster_no FROM rc_cache_map ORDER BY input'));
+    await db.all<{ input: string; content_no: number; cluster_no: number }>(
+      'SELECT t.input, m.content_no, m.cluster_no FROM rc_cache_map m JOIN rc_cache_texts t ON t.id = m.id ORDER BY t.input',
+    );
 
   it('are matched in SQL on the next run, and an older database without cluster_inputs gains it', async () => {
     const path = await demoDb();
@@ -183,4 +192,14 @@ describe('raw inputs the store has seen', () => {
     expect(after.summary.normalized).toBe(0);
     expect(after.map).toEqual(first.map);
   }, 120_000);
+});
+
+describe('textBatches', () => {
+  it('cuts by count and by bytes, a larger item alone', () => {
+    expect(textBatches([], 3, 100)).toEqual([0]);
+    expect(textBatches([1, 1, 1, 1, 1, 1, 1], 3, 100)).toEqual([0, 3, 6, 7]);
+    expect(textBatches([40, 40, 40, 10, 500, 5], 10, 100)).toEqual([0, 2, 4, 5, 6]);
+    expect(textBatches([500], 10, 100)).toEqual([0, 1]);
+    expect(textBatches([5n, 5n, 95n], 10, 100)).toEqual([0, 2, 3]);
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { demoTexts } from './demo-records.js';
 import { chooseBucketBits, clusterVectors, hammingBound } from '../src/embed/cluster.js';
 import { LexicalEmbedder } from '../src/embed/lexical.js';
-import { hadamard, hamming, lshSpace, walkPairs } from '../src/embed/lsh.js';
+import { hadamard, hamming, lshSpace, PairWalker, walkPairs } from '../src/embed/lsh.js';
 import { sha256Hex } from '../src/embed/normalize.js';
 
 // ---- helpers: seeded vectors with known cosines, and an all-pairs reference ----
@@ -261,5 +261,24 @@ describe('the LSH space (lsh.ts)', () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect(walk.close).toBe(seen.length);
     expect(walk.candidates).toBeGreaterThanOrEqual(seen.length);
+
+    // Stopped every 7 pairs and resumed: the same pairs in the same order.
+    const walker = new PairWalker(space, signatures, bands, vectors.length, { storedFrom, sets });
+    const stepped: string[] = [];
+    let runs = 0;
+    while (walker.run((a, b) => stepped.push(`${a}-${b}`), 7)) runs++;
+    expect(stepped).toEqual(seen);
+    expect(runs).toBe(Math.floor(seen.length / 7));
+    expect(walker.run(() => stepped.push('again'))).toBe(false);
+
+    // Sets joined while the walk is stopped: from then on it skips the pairs they join.
+    const parent = Array.from({ length: vectors.length }, (_, i) => i);
+    const find = (p: number): number => (parent[p] === p ? p : (parent[p] = find(parent[p]!)));
+    const joining = new PairWalker(space, signatures, bands, vectors.length, { sets: { find } });
+    const after: [number, number][] = [];
+    joining.run(() => undefined, 20);
+    for (let p = 1; p < vectors.length; p++) parent[find(p)] = find(0); // everything joined
+    joining.run((a, b) => after.push([a, b]));
+    expect(after).toEqual([]);
   });
 });

@@ -154,12 +154,16 @@ const TREND_SCOPE = `(CAST($trend_from AS TIMESTAMPTZ) IS NULL OR ts >= CAST($tr
 
 /**
  * Distinct raw inputs of the window (with its warm-up) and the trend weeks, numbered (in no particular order: the
- * numbers only name them within the run); embed/pipeline.ts turns them into rc_cache_map.
+ * numbers only name them within the run), with DuckDB's 64-bit hash of the text; embed/pipeline.ts gives each its
+ * content and cluster (rc_cache_map).
  */
 export const TEXTS_SQL = `
   CREATE OR REPLACE TEMP TABLE rc_cache_texts AS
-  SELECT CAST(row_number() OVER () - 1 AS INTEGER) AS id, input
+  SELECT CAST(row_number() OVER () - 1 AS INTEGER) AS id, input, hash(input) AS h
   FROM (SELECT DISTINCT input FROM requests WHERE (${WARM_SCOPE}) OR (${TREND_SCOPE}))`;
+
+/** Whether the hash tells the distinct inputs apart (then requests are matched to their input by it). */
+export const HASH_EXACT_SQL = 'SELECT count(DISTINCT h) = count(*) AS exact FROM rc_cache_texts';
 
 /**
  * The cache keys of the same requests, numbered from 1 (in no particular order): the replays and the counts work on
@@ -173,17 +177,22 @@ export const KEYS_SQL = `
 /**
  * One row per request of the window (with its warm-up) or the trend weeks, read once: the replays take the window's
  * (`warm`; `counted` marks the window itself), the weekly series the trend's. Inputs, contents, clusters and cache
- * keys are numbers (rc_cache_map, rc_cache_keys): the per-key windows and distinct counts work on integers.
+ * keys are numbers (rc_cache_map, rc_cache_keys): the per-key work and distinct counts work on integers. A request
+ * finds its input by the input's hash when no two distinct inputs share one (HASH_EXACT_SQL; the join then holds
+ * no texts, which matters with prompts of kilobytes), else by the text.
  */
-export const REQ_SQL = `
+export function reqSql(byHash: boolean): string {
+  return `
   CREATE OR REPLACE TEMP TABLE rc_cache_req AS
   SELECT r.record_key, epoch_us(r.ts) AS us, r.warm, CAST($from AS TIMESTAMPTZ) IS NULL OR r.ts >= CAST($from AS TIMESTAMPTZ) AS counted,
     r.trend, m.id AS input, m.content_no AS content, m.cluster_no AS cluster, k.key_no AS key, r.model, r.cache_hit
   FROM (
-    SELECT record_key, ts, input, cache_key, model, cache_hit, (${WARM_SCOPE}) AS warm, (${TREND_SCOPE}) AS trend
+    SELECT record_key, ts, ${byHash ? 'hash(input) AS h' : 'input'}, cache_key, model, cache_hit, (${WARM_SCOPE}) AS warm, (${TREND_SCOPE}) AS trend
     FROM requests WHERE (${WARM_SCOPE}) OR (${TREND_SCOPE})) r
-  JOIN rc_cache_map m ON m.input = r.input
+  JOIN rc_cache_texts t ON ${byHash ? 't.h = r.h' : 't.input = r.input'}
+  JOIN rc_cache_map m ON m.id = t.id
   LEFT JOIN rc_cache_keys k ON k.cache_key = r.cache_key`;
+}
 
 /**
  * Dilution by report week over the trend weeks: entries, distinct contents and clusters among each week's requests.
@@ -346,7 +355,7 @@ export const CACHE_QUERIES = {
     per_input AS (SELECT cluster, input, count(*) AS n FROM rows GROUP BY cluster, input),
     samples AS (
       SELECT p.cluster, first(t.input ORDER BY p.n DESC, t.input) AS sample
-      FROM per_input p JOIN rc_cache_map t ON t.id = p.input GROUP BY p.cluster),
+      FROM per_input p JOIN rc_cache_texts t ON t.id = p.input GROUP BY p.cluster),
     lists AS (
       SELECT r.cluster, list(DISTINCT r.model ORDER BY r.model) FILTER (WHERE r.model IS NOT NULL) AS models,
         list(DISTINCT k.cache_key ORDER BY k.cache_key) FILTER (WHERE k.cache_key IS NOT NULL) AS keys
@@ -540,7 +549,8 @@ export async function runCache(
     const ttlUs = BigInt(Math.round(ttl.seconds * 1e6));
     const scope = { ...ctx.params, keyed, warm_us: ttlUs, trend_from: trend.from, trend_to: trend.to };
     const summary = await run.cluster(ctx.db, scope, { embedder, threshold });
-    for (const sql of [KEYS_SQL, REQ_SQL]) await ctx.db.run(sql, paramsUsedBy(sql, scope));
+    const byHash = (await ctx.db.one<{ exact: boolean }>(HASH_EXACT_SQL))?.exact === true;
+    for (const sql of [KEYS_SQL, reqSql(byHash)]) await ctx.db.run(sql, paramsUsedBy(sql, scope));
     await replayCaches(ctx.db, ttlUs);
     await ctx.db.run(SIM_SQL);
     await ctx.db.run(LOST_SQL);

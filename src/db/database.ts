@@ -36,10 +36,11 @@ export class Database {
     return reader.getRowObjectsJS() as T[];
   }
 
-  /** The whole result as one array of JS values per column (lists as arrays, BIGINT as bigint). */
+  /** The whole result as one array of JS values per column (lists as arrays, BIGINT as bigint); empty arrays for no rows. */
   async columns(sql: string, params?: Params): Promise<unknown[][]> {
     const reader = await this.connection.runAndReadAll(sql, params);
-    return reader.getColumnsJS();
+    const columns = reader.getColumnsJS();
+    return Array.from({ length: reader.columnCount }, (_, c) => columns[c] ?? []);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { embedCachedDetailed } from './cache.js';
 import { UnionFind } from './cluster.js';
-import { linked, lshSpace, SIGNATURE_WORDS, walkPairs, type LshSpace } from './lsh.js';
+import { linked, lshSpace, PairWalker, SIGNATURE_WORDS, type LshSpace } from './lsh.js';
 import type { ProgressFn } from './progress.js';
 import type { Embedder } from './types.js';
 
@@ -11,12 +11,13 @@ import type { Embedder } from './types.js';
  * clusters only the contents it has not seen:
  *   1. they are embedded, signed and bucketed in batches, and written to the store;
  *   2. SQL finds the stored contents that share a bucket with a new one (touched), with their signatures;
- *   3. the pair walk (lsh.ts walkPairs, the in-memory clustering's too) lists the close pairs with a new content
+ *   3. the pair walk (lsh.ts PairWalker, the in-memory clustering's too) lists the close pairs with a new content
  *      not yet in one cluster: signatures and bands only, a few dozen bytes per content;
  *   4. their exact cosines are checked block by block: the contents of those pairs are ordered by connected
  *      component of the close-pair graph, breadth first, so that a pair's two ends are in one block or in
  *      neighbouring ones, and each block's vectors are made once (recomputed from the stored text, or read from the
- *      embedding cache), two blocks at a time;
+ *      embedding cache), two blocks at a time; steps 3–4 go in rounds of at most ROUND pairs, the walk skipping
+ *      the pairs the links of earlier rounds joined;
  *   5. SQL relabels the clusters that merged.
  *
  *   cluster_members(space, cid, content, text, cluster, sig)   one row per normalized input (content = its SHA-256)
@@ -31,16 +32,25 @@ import type { Embedder } from './types.js';
  * in it, so a merge keeps the smaller id.
  *
  * Memory: one batch of new contents' vectors while embedding; 96 bytes per new or touched content (signature and
- * bands) and 8 per close pair while linking, plus the vectors of two blocks.
+ * bands), a round of close pairs (about 24 bytes each with their adjacency) and the vectors of two blocks.
  */
 
 export const MEMBERS_TABLE = 'cluster_members';
 export const BANDS_TABLE = 'cluster_bands';
 export const INPUTS_TABLE = 'cluster_inputs';
-/** New contents embedded, signed and written per batch. */
+/** New contents embedded, signed and written per batch, and their text bytes at most (prompts can be kilobytes). */
 const BATCH = 20_000;
+export const TEXT_BYTES = 16_000_000;
 /** Contents whose vectors are made at once while checking pairs (two blocks are held: 2 × 8,192 × dim floats). */
 const BLOCK = 8_192;
+/** Close pairs listed, then checked, at a time (8 bytes each, plus their adjacency while they are checked). */
+const ROUND = 2_000_000;
+/**
+ * A round of at least DENSE_ROUND pairs ends when it has DENSE times more pairs than contents: the demo's million
+ * inputs give ~11 pairs per content (one round); a bucket of thousands of near-duplicate prompts gives thousands.
+ */
+const DENSE_ROUND = 50_000;
+const DENSE = 16;
 /** Stored contents read per query (signature, cluster). */
 const READ_PAGE = 50_000;
 
@@ -61,6 +71,25 @@ export interface StoreSummary {
 /** The space's id: the embedder and the LSH space (dimension, threshold, tables, bucket bits, seed). */
 export function spaceId(embedder: Embedder, space: LshSpace): string {
   return `${embedder.id}|${space.id}`;
+}
+
+/**
+ * Cuts items 0..n-1 with `lengths[i]` bytes of text into consecutive batches of at most `count` items and `bytes`
+ * bytes (a single larger item is a batch of its own): the starts of the batches, then n.
+ */
+export function textBatches(lengths: ArrayLike<unknown>, count: number, bytes: number): number[] {
+  const cuts = [0];
+  let size = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const length = Number(lengths[i]);
+    if (i > cuts[cuts.length - 1]! && (i - cuts[cuts.length - 1]! >= count || size + length > bytes)) {
+      cuts.push(i);
+      size = 0;
+    }
+    size += length;
+  }
+  if (lengths.length > 0) cuts.push(lengths.length);
+  return cuts;
 }
 
 /** The space id of `embedder` at `threshold` with the default LSH rules (what clusterIntoStore uses). */
@@ -93,6 +122,8 @@ export async function clusterIntoStore(
     progress?: ProgressFn;
     /** Contents per block of vectors while checking pairs (default BLOCK; tests make it small to get many blocks). */
     block?: number;
+    /** Close pairs listed before they are checked (default ROUND; tests make it small to get many rounds). */
+    round?: number;
   },
 ): Promise<StoreSummary> {
   const { embedder } = embed;
@@ -100,9 +131,11 @@ export async function clusterIntoStore(
   const id = spaceId(embedder, space);
   await createStore(db);
   await db.run(
+    // Numbered in no particular order (a content's number only names it; cluster ids are names, not numbers), so
+    // that the texts, kilobytes each with long prompts, are never sorted. One text per content: content = its SHA-256.
     `CREATE OR REPLACE TEMP TABLE rc_store_new AS
-     SELECT CAST(row_number() OVER (ORDER BY s.content) - 1 AS INTEGER) AS i, s.content, s.text
-     FROM (SELECT DISTINCT content, text FROM ${source}) s
+     SELECT CAST(row_number() OVER () - 1 AS INTEGER) AS i, s.content, s.text
+     FROM (SELECT content, any_value(text) AS text FROM ${source} GROUP BY content) s
      WHERE s.content NOT IN (SELECT content FROM ${MEMBERS_TABLE} WHERE space = $space)`,
     { space: id },
   );
@@ -115,14 +148,40 @@ export async function clusterIntoStore(
     const fresh = await addNew(db, id, space, base, added, embed, summary);
     const items = await withTouched(db, id, space, base, fresh);
     const { n, cids, uf } = items;
-    // The close pairs with a new content, not yet in one cluster (the stored clusters are joined already).
+    // The close pairs with a new content, not yet in one cluster (the stored clusters are joined already), checked
+    // ROUND pairs at a time: the links found join sets, and the walk skips the pairs they join from then on (with
+    // many near-duplicates that is most pairs: a bucket of thousands is one cluster after its first checks).
+    // A round also ends early when its pairs are dense (many pairs among few contents: near-duplicates, which the
+    // first checks join into one cluster, so that the walk skips the rest of their pairs).
     const pairs = new PairList();
-    walkPairs(space, items.sig, items.bands, n, { storedFrom: added, sets: uf }, (a, b) => pairs.push(a, b));
-    await linkPairs(db, id, space, embedder, items, pairs, summary, Math.max(1, Math.floor(embed.block ?? BLOCK)));
+    const walker = new PairWalker(space, items.sig, items.bands, n, { storedFrom: added, sets: uf });
+    const blockSize = Math.max(1, Math.floor(embed.block ?? BLOCK));
+    const round = Math.max(1, Math.floor(embed.round ?? ROUND));
+    const cache = new VectorCache(2 * blockSize);
+    const inRound = new Uint8Array(n);
+    let contents = 0;
+    const take = (x: number): void => {
+      if (inRound[x] === 0) {
+        inRound[x] = 1;
+        contents++;
+      }
+    };
+    for (let more = true; more; ) {
+      more = walker.run((a, b) => {
+        pairs.push(a, b);
+        take(a);
+        take(b);
+        return pairs.length >= DENSE_ROUND && pairs.length >= DENSE * contents;
+      }, round);
+      await linkPairs(db, id, space, embedder, items, pairs, summary, blockSize, cache);
+      for (let k = 0; k < pairs.length; k++) inRound[pairs.a[k]!] = inRound[pairs.b[k]!] = 0;
+      pairs.length = 0;
+      contents = 0;
+    }
     await relabel(db, id, cids, uf);
     return summary;
   } finally {
-    for (const t of ['rc_store_new', 'rc_store_batch', 'rc_store_touched', 'rc_store_pos', 'rc_store_text', 'rc_store_root', 'rc_store_merge']) {
+    for (const t of ['rc_store_new', 'rc_store_batch', 'rc_store_touched', 'rc_store_pos', 'rc_store_root', 'rc_store_merge']) {
       await db.run(`DROP TABLE IF EXISTS ${t}`);
     }
   }
@@ -156,8 +215,11 @@ async function addNew(
   const bands = new Uint32Array(added * T);
   await db.run('CREATE OR REPLACE TEMP TABLE rc_store_batch (i INTEGER, sig VARCHAR, bands VARCHAR)');
   embed.progress?.(0, added);
-  for (let start = 0; start < added; start += BATCH) {
-    const [texts] = await db.columns('SELECT text FROM rc_store_new WHERE i >= $lo AND i < $hi ORDER BY i', { lo: start, hi: start + BATCH });
+  const [lengths] = await db.columns('SELECT strlen(text) FROM rc_store_new ORDER BY i');
+  const cuts = textBatches(lengths!, BATCH, TEXT_BYTES);
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const start = cuts[k]!;
+    const [texts] = await db.columns('SELECT text FROM rc_store_new WHERE i >= $lo AND i < $hi ORDER BY i', { lo: start, hi: cuts[k + 1]! });
     const vectors = await embedCachedDetailed(db, embed.embedder, texts as string[]);
     summary.embedded += vectors.embedded;
     summary.cached += vectors.cached;
@@ -174,7 +236,7 @@ async function addNew(
       appender.endRow();
     }
     appender.closeSync();
-    embed.progress?.(Math.min(start + BATCH, added), added);
+    embed.progress?.(cuts[k + 1]!, added);
   }
   await db.run(
     `INSERT INTO ${MEMBERS_TABLE}
@@ -243,10 +305,34 @@ async function withTouched(db: Database, id: string, space: LshSpace, base: numb
   return { n, sig, bands, cids, uf };
 }
 
+/**
+ * The vectors of the contents most recently used, at most `capacity` (two blocks' worth): rounds of near-duplicates
+ * come back to the same contents, which are then not read and embedded again.
+ */
+class VectorCache {
+  private readonly rows = new Map<number, Float32Array>();
+  constructor(private readonly capacity: number) {}
+  get(item: number): Float32Array | undefined {
+    const row = this.rows.get(item);
+    if (row) {
+      // Most recently used last: the Map keeps insertion order.
+      this.rows.delete(item);
+      this.rows.set(item, row);
+    }
+    return row;
+  }
+  put(item: number, row: Float32Array): void {
+    this.rows.delete(item);
+    this.rows.set(item, row);
+    if (this.rows.size > this.capacity) this.rows.delete(this.rows.keys().next().value!);
+  }
+}
+
 /** A growing list of pairs (a, b) of item positions. */
 class PairList {
   a: Int32Array = new Int32Array(1024);
   b: Int32Array = new Int32Array(1024);
+  /** Pairs held (set to 0 to reuse the arrays). */
   length = 0;
   push(a: number, b: number): void {
     if (this.length === this.a.length) {
@@ -279,6 +365,7 @@ async function linkPairs(
   pairs: PairList,
   summary: StoreSummary,
   blockSize: number,
+  cache: VectorCache,
 ): Promise<void> {
   const { n, cids, uf } = items;
   const m = pairs.length;
@@ -325,29 +412,38 @@ async function linkPairs(
     keyed[e] = (Math.min(x, y) * blocks + Math.max(x, y)) * m + e;
   }
   keyed.sort();
-  // The items' texts in position order, read a block at a time.
-  await db.run('CREATE OR REPLACE TEMP TABLE rc_store_pos (pos INTEGER, cid BIGINT)');
-  const appender = await db.tempAppender('rc_store_pos');
-  for (let p = 0; p < placed; p++) {
-    appender.appendInteger(p);
-    appender.appendBigInt(BigInt(cids[order[p]!]!));
-    appender.endRow();
-  }
-  appender.closeSync();
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE rc_store_text AS
-     SELECT p.pos, m.text FROM rc_store_pos p JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = p.cid ORDER BY p.pos`,
-    { space: id },
-  );
+  // A block's vectors: those still in `cache` (from the block before, or an earlier round), the others made from
+  // their texts, read by the contents' numbers (the join reads the texts of those contents only).
   const held: { block: number; rows: Float32Array[] }[] = [];
   const vectors = async (block: number, keep: number): Promise<Float32Array[]> => {
     const found = held.find((h) => h.block === block);
     if (found) return found.rows;
-    const [texts] = await db.columns('SELECT text FROM rc_store_text WHERE pos >= $lo AND pos < $hi ORDER BY pos', {
-      lo: block * blockSize,
-      hi: (block + 1) * blockSize,
-    });
-    const rows = (await embedCachedDetailed(db, embedder, texts as string[])).rows;
+    const first = block * blockSize;
+    const end = Math.min(placed, first + blockSize);
+    const rows: Float32Array[] = [];
+    const missing: number[] = [];
+    for (let p = first; p < end; p++) {
+      const row = cache.get(order[p]!);
+      if (row) rows.push(row);
+      else missing.push(p);
+    }
+    if (missing.length > 0) {
+      await db.run('CREATE OR REPLACE TEMP TABLE rc_store_pos (pos INTEGER, cid BIGINT)');
+      const appender = await db.tempAppender('rc_store_pos');
+      for (const p of missing) {
+        appender.appendInteger(p);
+        appender.appendBigInt(BigInt(cids[order[p]!]!));
+        appender.endRow();
+      }
+      appender.closeSync();
+      const [positions, texts] = await db.columns(
+        `SELECT p.pos, m.text FROM rc_store_pos p JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = p.cid ORDER BY p.pos`,
+        { space: id },
+      );
+      const made = (await embedCachedDetailed(db, embedder, texts as string[])).rows;
+      positions!.forEach((p, k) => cache.put(order[p as number]!, made[k]!));
+    }
+    for (let p = first; p < end; p++) rows[p - first] = cache.get(order[p]!)!;
     const slot = held.length < 2 ? held.length : held.findIndex((h) => h.block !== keep);
     held[slot] = { block, rows };
     return rows;

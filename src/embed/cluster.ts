@@ -15,7 +15,7 @@
  *   (test/embed.cluster.test.ts);
  * - time ~ n × (D log D + tables) + Σ over buckets of (bucket size)², with a cheap union-find test before each
  *   signature comparison; buckets stay small (measured: at most ~750 of 190K demo inputs at 0.95). The pair loop
- *   is lsh.ts walkPairs, the store's too.
+ *   is lsh.ts PairWalker (walkPairs), the store's too.
  */
 
 import { linked, lshSpace, walkPairs } from './lsh.js';

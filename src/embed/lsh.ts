@@ -251,19 +251,111 @@ export interface PairFilter {
 export interface PairWalk {
   /** Pairs in a common bucket that passed the filter (each time they share a bucket). */
   candidates: number;
-  /** Of those, pairs within maxHamming bits, each given to `visit` once. */
+  /** Of those, pairs within maxHamming bits, each given once. */
   close: number;
 }
 
 /**
  * The one pair loop of both clusterings (cluster.ts in memory, cluster-store.ts in the database): every pair of
- * items 0..n-1 that shares a bucket in some table, passes `filter` and has signatures within `space.maxHamming`
- * bits goes to visit(a, b), a < b, once: in the first table whose bucket it shares (a later table's bucket holds
- * it again, and it was visited, or skipped for a reason that still holds: sets only merge). Tables in order,
- * buckets in band order, members in index order (a stable radix sort per table: typed arrays, no comparator).
+ * items 0..n-1 that shares a bucket in some table, passes the filter and has signatures within `space.maxHamming`
+ * bits goes to visit(a, b), a < b, once: in the first table whose bucket it shares (a later table's bucket holds it
+ * again, and it was visited, or skipped for a reason that still holds: sets only merge). Tables in order, buckets in
+ * band order, members in index order (a stable radix sort per table: typed arrays, no comparator).
  *
- * `bands` holds `space.tables` bands per item, `signatures` SIGNATURE_WORDS words per item.
+ * The walk can stop after a number of pairs and go on later (`run`): a caller that checks pairs in batches joins
+ * sets in between, and the walk skips what was joined from then on. `bands` holds `space.tables` bands per item,
+ * `signatures` SIGNATURE_WORDS words per item.
  */
+export class PairWalker {
+  readonly stats: PairWalk = { candidates: 0, close: 0 };
+  private readonly order: Int32Array;
+  private readonly scratch: Int32Array;
+  private readonly counts = new Int32Array(65_537);
+  // Where the walk stands: table, bucket [s, e), pair (i, j); t = -1 before the first table is sorted.
+  private t = -1;
+  private s = 0;
+  private e = 0;
+  private i = 0;
+  private j = 0;
+
+  constructor(
+    private readonly space: Pick<LshSpace, 'tables' | 'bucketBits' | 'maxHamming'>,
+    private readonly signatures: Uint32Array,
+    private readonly bands: Uint32Array,
+    private readonly n: number,
+    private readonly filter: PairFilter,
+  ) {
+    this.order = new Int32Array(n);
+    this.scratch = new Int32Array(n);
+  }
+
+  /**
+   * Visits pairs until `max` of them were visited or `visit` returns true (then true: paused, more may come), or
+   * the walk is over (false).
+   */
+  run(visit: (a: number, b: number) => boolean | void, max = Infinity): boolean {
+    const { bands, signatures, n, order } = this;
+    const T = this.space.tables;
+    const bound = this.space.maxHamming;
+    const storedFrom = this.filter.storedFrom ?? n;
+    const sets = this.filter.sets;
+    const stats = this.stats;
+    let visited = 0;
+    let { t, s, e, i, j } = this;
+    for (; t < T; t++, s = 0, e = 0) {
+      if (e === 0) {
+        if (t < 0) continue;
+        sortByBand(bands, T, t, n, this.space.bucketBits > 16, order, this.scratch, this.counts);
+      }
+      for (; s < n; s = e, e = 0) {
+        if (e === 0) {
+          const band = bands[order[s]! * T + t]!;
+          e = s + 1;
+          while (e < n && bands[order[e]! * T + t] === band) e++;
+          i = s;
+          j = s + 1;
+        }
+        for (; i < e - 1; i++, j = i + 1) {
+          const a = order[i]!;
+          if (a >= storedFrom) break; // members are in index order: the rest are stored ones too
+          let rootA = sets ? sets.find(a) : a;
+          // The signature is SIGNATURE_WORDS = 8 words: held in locals for the inner loop.
+          const o = a * SIGNATURE_WORDS;
+          const a0 = signatures[o]!;
+          const a1 = signatures[o + 1]!;
+          const a2 = signatures[o + 2]!;
+          const a3 = signatures[o + 3]!;
+          const a4 = signatures[o + 4]!;
+          const a5 = signatures[o + 5]!;
+          const a6 = signatures[o + 6]!;
+          const a7 = signatures[o + 7]!;
+          for (; j < e; j++) {
+            const b = order[j]!;
+            if (sets && rootA === sets.find(b)) continue;
+            stats.candidates++;
+            // Hamming distance, half first: most pairs of a bucket are already too far after 128 bits.
+            const q = b * SIGNATURE_WORDS;
+            const half = popcount(a0 ^ signatures[q]!) + popcount(a1 ^ signatures[q + 1]!) + popcount(a2 ^ signatures[q + 2]!) + popcount(a3 ^ signatures[q + 3]!);
+            if (half > bound) continue;
+            const rest = popcount(a4 ^ signatures[q + 4]!) + popcount(a5 ^ signatures[q + 5]!) + popcount(a6 ^ signatures[q + 6]!) + popcount(a7 ^ signatures[q + 7]!);
+            if (half + rest > bound) continue;
+            if (sharedBefore(bands, T, t, a, b)) continue;
+            stats.close++;
+            if (visit(a, b) === true || ++visited >= max) {
+              Object.assign(this, { t, s, e, i, j: j + 1 });
+              return true;
+            }
+            if (sets) rootA = sets.find(a); // visit may have joined sets
+          }
+        }
+      }
+    }
+    Object.assign(this, { t, s, e, i, j });
+    return false;
+  }
+}
+
+/** A whole walk at once (PairWalker), each pair to `visit`, which may join sets. */
 export function walkPairs(
   space: Pick<LshSpace, 'tables' | 'bucketBits' | 'maxHamming'>,
   signatures: Uint32Array,
@@ -272,54 +364,9 @@ export function walkPairs(
   filter: PairFilter,
   visit: (a: number, b: number) => void,
 ): PairWalk {
-  const T = space.tables;
-  const bound = space.maxHamming;
-  const storedFrom = filter.storedFrom ?? n;
-  const sets = filter.sets;
-  const walk: PairWalk = { candidates: 0, close: 0 };
-  const order = new Int32Array(n);
-  const scratch = new Int32Array(n);
-  const counts = new Int32Array(65_537);
-  for (let t = 0; t < T; t++) {
-    sortByBand(bands, T, t, n, space.bucketBits > 16, order, scratch, counts);
-    for (let s = 0; s < n; ) {
-      const band = bands[order[s]! * T + t]!;
-      let e = s + 1;
-      while (e < n && bands[order[e]! * T + t] === band) e++;
-      for (let i = s; i < e - 1; i++) {
-        const a = order[i]!;
-        if (a >= storedFrom) break; // members are in index order: the rest are stored ones too
-        let rootA = sets ? sets.find(a) : a;
-        // The signature is SIGNATURE_WORDS = 8 words: held in locals for the inner loop.
-        const o = a * SIGNATURE_WORDS;
-        const a0 = signatures[o]!;
-        const a1 = signatures[o + 1]!;
-        const a2 = signatures[o + 2]!;
-        const a3 = signatures[o + 3]!;
-        const a4 = signatures[o + 4]!;
-        const a5 = signatures[o + 5]!;
-        const a6 = signatures[o + 6]!;
-        const a7 = signatures[o + 7]!;
-        for (let j = i + 1; j < e; j++) {
-          const b = order[j]!;
-          if (sets && rootA === sets.find(b)) continue;
-          walk.candidates++;
-          // Hamming distance, half first: most pairs of a bucket are already too far after 128 bits.
-          const q = b * SIGNATURE_WORDS;
-          const half = popcount(a0 ^ signatures[q]!) + popcount(a1 ^ signatures[q + 1]!) + popcount(a2 ^ signatures[q + 2]!) + popcount(a3 ^ signatures[q + 3]!);
-          if (half > bound) continue;
-          const rest = popcount(a4 ^ signatures[q + 4]!) + popcount(a5 ^ signatures[q + 5]!) + popcount(a6 ^ signatures[q + 6]!) + popcount(a7 ^ signatures[q + 7]!);
-          if (half + rest > bound) continue;
-          if (sharedBefore(bands, T, t, a, b)) continue;
-          walk.close++;
-          visit(a, b);
-          if (sets) rootA = sets.find(a); // visit may have joined sets
-        }
-      }
-      s = e;
-    }
-  }
-  return walk;
+  const walker = new PairWalker(space, signatures, bands, n, filter);
+  walker.run(visit);
+  return walker.stats;
 }
 
 /** Whether items a and b share a bucket in a table before t. */

@@ -13,7 +13,7 @@ import type { RunSettings } from '../settings.js';
  * The enriched per-request table (`routecheck export`): every request in the window with what the report's
  * sections worked out about it — its cost, its actual and ideal tier, whether it deviated and which way, whether
  * it was a retry, its content hash and semantic cluster. Built by the sections' own preparation steps (routing:
- * rc_routed; prices: rc_model_info and rc_price_periods; cache: rc_cache_map), then joined
+ * rc_routed; prices: rc_model_info and rc_price_periods; cache: rc_cache_texts and rc_cache_map), then joined
  * once in DuckDB into the temp table rc_export, numbered by `rn` in time order.
  *
  * The cost columns are read from prices/costs.ts' view rc_costed, joined on the request key: the one price chain
@@ -135,7 +135,7 @@ export async function buildExportTable(ctx: ExportContext): Promise<ExportPrep> 
       names: true,
     });
   } else {
-    await db.run(`CREATE OR REPLACE TEMP TABLE rc_cache_map (id INTEGER, input VARCHAR, content VARCHAR, cluster VARCHAR)`);
+    await db.run(`CREATE OR REPLACE TEMP TABLE rc_cache_texts (id INTEGER, input VARCHAR); CREATE OR REPLACE TEMP TABLE rc_cache_map (id INTEGER, content VARCHAR, cluster VARCHAR)`);
   }
 
   const tiers = routing.policy.tiers.map((t) => t.name);
@@ -151,7 +151,8 @@ export async function buildExportTable(ctx: ExportContext): Promise<ExportPrep> 
      LEFT JOIN rc_routed x ON x.record_key = r.record_key
      LEFT JOIN rc_export_tiers ta ON ta.rank = x.actual_rank
      LEFT JOIN rc_export_tiers ti ON ti.rank = x.ideal_rank
-     LEFT JOIN rc_cache_map cm ON cm.input = r.input
+     LEFT JOIN rc_cache_texts ct ON ct.input = r.input
+     LEFT JOIN rc_cache_map cm ON cm.id = ct.id
      ${COST_JOIN}
      WHERE ${IN_WINDOW.replace(/\bts\b/g, 'r.ts')}`,
     { ...ctx.params, week_shift: weekShift(settings.pricing.weekStart) },
@@ -162,5 +163,5 @@ export async function buildExportTable(ctx: ExportContext): Promise<ExportPrep> 
 
 /** Drops what buildExportTable made (a persistent database keeps none of it). */
 export async function dropExportTables(db: Database): Promise<void> {
-  for (const t of ['rc_export', 'rc_export_tiers', 'rc_cache_map']) await db.run(`DROP TABLE IF EXISTS ${t}`);
+  for (const t of ['rc_export', 'rc_export_tiers', 'rc_cache_texts', 'rc_cache_content', 'rc_cache_map']) await db.run(`DROP TABLE IF EXISTS ${t}`);
 }
