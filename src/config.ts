@@ -25,7 +25,7 @@ export interface Config {
 
 const KNOWN_KEYS = new Set([
   '$schema', 'db', 'input_format', 'map', 'prices_watch', 'embedder', 'efficiency', 'cache', 'gates',
-  'tiers', 'trivial', 'classifier', 'prices', 'price_catalog', 'retries', 'week_start', 'trend_weeks', 'redact',
+  'tiers', 'trivial', 'classifier', 'prices', 'price_catalog', 'retries', 'week_start', 'trend_weeks', 'redact', 'keep_raw',
 ]);
 
 export const DEFAULT_CONFIG_FILE = 'routecheck.config.json';

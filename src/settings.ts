@@ -52,6 +52,8 @@ export interface RunSettings {
   redact: RedactMode;
   /** Seconds to wait for a database another process holds (--wait, default 5). */
   waitSeconds: number;
+  /** Store loaded records' raw text in requests.raw (--keep-raw, else "keep_raw" in the config; default false). */
+  keepRaw: boolean;
 }
 
 /** none: as logged; truncate (default): prompt samples and raw rejects cut; hash: prompts and user/session ids hashed. */
@@ -138,6 +140,7 @@ export function normalizeRunSettings(raw: RawFlags, config: Config, terminal: { 
     calibration: normalizeCalibrationSettings(raw),
     redact: redactMode(raw['redact'], config),
     waitSeconds: waitSeconds(raw['wait']),
+    keepRaw: keepRaw(raw['keepRaw'], config),
   };
   const db = optionalText(raw['db'], '--db') ?? config.db;
   if (db !== undefined) settings.db = localDatabase(db, raw['db'] !== undefined ? '--db' : `${config.file ?? 'config'}: "db"`);
@@ -164,6 +167,14 @@ function memorySize(text: string): string {
   const bytes = Number(m[1]) * SIZE_UNIT[m[2]!.toLowerCase()]!;
   if (!(bytes >= MIN_MEMORY && bytes <= MAX_MEMORY)) throw new UsageError(`--memory-limit "${text}" must be between 64MiB and 1024TiB`);
   return text.trim();
+}
+
+function keepRaw(flag: unknown, config: Config): boolean {
+  if (flag === true) return true;
+  const value = config.raw['keep_raw'];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new UsageError(`${config.file ?? 'config'}: "keep_raw" must be true or false`);
+  return value;
 }
 
 function redactMode(flag: unknown, config: Config): RedactMode {

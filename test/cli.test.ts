@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withDatabase } from '../src/db/database.js';
 import { runCli } from './run-cli.js';
 
 /** Runs the CLI in-process with captured output. */
@@ -81,6 +82,8 @@ describe('every flag and config value is checked before any log is read', () => 
   const dir = mkdtempSync(join(tmpdir(), 'routecheck-settings-'));
   const badConfig = join(dir, 'bad-gates.json');
   writeFileSync(badConfig, JSON.stringify({ gates: { max_deviation: 'high' } }));
+  const badKeepRaw = join(dir, 'bad-keep-raw.json');
+  writeFileSync(badKeepRaw, JSON.stringify({ keep_raw: 'yes' }));
   const cases: [string, string[], RegExp][] = [
     ['--embedder bogus', ['--embedder', 'bogus'], /--embedder/],
     ['--week-start funday', ['--week-start', 'funday'], /--week-start "funday"/],
@@ -91,6 +94,7 @@ describe('every flag and config value is checked before any log is read', () => 
     ['--cache-ttl that is no duration', ['--cache-ttl', 'soon'], /--cache-ttl/],
     ['--max-deviation that is no number', ['--max-deviation', 'lots'], /--max-deviation "lots"/],
     ['a config gate that is no number', ['--config', badConfig], /gates\.max_deviation/],
+    ['a config keep_raw that is no boolean', ['--config', badKeepRaw], /"keep_raw" must be true or false/],
   ];
   for (const [name, flags, message] of cases) {
     it(name, async () => {
@@ -122,5 +126,22 @@ describe('ingest', () => {
     expect(second.stderr).toContain('3 already loaded');
     const report = await run(['report', '--db', db, '--format', 'json', '--quiet']);
     expect(JSON.parse(report.stdout).requests.total).toBe(3);
+  });
+
+  it('stores the loaded records\' text only with --keep-raw or "keep_raw": true', async () => {
+    const dir = tmp();
+    const texts = async (db: string) =>
+      Number((await withDatabase({ path: db }, (d) => d.scalar(`SELECT count(raw) FROM requests`))) ?? -1);
+    const plain = join(dir, 'plain.duckdb');
+    expect((await run(['ingest', 'fixtures/formats/native.jsonl', '--db', plain, '--quiet'])).code).toBe(0);
+    expect(await texts(plain)).toBe(0);
+    const flagged = join(dir, 'flag.duckdb');
+    expect((await run(['ingest', 'fixtures/formats/native.jsonl', '--db', flagged, '--keep-raw', '--quiet'])).code).toBe(0);
+    expect(await texts(flagged)).toBe(3);
+    const config = join(dir, 'keep.json');
+    writeFileSync(config, JSON.stringify({ keep_raw: true }));
+    const configured = join(dir, 'config.duckdb');
+    expect((await run(['report', 'fixtures/formats/native.jsonl', '--db', configured, '--config', config, '--quiet'])).code).toBe(0);
+    expect(await texts(configured)).toBe(3);
   });
 });

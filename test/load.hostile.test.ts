@@ -97,7 +97,8 @@ describe('a --db that an older routecheck filled with unusable rows', () => {
     await c.run(`INSERT INTO requests (ts, request_id, model, cost_usd, source_file, source_line, format, raw, record_key, ingested_at) VALUES
       ('infinity', 'old-inf', 'gpt-4o-mini', 0.1, 'old.jsonl', 1, 'native', '{"ts":"infinity"}', 1, now()),
       ('2025-03-17 11:00:00+00', 'old-nan', 'gpt-4o-mini', 'NaN', 'old.jsonl', 2, 'native', '{"cost_usd":NaN}', 2, now()),
-      ('9999-01-01 00:00:00+00', 'old-9999', 'gpt-4o-mini', 0.1, 'old.jsonl', 3, 'native', '{"ts":"9999"}', 3, now())`);
+      ('9999-01-01 00:00:00+00', 'old-9999', 'gpt-4o-mini', 0.1, 'old.jsonl', 3, 'native', '{"ts":"9999"}', 3, now()),
+      ('2025-03-17 12:00:00+00', 'old-no-text', 'gpt-4o-mini', 'Infinity', 'old.jsonl', 4, 'native', NULL, 4, now())`);
     c.closeSync();
     instance.closeSync();
 
@@ -107,8 +108,13 @@ describe('a --db that an older routecheck filled with unusable rows', () => {
     expect(json.requests.total).toBe(1);
     expect(Number.isFinite(json.requests.spend_usd)).toBe(true);
     expect(json.rejects.by_reason).toEqual(
-      expect.arrayContaining([{ reason: 'ts out of range', count: 2 }, { reason: 'cost_usd is not a finite number', count: 1 }]),
+      expect.arrayContaining([{ reason: 'ts out of range', count: 2 }, { reason: 'cost_usd is not a finite number', count: 2 }]),
     );
+    // A row stored without its text (no --keep-raw) moves with its fields as JSON, so the reject still says what it was.
+    const moved = await withDatabase({ path: db }, (d) => d.all<{ raw: string }>(`SELECT raw FROM rejects WHERE source_line = 4`));
+    expect(moved).toHaveLength(1);
+    expect(moved[0]!.raw).toContain('"request_id":"old-no-text"');
+    expect(moved[0]!.raw).toContain('"cost_usd":Infinity');
     for (const argv of [['check'], ['export', '--out', join(dir, 'broken.csv')], ['prices', 'check'], ['report']]) {
       const r = await runCli([...argv, '--db', db]);
       expect([0, 1], `${argv.join(' ')}: ${r.stderr}`).toContain(r.code);

@@ -99,11 +99,12 @@ describe('a --db made before cache_write_tokens and service_tier', () => {
     writeFileSync(file, JSON.stringify({ ts: '2025-03-18T09:00:00Z', request_id: 'new-1', model: 'claude-3-5-haiku-20241022', input_tokens: 100, cache_write_tokens: 40, service_tier: 'batch' }) + '\n');
     const rows = await withDatabase({ path }, async (db) => {
       await ingestFile(db, file, file, {});
-      return db.all(`SELECT request_id, model, input_tokens, cache_write_tokens, service_tier, source_file FROM requests ORDER BY ts`);
+      return db.all(`SELECT request_id, model, input_tokens, cache_write_tokens, service_tier, source_file, raw FROM requests ORDER BY ts`);
     });
+    // Its raw column was NOT NULL: the new record, stored without its text, needs that lifted.
     expect(rows).toEqual([
-      { request_id: 'old-1', model: 'gpt-4o-mini', input_tokens: 10n, cache_write_tokens: null, service_tier: null, source_file: 'old.jsonl' },
-      { request_id: 'new-1', model: 'claude-3-5-haiku-20241022', input_tokens: 100n, cache_write_tokens: 40n, service_tier: 'batch', source_file: file },
+      { request_id: 'old-1', model: 'gpt-4o-mini', input_tokens: 10n, cache_write_tokens: null, service_tier: null, source_file: 'old.jsonl', raw: '{}' },
+      { request_id: 'new-1', model: 'claude-3-5-haiku-20241022', input_tokens: 100n, cache_write_tokens: 40n, service_tier: 'batch', source_file: file, raw: null },
     ]);
   });
 });
@@ -180,5 +181,62 @@ describe('duplicates', () => {
     const { summary, rows } = await loadFile(file);
     expect(summary).toMatchObject({ records: 5, loaded: 3, duplicates: 2, rejected: 0 });
     expect(rows.map((r) => [r['request_id'], r['source_line']])).toEqual([['a', 1n], ['b', 2n], ['c', 4n]]);
+  });
+
+  it('loads only the records of a second file whose keys are not stored yet, whatever the overlap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routecheck-overlap-'));
+    const line = (id: number) => JSON.stringify({ ts: `2025-03-17T09:${String(id).padStart(2, '0')}:00Z`, request_id: `r-${id}`, model: 'm' });
+    const write = (name: string, ids: number[]) => {
+      const path = join(dir, name);
+      writeFileSync(path, ids.map(line).join('\n') + '\n');
+      return path;
+    };
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const first = write('a.jsonl', range(1, 10));
+    const second = write('b.jsonl', [...range(6, 15), 15, 3]); // 5 stored, 5 new, one repeated within the file, one stored
+    const third = write('c.jsonl', range(16, 20)); // nothing stored: the plain insert
+    const result = await withDatabase({ path: ':memory:' }, async (db) => {
+      const summaries = [await ingestFile(db, first, first), await ingestFile(db, second, second), await ingestFile(db, third, third)];
+      const rows = await db.all<{ id: string; file: string; line: bigint }>(
+        `SELECT request_id AS id, source_file AS file, source_line AS line FROM requests ORDER BY ts`,
+      );
+      return { summaries, rows };
+    });
+    expect(result.summaries.map((s) => [s.records, s.loaded, s.duplicates])).toEqual([[10, 10, 0], [12, 5, 7], [5, 5, 0]]);
+    expect(result.rows.map((r) => r.id)).toEqual(range(1, 20).map((i) => `r-${i}`));
+    // Each record is the one of the file that brought it first, at its line there.
+    expect(result.rows.find((r) => r.id === 'r-8')).toMatchObject({ file: first, line: 8n });
+    expect(result.rows.find((r) => r.id === 'r-15')).toMatchObject({ file: second, line: 10n });
+  });
+});
+
+describe('raw text in the database', () => {
+  const lines = [
+    JSON.stringify({ ts: '2025-03-17T09:00:00Z', request_id: 'k-1', model: 'm', extra: { header: 'x-team: a' } }),
+    '{"ts": "2025-03-17T09:00:01Z", "request_id": "k-2", "input_tokens": "five"}',
+  ];
+  const load = async (keepRaw: boolean | undefined) => {
+    const dir = mkdtempSync(join(tmpdir(), 'routecheck-raw-'));
+    const file = join(dir, 'raw.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    return withDatabase({ path: ':memory:' }, async (db) => {
+      await ingestFile(db, file, file, keepRaw === undefined ? {} : { keepRaw });
+      return {
+        requests: await db.all<{ raw: string | null; line: bigint }>(`SELECT raw, source_line AS line FROM requests`),
+        rejects: await db.all<{ raw: string | null }>(`SELECT raw FROM rejects`),
+      };
+    });
+  };
+
+  it('keeps a loaded record as its fields, file and line; a reject keeps its text', async () => {
+    const { requests, rejects } = await load(undefined);
+    expect(requests).toEqual([{ raw: null, line: 1n }]);
+    expect(rejects).toEqual([{ raw: lines[1] }]);
+  });
+
+  it('keeps every loaded record\'s text with keepRaw (--keep-raw)', async () => {
+    const { requests, rejects } = await load(true);
+    expect(requests).toEqual([{ raw: lines[0], line: 1n }]);
+    expect(rejects).toEqual([{ raw: lines[1] }]);
   });
 });

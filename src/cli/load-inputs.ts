@@ -29,11 +29,11 @@ export async function loadInputs(db: Database, inputs: string[], options: Common
       try {
         if (file.postgres) {
           // The server filters: only the request times the run reads, and with --db only rows after the last run's.
-          const load = await ingestPostgres(db, file.postgres, { map: options.map, env: io.env, span: readSpan(options) });
+          const load = await ingestPostgres(db, file.postgres, { map: options.map, keepRaw: options.keepRaw, env: io.env, span: readSpan(options) });
           s = load.summary;
           plan = load.plan;
         } else {
-          s = await ingestFile(db, file.path, file.label, { inputFormat: options.inputFormat, map: options.map });
+          s = await ingestFile(db, file.path, file.label, { inputFormat: options.inputFormat, map: options.map, keepRaw: options.keepRaw });
         }
       } catch (error) {
         status.clear();

@@ -50,6 +50,7 @@ const OPTION_TABLE = {
   debug: () => new Option('--debug', 'print stack traces for unexpected errors'),
   color: () => new Option('--no-color', 'no colour (also NO_COLOR=1; off when not a terminal)'),
   inputFormat: () => new Option('--input-format <name>', `force the input format instead of detecting it (${formatNames().join(', ')})`),
+  keepRaw: () => new Option('--keep-raw', "also store each loaded record's raw text in the --db (default: only rejects keep theirs)"),
   map: () =>
     new Option('--map <field=path...>', 'read a canonical field from another JSON path, e.g. --map input=request.body.prompt').argParser(
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],

@@ -23,7 +23,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('ingest')
       .description('append logs to a persistent DuckDB database (default .routecheck/routecheck.duckdb)')
       .argument('<inputs...>', 'log files, directories, glob patterns, or - for stdin (.gz and .zst are read as is)'),
-    ['db', 'config', 'inputFormat', 'map', 'format', 'out', 'memoryLimit', 'wait', 'quiet', 'debug'],
+    ['db', 'config', 'inputFormat', 'map', 'keepRaw', 'format', 'out', 'memoryLimit', 'wait', 'quiet', 'debug'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { ingestCommand } = await import('./commands/ingest.js');
     result.code = await ingestCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io);
@@ -34,7 +34,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('report')
       .description('print the report for log files (loaded in memory) or for a database (--db)')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'trendWeeks', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn', 'redact', 'wait'],
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'keepRaw', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'trendWeeks', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn', 'redact', 'wait'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { reportCommand } = await import('./commands/report.js');
     result.code = await reportCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io);
@@ -45,7 +45,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('calibrate')
       .description('sweep the routing thresholds and the trivial rule over the logged scores and ideal routes; recommend a policy by cross-validation')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'prices', 'weekStart', 'labels', 'retryWindow', 'classifier', 'calibrateMaxDeviation', 'folds', 'writeConfig', 'force'],
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'keepRaw', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'prices', 'weekStart', 'labels', 'retryWindow', 'classifier', 'calibrateMaxDeviation', 'folds', 'writeConfig', 'force'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { calibrateCommand } = await import('./commands/calibrate.js');
     // --max-deviation here picks a policy; in report and check it is a gate: kept apart under its own name.
@@ -59,7 +59,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .description('write a starting routecheck.config.json (tiers by logged price, score thresholds) from the models in a log')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin')
       .option('--force', 'overwrite an existing config file'),
-    ['db', 'inputFormat', 'map', 'out', 'memoryLimit', 'wait', 'quiet', 'debug'],
+    ['db', 'inputFormat', 'map', 'keepRaw', 'out', 'memoryLimit', 'wait', 'quiet', 'debug'],
   ).action(async (inputs: string[], raw: RawOptions & { force?: boolean }) => {
     const { initCommand } = await import('./commands/init.js');
     result.code = await initCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { force: Boolean(raw.force) });
@@ -70,7 +70,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .command('check')
       .description('the CI gate: the report\'s health gates against thresholds; exit 0 pass, 1 a gate failed, 2 usage/input error')
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin'),
-    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'trendWeeks', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn', 'junit', 'strict', 'redact', 'wait'],
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'format', 'out', 'inputFormat', 'map', 'keepRaw', 'memoryLimit', 'quiet', 'debug', 'color', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'cacheTtl', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'trendWeeks', 'maxDeviation', 'maxDilution', 'maxTpdDrop', 'maxUnpriced', 'gateOn', 'junit', 'strict', 'redact', 'wait'],
   ).action(async (inputs: string[], raw: RawOptions & { junit?: string; strict?: boolean }) => {
     const { checkCommand } = await import('./commands/check.js');
     result.code = await checkCommand(inputs, normalizeOptions(raw, io.env, io.isTTY), io, { junit: raw.junit, strict: raw.strict });
@@ -91,7 +91,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
       .argument('[inputs...]', 'log files, directories, glob patterns, or - for stdin')
       .addOption(new Option('--format <format>', "parquet|csv|arrow (default: from --out's extension)"))
       .addOption(new Option('--partition <by>', 'write a folder of hive partitions (--out DIR): week=YYYY-MM-DD/…').choices(['week'])),
-    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'out', 'inputFormat', 'map', 'memoryLimit', 'quiet', 'debug', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'redact', 'wait'],
+    ['db', 'config', 'week', 'last', 'since', 'until', 'all', 'out', 'inputFormat', 'map', 'keepRaw', 'memoryLimit', 'quiet', 'debug', 'embedder', 'model', 'modelDir', 'offline', 'similarity', 'prices', 'weekStart', 'labels', 'retryWindow', 'jitterBand', 'classifier', 'redact', 'wait'],
   ).action(async (inputs: string[], raw: RawOptions) => {
     const { exportCommand } = await import('./commands/export.js');
     // --format here names a file format, not a report format: kept out of the common options.

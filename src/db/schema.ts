@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS requests (
   source_file VARCHAR NOT NULL,
   source_line BIGINT NOT NULL,
   format VARCHAR NOT NULL,
-  raw VARCHAR NOT NULL,
+  -- the record's text only with --keep-raw (NULL otherwise; source_file + source_line say where it is)
+  raw VARCHAR,
   record_key UHUGEINT NOT NULL,
   ingested_at TIMESTAMPTZ NOT NULL
 );
@@ -67,6 +68,12 @@ async function addNewColumns(db: Database): Promise<void> {
   for (const f of CANONICAL_FIELDS) {
     if (!present.has(f.name)) await db.run(`ALTER TABLE requests ADD COLUMN ${quoteIdent(f.name)} ${SQL_TYPE[f.kind]}`);
   }
+  // Every loaded record's text was stored before --keep-raw made it optional.
+  const rawRequired = await db.scalar(
+    `SELECT count(*) FROM information_schema.columns WHERE table_name = 'requests' AND table_schema = current_schema()
+       AND column_name = 'raw' AND is_nullable = 'NO'`,
+  );
+  if (rawRequired) await db.run(`ALTER TABLE requests ALTER COLUMN raw DROP NOT NULL`);
   // Rejects were told apart by (file, line, reason) before their text's hash was part of their identity.
   const rejectColumns = await db.all<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns WHERE table_name = 'rejects' AND table_schema = current_schema()`,
@@ -107,7 +114,8 @@ async function moveUnusableRows(db: Database): Promise<void> {
   await db.run(`BEGIN TRANSACTION;
 INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
   SELECT source_file, source_line, reason, raw, format, now(), md5_number(raw)
-  FROM (SELECT *, ${reason} AS reason FROM requests) WHERE reason IS NOT NULL;
+  FROM (SELECT * EXCLUDE (raw), coalesce(raw, CAST(to_json(requests) AS VARCHAR)) AS raw, ${reason} AS reason FROM requests)
+  WHERE reason IS NOT NULL;
 DELETE FROM requests WHERE (${reason}) IS NOT NULL;
 COMMIT;`);
 }

@@ -16,6 +16,12 @@ export interface IngestOptions {
   inputFormat?: LogFormat;
   /** --map field=json.path overrides (already parsed). */
   map?: Record<string, string>;
+  /**
+   * Store each loaded record's raw text in `requests.raw` (--keep-raw). Off by default: a loaded record is kept as its
+   * mapped fields plus its file and line (rejects always keep their text). Copying every line's text into the
+   * database doubled the load's write (BENCHMARKS.md) and kept whole records (headers, metadata) nobody reads.
+   */
+  keepRaw?: boolean;
 }
 
 /** The one-line-per-file summary printed on stderr and kept in the `ingests` table. */
@@ -107,16 +113,19 @@ export async function ingestFramed(
   const source = format.explode ? `(${format.explode})` : 'rc_framed';
   const keys = format.fieldsFor ? await recordKeys(db) : undefined;
   const mapping = compileMapping(format, source, { overrides: options.map, keys });
-  // Without explode, a record's line identifies it in rc_framed, so the mapped table leaves the raw text out and
-  // the inserts join it back: the text is then copied once (into requests), not twice, which halves peak memory.
-  // The records of JSONL pages share their page's line, so those keep their text.
+  // Without explode, a record's line identifies it in rc_framed, so the mapped table keeps the raw text of rejects
+  // only, and --keep-raw joins it back for the loaded records: the text is copied at most once, not twice (peak
+  // memory). The records of JSONL pages share their page's line, so those keep their text.
   const joinRaw = !format.explode && !options.enveloped;
   await db.run(
-    `CREATE TEMP TABLE rc_mapped AS SELECT * ${joinRaw ? 'EXCLUDE (raw)' : ''} FROM (${mapping})`,
+    `CREATE TEMP TABLE rc_mapped AS SELECT ${joinRaw ? '* EXCLUDE (raw), CASE WHEN keep AND reason IS NOT NULL THEN raw END AS raw' : '*'} FROM (${mapping})`,
     mapping.includes('$file_time') ? { file_time: options.fileTime?.() ?? new Date().toISOString() } : undefined,
   );
-  const from = joinRaw ? 'rc_mapped m JOIN rc_framed f ON f.line = m.line' : 'rc_mapped m';
-  const raw = joinRaw ? 'f.raw' : 'm.raw';
+  const keepRaw = options.keepRaw === true;
+  // The lines are not read again (rejects have their text in rc_mapped) unless --keep-raw joins them back: their
+  // memory goes now, not after the insert. With long prompts the lines and the mapped table together exceed the
+  // memory limit, and the insert then reads rc_mapped back from DuckDB's spill files (twice as slow).
+  if (!(keepRaw && joinRaw)) await db.run(`DROP VIEW IF EXISTS rc_framed; DROP TABLE IF EXISTS rc_rows`);
 
   const params = { file: label, format: format.name };
   // A reject is "already stored" when its text (by hash), reason and position match, whatever the file was called:
@@ -143,36 +152,49 @@ export async function ingestFramed(
     }
   }
   const framingRejects = (await db.scalar(`SELECT count(*) FROM ${FRAME_ERRORS}`)) ?? 0;
-  await db.run(
-    `INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
-     SELECT $file, e.line, e.reason, e.raw, $format, now(), md5_number(e.raw) FROM ${FRAME_ERRORS} e
-     WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.reason = e.reason AND r.source_line IS NOT DISTINCT FROM e.line
-       AND CASE WHEN e.raw IS NULL THEN r.raw IS NULL AND r.source_file = $file ELSE r.raw_key = md5_number(e.raw) END)`,
-    params,
+  if (framingRejects > 0) {
+    await db.run(
+      `INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
+       SELECT $file, e.line, e.reason, e.raw, $format, now(), md5_number(e.raw) FROM ${FRAME_ERRORS} e
+       WHERE NOT EXISTS (SELECT 1 FROM rejects r WHERE r.reason = e.reason AND r.source_line IS NOT DISTINCT FROM e.line
+         AND CASE WHEN e.raw IS NULL THEN r.raw IS NULL AND r.source_file = $file ELSE r.raw_key = md5_number(e.raw) END)`,
+      params,
+    );
+  }
+  const counts = await db.one<{ records: bigint; skipped: bigint; rejected: bigint; repeats: bigint }>(
+    `SELECT count(*) AS records, count(*) FILTER (WHERE NOT keep) AS skipped,
+            count(*) FILTER (WHERE keep AND reason IS NOT NULL) AS rejected,
+            count(*) FILTER (WHERE keep AND reason IS NULL) - count(DISTINCT record_key) FILTER (WHERE keep AND reason IS NULL) AS repeats
+     FROM rc_mapped`,
   );
-  await db.run(
-    `INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
-     SELECT $file, m.line, m.reason, ${raw}, $format, now(), md5_number(${raw}) FROM ${from}
-     WHERE m.keep AND m.reason IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.raw_key = md5_number(${raw}) AND r.reason = m.reason ${samePlace})`,
-    params,
-  );
+  if (Number(counts?.rejected ?? 0) > 0) {
+    await db.run(
+      `INSERT INTO rejects (source_file, source_line, reason, raw, format, ingested_at, raw_key)
+       SELECT $file, m.line, m.reason, m.raw, $format, now(), md5_number(m.raw) FROM rc_mapped m
+       WHERE m.keep AND m.reason IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.raw_key = md5_number(m.raw) AND r.reason = m.reason ${samePlace})`,
+      params,
+    );
+  }
   const before = await db.scalar('SELECT count(*) FROM requests');
-  // The window that keeps the first of repeated keys is costly on millions of rows: only when needed.
-  const repeats = await db.scalar(`SELECT count(*) - count(DISTINCT record_key) FROM rc_mapped WHERE keep AND reason IS NULL`);
+  // The anti-join against the stored keys costs as much as the insert itself, even against an empty table: only
+  // when some key is stored already (a semi-join, ~0.1 s on a million rows). The window that keeps the first of
+  // repeated keys is costly too: only when the file repeats a key.
+  const stored = before
+    ? await db.scalar(`SELECT count(*) FROM rc_mapped m WHERE m.keep AND m.reason IS NULL AND m.record_key IN (SELECT record_key FROM requests)`)
+    : 0;
+  const good = 'm.keep AND m.reason IS NULL';
+  const rows = keepRaw && joinRaw
+    ? `(SELECT m.* EXCLUDE (raw), f.raw FROM rc_mapped m JOIN rc_framed f ON f.line = m.line WHERE ${good}) m WHERE true`
+    : `rc_mapped m WHERE ${good}`;
   await db.run(
     `INSERT INTO requests (${REQUEST_COLUMNS})
-     SELECT ${COLUMNS_OF_M}, $file, m.line, $format, ${raw}, m.record_key, now() FROM ${from}
-     WHERE m.keep AND m.reason IS NULL
-       AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.record_key = m.record_key)
-     ${repeats ? 'QUALIFY row_number() OVER (PARTITION BY m.record_key ORDER BY m.line) = 1' : ''}`,
+     SELECT ${COLUMNS_OF_M}, $file, m.line, $format, ${keepRaw ? 'm.raw' : 'NULL'}, m.record_key, now() FROM ${rows}
+     ${stored ? 'AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.record_key = m.record_key)' : ''}
+     ${counts?.repeats ? 'QUALIFY row_number() OVER (PARTITION BY m.record_key ORDER BY m.line) = 1' : ''}`,
     params,
   );
   const after = await db.scalar('SELECT count(*) FROM requests');
-  const counts = await db.one<{ records: bigint; skipped: bigint; rejected: bigint }>(
-    `SELECT count(*) AS records, count(*) FILTER (WHERE NOT keep) AS skipped,
-            count(*) FILTER (WHERE keep AND reason IS NOT NULL) AS rejected FROM rc_mapped`,
-  );
   const records = Number(counts?.records ?? 0) + framingRejects;
   const rejected = Number(counts?.rejected ?? 0) + framingRejects;
   const skipped = Number(counts?.skipped ?? 0);

@@ -133,7 +133,7 @@ export async function ingestPostgres(
   }
   await db.run(`CREATE TEMP VIEW rc_framed AS SELECT rowid + 1 AS line, raw FROM rc_rows`);
   // --input-format does not apply (the table is LiteLLM's by definition); --map does.
-  const summary = await ingestFramed(db, source.label, litellmSpendLogs, [], { map: options.map, rejectIdentity: 'raw' });
+  const summary = await ingestFramed(db, source.label, litellmSpendLogs, [], { map: options.map, keepRaw: options.keepRaw, rejectIdentity: 'raw' });
 
   let newMark = mark;
   if (plan.advances && latestStart !== null && (mark === null || latestStart > mark.getTime())) newMark = new Date(latestStart);
