@@ -15,9 +15,9 @@ import type { Embedder } from './types.js';
  *      not yet in one cluster: signatures and bands only, a few dozen bytes per content;
  *   4. their exact cosines are checked block by block: the contents of those pairs are ordered by connected
  *      component of the close-pair graph, breadth first, so that a pair's two ends are in one block or in
- *      neighbouring ones, and each block's vectors are made once (recomputed from the stored text, or read from the
- *      embedding cache), two blocks at a time; steps 3–4 go in rounds of at most ROUND pairs, the walk skipping
- *      the pairs the links of earlier rounds joined;
+ *      neighbouring ones, and each block's vectors are made about once (recomputed from the stored text, or read
+ *      from the embedding cache; the last two blocks' worth are kept), two blocks at a time; steps 3–4 go in
+ *      rounds of at most ROUND pairs, the walk skipping the pairs the links of earlier rounds joined;
  *   5. SQL relabels the clusters that merged.
  *
  *   cluster_members(space, cid, content, text, cluster, sig)   one row per normalized input (content = its SHA-256)
@@ -31,8 +31,9 @@ import type { Embedder } from './types.js';
  * components of old ∪ new are the old components joined by the new links. A cluster's id is the smallest content
  * in it, so a merge keeps the smaller id.
  *
- * Memory: one batch of new contents' vectors while embedding; 96 bytes per new or touched content (signature and
- * bands), a round of close pairs (about 24 bytes each with their adjacency) and the vectors of two blocks.
+ * Memory: one batch of new contents (BATCH and TEXT_BYTES at most) while embedding; 96 bytes per new or touched
+ * content (signature and bands), a round of close pairs (about 24 bytes each with their adjacency) and the vectors
+ * of two blocks.
  */
 
 export const MEMBERS_TABLE = 'cluster_members';
