@@ -117,11 +117,12 @@ export async function ingestFramed(
   // only, and --keep-raw joins it back for the loaded records: the text is copied at most once, not twice (peak
   // memory). The records of JSONL pages share their page's line, so those keep their text.
   const joinRaw = !format.explode && !options.enveloped;
+  const keepRaw = options.keepRaw === true;
+  // Every row keeps its text only when --keep-raw cannot join it back; otherwise only rejects do.
   await db.run(
-    `CREATE TEMP TABLE rc_mapped AS SELECT ${joinRaw ? '* EXCLUDE (raw), CASE WHEN keep AND reason IS NOT NULL THEN raw END AS raw' : '*'} FROM (${mapping})`,
+    `CREATE TEMP TABLE rc_mapped AS SELECT ${keepRaw && !joinRaw ? '*' : '* EXCLUDE (raw), CASE WHEN keep AND reason IS NOT NULL THEN raw END AS raw'} FROM (${mapping})`,
     mapping.includes('$file_time') ? { file_time: options.fileTime?.() ?? new Date().toISOString() } : undefined,
   );
-  const keepRaw = options.keepRaw === true;
   // The lines are not read again (rejects have their text in rc_mapped) unless --keep-raw joins them back: their
   // memory goes now, not after the insert. With long prompts the lines and the mapped table together exceed the
   // memory limit, and the insert then reads rc_mapped back from DuckDB's spill files (twice as slow).
