@@ -1,6 +1,6 @@
 import type { Database, Row } from '../db/database.js';
 import { IN_WINDOW, num, paramsUsedBy } from '../analyses/runner.js';
-import { WEEK_OF_TS, weekShift } from '../analyses/weeks.js';
+import { dateOf, WEEK_OF_TS, weekShift } from '../analyses/weeks.js';
 import { catalogFor, type PriceCatalog, type PricePeriod } from './catalog.js';
 import { zeroDefaultCostFormats } from '../load/formats/index.js';
 import { quoteLiteral } from '../db/sql.js';
@@ -274,7 +274,7 @@ export const FACT_QUERIES = {
     FROM rc_costed WHERE ${IN_WINDOW} AND NOT cache_hit AND cost_usd = 0
     GROUP BY ALL HAVING repriced > 0 OR kept > 0 ORDER BY repriced + kept DESC, model, provider, format`,
   discrepancyDays: `
-    SELECT model_key AS model, CAST(ts AS DATE) AS day, ${WEEK_OF_TS} AS week, sum(cost_usd) AS logged, sum(list_cost) AS list,
+    SELECT model_key AS model, ${dateOf('ts')} AS day, ${WEEK_OF_TS} AS week, sum(cost_usd) AS logged, sum(list_cost) AS list,
       count(*) AS requests, min(price_origin) AS origin
     -- logged zeros on priced models are data quality's (loggedZeros), not a price gap
     FROM rc_costed WHERE ${IN_WINDOW} AND cost_basis = 'logged' AND cost_usd > 0 AND list_cost > 0
