@@ -31,12 +31,16 @@ class Counting extends LexicalEmbedder {
   }
 }
 
-async function feed(db: Database, subset: string[], embedder: Embedder, threshold: number, block?: number, round?: number) {
+async function feed(db: Database, subset: string[], embedder: Embedder, threshold: number, block?: number, round?: number, threads?: number) {
   await db.run('CREATE OR REPLACE TEMP TABLE src AS SELECT unnest($c) AS content, unnest($t) AS text', {
     c: listValue(subset.map(sha256Hex)),
     t: listValue(subset),
   });
-  return clusterIntoStore(db, 'src', { embedder, threshold, ...(block ? { block } : {}), ...(round ? { round } : {}) });
+  return clusterIntoStore(db, 'src', {
+    embedder, threshold, ...(block ? { block } : {}), ...(round ? { round } : {}),
+    // One thread unless a test asks for worker threads (then from the first content).
+    threads: threads ?? 1, ...(threads ? { parallelFrom: 0 } : {}),
+  });
 }
 
 async function clustersOf(db: Database): Promise<Map<string, string>> {
@@ -155,6 +159,29 @@ describe('the store checks pairs in blocks and rounds', () => {
       return clustersOf(db);
     });
     expect(rounds).toEqual(oneBlock);
+  }, 120_000);
+});
+
+describe('the lexical embedder on worker threads', () => {
+  it('stores the same signatures and clusters as one thread, grown in runs and in small blocks', async () => {
+    const subset = texts.slice(0, 2000);
+    const stored = (db: Database) =>
+      db.all<{ content: string; cluster: string; sig: string }>(`SELECT content, cluster, CAST(sig AS VARCHAR) AS sig FROM ${MEMBERS_TABLE} ORDER BY content`);
+    const one = await withDatabase({ path: ':memory:' }, async (db) => {
+      await feed(db, subset, new LexicalEmbedder(), 0.9, 64);
+      return stored(db);
+    });
+    for (const threads of [2, 3]) {
+      const many = await withDatabase({ path: ':memory:' }, async (db) => {
+        for (const part of [subset.slice(0, 700), subset]) {
+          const summary = await feed(db, part, new LexicalEmbedder(), 0.9, 64, undefined, threads);
+          expect(summary.embedded).toBe(summary.added);
+        }
+        return stored(db);
+      });
+      expect(many).toEqual(one);
+    }
+    expect(new Set(one.map((r) => r.cluster)).size).toBeLessThan(subset.length - 50);
   }, 120_000);
 });
 

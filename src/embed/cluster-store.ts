@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import { embedCachedDetailed } from './cache.js';
 import { UnionFind } from './cluster.js';
+import { LexicalPool } from './lexical-pool.js';
 import { linked, lshSpace, PairWalker, SIGNATURE_WORDS, type LshSpace } from './lsh.js';
 import type { ProgressFn } from './progress.js';
 import type { Embedder } from './types.js';
@@ -52,6 +53,8 @@ const ROUND = 2_000_000;
  */
 const DENSE_ROUND = 50_000;
 const DENSE = 16;
+/** New contents from which the lexical embedder runs on every core (lexical-pool.ts): below, threads cost more. */
+const PARALLEL_FROM = 20_000;
 /** Stored contents read per query (signature, cluster). */
 const READ_PAGE = 50_000;
 
@@ -125,6 +128,9 @@ export async function clusterIntoStore(
     block?: number;
     /** Close pairs listed before they are checked (default ROUND; tests make it small to get many rounds). */
     round?: number;
+    /** Threads for the lexical embedder (default: the cores), from `parallelFrom` new contents (default PARALLEL_FROM). */
+    threads?: number;
+    parallelFrom?: number;
   },
 ): Promise<StoreSummary> {
   const { embedder } = embed;
@@ -144,9 +150,14 @@ export async function clusterIntoStore(
   const added = (await db.scalar(`SELECT count(*) FROM rc_store_new`)) ?? 0;
   const base = (await db.scalar(`SELECT coalesce(max(cid) + 1, 0) FROM ${MEMBERS_TABLE} WHERE space = $space`, { space: id })) ?? 0;
   const summary: StoreSummary = { space: id, contents, added, embedded: 0, cached: 0, verified: 0, links: 0 };
+  const pool = added >= (embed.parallelFrom ?? PARALLEL_FROM) ? LexicalPool.for(embedder, embed.threads) : null;
+  // Vectors of the texts (already normalized and distinct): on every core for the lexical embedder, else through
+  // the embedding cache.
+  const vectorsOf = async (texts: string[]): Promise<Float32Array[]> =>
+    pool ? pool.embed(texts) : (await embedCachedDetailed(db, embedder, texts)).rows;
   try {
     if (added === 0) return summary;
-    const fresh = await addNew(db, id, space, base, added, embed, summary);
+    const fresh = await addNew(db, id, space, base, added, { ...embed, pool }, summary);
     const items = await withTouched(db, id, space, base, fresh);
     const { n, cids, uf } = items;
     // The close pairs with a new content, not yet in one cluster (the stored clusters are joined already), checked
@@ -174,7 +185,7 @@ export async function clusterIntoStore(
         take(b);
         return pairs.length >= DENSE_ROUND && pairs.length >= DENSE * contents;
       }, round);
-      await linkPairs(db, id, space, embedder, items, pairs, summary, blockSize, cache);
+      await linkPairs(db, id, space, vectorsOf, items, pairs, summary, blockSize, cache);
       for (let k = 0; k < pairs.length; k++) inRound[pairs.a[k]!] = inRound[pairs.b[k]!] = 0;
       pairs.length = 0;
       contents = 0;
@@ -182,7 +193,8 @@ export async function clusterIntoStore(
     await relabel(db, id, cids, uf);
     return summary;
   } finally {
-    for (const t of ['rc_store_new', 'rc_store_batch', 'rc_store_touched', 'rc_store_pos', 'rc_store_root', 'rc_store_merge']) {
+    await pool?.close();
+    for (const t of ['rc_store_new', 'rc_store_batch', 'rc_store_touched', 'rc_store_pos', 'rc_store_round', 'rc_store_root', 'rc_store_merge']) {
       await db.run(`DROP TABLE IF EXISTS ${t}`);
     }
   }
@@ -208,7 +220,7 @@ async function addNew(
   space: LshSpace,
   base: number,
   added: number,
-  embed: { embedder: Embedder; progress?: ProgressFn },
+  embed: { embedder: Embedder; threshold: number; progress?: ProgressFn; pool: LexicalPool | null },
   summary: StoreSummary,
 ): Promise<{ sig: Uint32Array; bands: Uint32Array }> {
   const T = space.tables;
@@ -221,14 +233,21 @@ async function addNew(
   for (let k = 0; k + 1 < cuts.length; k++) {
     const start = cuts[k]!;
     const [texts] = await db.columns('SELECT text FROM rc_store_new WHERE i >= $lo AND i < $hi ORDER BY i', { lo: start, hi: cuts[k + 1]! });
-    const vectors = await embedCachedDetailed(db, embed.embedder, texts as string[]);
-    summary.embedded += vectors.embedded;
-    summary.cached += vectors.cached;
-    const signatures = space.signatures(vectors.rows);
+    let signatures: Uint32Array;
+    if (embed.pool) {
+      // The texts are normalized and distinct (one per content): each is embedded once, as below.
+      signatures = await embed.pool.signatures(texts as string[], { threshold: embed.threshold });
+      summary.embedded += texts!.length;
+    } else {
+      const vectors = await embedCachedDetailed(db, embed.embedder, texts as string[]);
+      summary.embedded += vectors.embedded;
+      summary.cached += vectors.cached;
+      signatures = space.signatures(vectors.rows);
+    }
     sig.set(signatures, start * SIGNATURE_WORDS);
     // Numbers travel as text through the appender and DuckDB parses them: no native call per number.
     const appender = await db.tempAppender('rc_store_batch');
-    for (let p = 0; p < vectors.rows.length; p++) {
+    for (let p = 0; p < texts!.length; p++) {
       const b = space.bands(signatures, p);
       bands.set(b, (start + p) * T);
       appender.appendInteger(start + p);
@@ -361,7 +380,7 @@ async function linkPairs(
   db: Database,
   id: string,
   space: LshSpace,
-  embedder: Embedder,
+  vectorsOf: (texts: string[]) => Promise<Float32Array[]>,
   items: Items,
   pairs: PairList,
   summary: StoreSummary,
@@ -413,8 +432,21 @@ async function linkPairs(
     keyed[e] = (Math.min(x, y) * blocks + Math.max(x, y)) * m + e;
   }
   keyed.sort();
+  // The texts of the round's contents, by position, in one join (a join per block read the store 150 times).
+  await db.run('CREATE OR REPLACE TEMP TABLE rc_store_pos (pos INTEGER, cid BIGINT)');
+  const appender = await db.tempAppender('rc_store_pos');
+  for (let p = 0; p < placed; p++) {
+    appender.appendInteger(p);
+    appender.appendBigInt(BigInt(cids[order[p]!]!));
+    appender.endRow();
+  }
+  appender.closeSync();
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE rc_store_round AS SELECT p.pos, m.text FROM rc_store_pos p JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = p.cid`,
+    { space: id },
+  );
   // A block's vectors: those still in `cache` (from the block before, or an earlier round), the others made from
-  // their texts, read by the contents' numbers (the join reads the texts of those contents only).
+  // their texts.
   const held: { block: number; rows: Float32Array[] }[] = [];
   const vectors = async (block: number, keep: number): Promise<Float32Array[]> => {
     const found = held.find((h) => h.block === block);
@@ -422,27 +454,24 @@ async function linkPairs(
     const first = block * blockSize;
     const end = Math.min(placed, first + blockSize);
     const rows: Float32Array[] = [];
-    const missing: number[] = [];
+    let missing = 0;
     for (let p = first; p < end; p++) {
       const row = cache.get(order[p]!);
       if (row) rows.push(row);
-      else missing.push(p);
+      else missing++;
     }
-    if (missing.length > 0) {
-      await db.run('CREATE OR REPLACE TEMP TABLE rc_store_pos (pos INTEGER, cid BIGINT)');
-      const appender = await db.tempAppender('rc_store_pos');
-      for (const p of missing) {
-        appender.appendInteger(p);
-        appender.appendBigInt(BigInt(cids[order[p]!]!));
-        appender.endRow();
-      }
-      appender.closeSync();
-      const [positions, texts] = await db.columns(
-        `SELECT p.pos, m.text FROM rc_store_pos p JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = p.cid ORDER BY p.pos`,
-        { space: id },
-      );
-      const made = (await embedCachedDetailed(db, embedder, texts as string[])).rows;
-      positions!.forEach((p, k) => cache.put(order[p as number]!, made[k]!));
+    if (missing > 0) {
+      const [positions, texts] = await db.columns('SELECT pos, text FROM rc_store_round WHERE pos >= $lo AND pos < $hi', { lo: first, hi: end });
+      const need: number[] = [];
+      const needTexts: string[] = [];
+      positions!.forEach((p, k) => {
+        if (!cache.get(order[p as number]!)) {
+          need.push(p as number);
+          needTexts.push(texts![k] as string);
+        }
+      });
+      const made = await vectorsOf(needTexts);
+      need.forEach((p, k) => cache.put(order[p]!, made[k]!));
     }
     for (let p = first; p < end; p++) rows[p - first] = cache.get(order[p]!)!;
     const slot = held.length < 2 ? held.length : held.findIndex((h) => h.block !== keep);

@@ -1,0 +1,112 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { LexicalEmbedder } from './lexical.js';
+import type { LexicalAnswer, LexicalJob } from './lexical-worker.js';
+import { SIGNATURE_WORDS, type LshOptions } from './lsh.js';
+import type { Embedder } from './types.js';
+
+/**
+ * The lexical embedder on every core: a batch is cut into one part per worker thread (lexical-worker.ts), and the
+ * parts' rows or signatures come back in order. The cluster store's first run embeds and signs every distinct
+ * input (857K in a 5.6M-request week), and then embeds the contents of close pairs again to check them: on one
+ * thread that is most of the cache section, while DuckDB's threads wait.
+ *
+ * Only the built-in lexical embedder itself (not a subclass, whose embed() may do something else) runs here; a
+ * model embedder keeps its own runtime's threads.
+ */
+export class LexicalPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, { resolve: (a: LexicalAnswer) => void; reject: (e: Error) => void }>();
+  private next = 0;
+
+  private constructor(private readonly dim: number, private readonly size: number) {}
+
+  /** A pool of `threads` workers (default: the cores) for `embedder`, or null when it does not apply. */
+  static for(embedder: Embedder, threads = availableParallelism()): LexicalPool | null {
+    if (Object.getPrototypeOf(embedder) !== LexicalEmbedder.prototype || threads < 2) return null;
+    return new LexicalPool(embedder.dim, threads);
+  }
+
+  /** One L2-normalized row per text, as LexicalEmbedder.embedSync gives them. */
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    const parts = await this.map(texts, undefined);
+    const rows: Float32Array[] = [];
+    for (const part of parts) for (let r = 0; r * this.dim < part.rows!.length; r++) rows.push(part.rows!.subarray(r * this.dim, (r + 1) * this.dim));
+    return rows;
+  }
+
+  /** The texts' signatures in the LSH space of `lsh` (lshSpace(dim, lsh).signatures of their rows). */
+  async signatures(texts: readonly string[], lsh: LshOptions): Promise<Uint32Array> {
+    const parts = await this.map(texts, lsh);
+    const out = new Uint32Array(texts.length * SIGNATURE_WORDS);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part.signatures!, at);
+      at += part.signatures!.length;
+    }
+    return out;
+  }
+
+  /** Stops the workers (the pool can be used again: they start on the next call). */
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private async map(texts: readonly string[], lsh: LshOptions | undefined): Promise<LexicalAnswer[]> {
+    if (texts.length === 0) return [];
+    this.start();
+    // Waiting on workers keeps the process alive (an unref'd worker would let it exit with the answer pending).
+    for (const worker of this.workers) worker.ref();
+    const per = Math.ceil(texts.length / this.size);
+    const jobs: Promise<LexicalAnswer>[] = [];
+    for (let k = 0; k * per < texts.length; k++) {
+      const job: LexicalJob = { id: this.next++, dim: this.dim, texts: texts.slice(k * per, (k + 1) * per), ...(lsh ? { lsh } : {}) };
+      jobs.push(
+        new Promise<LexicalAnswer>((resolve, reject) => {
+          this.pending.set(job.id, { resolve, reject });
+          this.workers[k]!.postMessage(job);
+        }),
+      );
+    }
+    try {
+      return await Promise.all(jobs);
+    } finally {
+      if (this.pending.size === 0) for (const worker of this.workers) worker.unref();
+    }
+  }
+
+  private start(): void {
+    if (this.workers.length > 0) return;
+    for (let k = 0; k < this.size; k++) {
+      const worker = new Worker(workerUrl());
+      worker.on('message', (answer: LexicalAnswer) => {
+        const waiting = this.pending.get(answer.id);
+        if (!waiting) return;
+        this.pending.delete(answer.id);
+        if (answer.error !== undefined) waiting.reject(new Error(`lexical worker: ${answer.error}`));
+        else waiting.resolve(answer);
+      });
+      worker.on('error', (error) => this.failAll(error));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.failAll(new Error(`lexical worker exited with code ${code}`));
+      });
+      // An idle worker never keeps the process alive (close() ends them; an error path may not reach it).
+      this.workers.push(worker);
+    }
+  }
+
+  private failAll(error: Error): void {
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+    for (const worker of this.workers) worker.unref();
+  }
+}
+
+/**
+ * The worker's module. Under vitest this file runs from src/ as TypeScript, which a worker thread cannot load:
+ * it then uses the built one in dist/ (npm install builds it; the code is the same).
+ */
+function workerUrl(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('../../dist/embed/lexical-worker.js', import.meta.url) : new URL('./lexical-worker.js', import.meta.url);
+}
