@@ -31,7 +31,7 @@ class Counting extends LexicalEmbedder {
   }
 }
 
-async function feed(db: Database, subset: string[], embedder: Embedder, threshold: number, block?: number, round?: number, threads?: number) {
+async function feed(db: Database, subset: string[], embedder: Embedder, threshold: number, block?: number, round?: number, threads?: number, batch?: number) {
   await db.run('CREATE OR REPLACE TEMP TABLE src AS SELECT unnest($c) AS content, unnest($t) AS text', {
     c: listValue(subset.map(sha256Hex)),
     t: listValue(subset),
@@ -39,7 +39,7 @@ async function feed(db: Database, subset: string[], embedder: Embedder, threshol
   return clusterIntoStore(db, 'src', {
     embedder, threshold, ...(block ? { block } : {}), ...(round ? { round } : {}),
     // One thread unless a test asks for worker threads (then from the first content).
-    threads: threads ?? 1, ...(threads ? { parallelFrom: 0 } : {}),
+    threads: threads ?? 1, ...(threads ? { parallelFrom: 0 } : {}), ...(batch ? { batch } : {}),
   });
 }
 
@@ -174,7 +174,8 @@ describe('the lexical embedder on worker threads', () => {
     for (const threads of [2, 3]) {
       const many = await withDatabase({ path: ':memory:' }, async (db) => {
         for (const part of [subset.slice(0, 700), subset]) {
-          const summary = await feed(db, part, new LexicalEmbedder(), 0.9, 64, undefined, threads);
+          // Batches of 300: the next batch is signed while one is written.
+          const summary = await feed(db, part, new LexicalEmbedder(), 0.9, 64, undefined, threads, 300);
           expect(summary.embedded).toBe(summary.added);
         }
         return stored(db);

@@ -128,6 +128,8 @@ export async function clusterIntoStore(
     block?: number;
     /** Close pairs listed before they are checked (default ROUND; tests make it small to get many rounds). */
     round?: number;
+    /** New contents embedded per batch (default BATCH; tests make it small to get many batches). */
+    batch?: number;
     /** Threads for the lexical embedder (default: the cores), from `parallelFrom` new contents (default PARALLEL_FROM). */
     threads?: number;
     parallelFrom?: number;
@@ -153,8 +155,10 @@ export async function clusterIntoStore(
   const pool = added >= (embed.parallelFrom ?? PARALLEL_FROM) ? LexicalPool.for(embedder, embed.threads) : null;
   // Vectors of the texts (already normalized and distinct): on every core for the lexical embedder, else through
   // the embedding cache.
-  const vectorsOf = async (texts: string[]): Promise<Float32Array[]> =>
-    pool ? pool.embed(texts) : (await embedCachedDetailed(db, embedder, texts)).rows;
+  const vectorsOf: VectorMaker = {
+    make: async (texts) => (pool ? pool.embed(texts) : (await embedCachedDetailed(db, embedder, texts)).rows),
+    background: pool !== null,
+  };
   try {
     if (added === 0) return summary;
     const fresh = await addNew(db, id, space, base, added, { ...embed, pool }, summary);
@@ -220,7 +224,7 @@ async function addNew(
   space: LshSpace,
   base: number,
   added: number,
-  embed: { embedder: Embedder; threshold: number; progress?: ProgressFn; pool: LexicalPool | null },
+  embed: { embedder: Embedder; threshold: number; batch?: number; progress?: ProgressFn; pool: LexicalPool | null },
   summary: StoreSummary,
 ): Promise<{ sig: Uint32Array; bands: Uint32Array }> {
   const T = space.tables;
@@ -229,17 +233,31 @@ async function addNew(
   await db.run('CREATE OR REPLACE TEMP TABLE rc_store_batch (i INTEGER, sig VARCHAR, bands VARCHAR)');
   embed.progress?.(0, added);
   const [lengths] = await db.columns('SELECT strlen(text) FROM rc_store_new ORDER BY i');
-  const cuts = textBatches(lengths!, BATCH, TEXT_BYTES);
+  const cuts = textBatches(lengths!, Math.max(1, Math.floor(embed.batch ?? BATCH)), TEXT_BYTES);
+  const textsOf = async (k: number): Promise<string[]> =>
+    (await db.columns('SELECT text FROM rc_store_new WHERE i >= $lo AND i < $hi ORDER BY i', { lo: cuts[k]!, hi: cuts[k + 1]! }))[0] as string[];
+  // With worker threads, the next batch is embedded and signed while this one is written (its texts are read
+  // first: one query at a time on the connection).
+  const pooled = async (k: number) => {
+    const texts = await textsOf(k);
+    const signing = embed.pool!.signatures(texts, { threshold: embed.threshold });
+    signing.catch(() => undefined); // awaited below; a failure throws there
+    return { texts, signing };
+  };
+  let next = embed.pool && cuts.length > 1 ? await pooled(0) : null;
   for (let k = 0; k + 1 < cuts.length; k++) {
     const start = cuts[k]!;
-    const [texts] = await db.columns('SELECT text FROM rc_store_new WHERE i >= $lo AND i < $hi ORDER BY i', { lo: start, hi: cuts[k + 1]! });
+    let texts: string[];
     let signatures: Uint32Array;
-    if (embed.pool) {
+    if (next) {
       // The texts are normalized and distinct (one per content): each is embedded once, as below.
-      signatures = await embed.pool.signatures(texts as string[], { threshold: embed.threshold });
-      summary.embedded += texts!.length;
+      texts = next.texts;
+      signatures = await next.signing;
+      next = k + 2 < cuts.length ? await pooled(k + 1) : null;
+      summary.embedded += texts.length;
     } else {
-      const vectors = await embedCachedDetailed(db, embed.embedder, texts as string[]);
+      texts = await textsOf(k);
+      const vectors = await embedCachedDetailed(db, embed.embedder, texts);
       summary.embedded += vectors.embedded;
       summary.cached += vectors.cached;
       signatures = space.signatures(vectors.rows);
@@ -247,7 +265,7 @@ async function addNew(
     sig.set(signatures, start * SIGNATURE_WORDS);
     // Numbers travel as text through the appender and DuckDB parses them: no native call per number.
     const appender = await db.tempAppender('rc_store_batch');
-    for (let p = 0; p < texts!.length; p++) {
+    for (let p = 0; p < texts.length; p++) {
       const b = space.bands(signatures, p);
       bands.set(b, (start + p) * T);
       appender.appendInteger(start + p);
@@ -332,6 +350,10 @@ async function withTouched(db: Database, id: string, space: LshSpace, base: numb
 class VectorCache {
   private readonly rows = new Map<number, Float32Array>();
   constructor(private readonly capacity: number) {}
+  has(item: number): boolean {
+    return this.rows.has(item);
+  }
+
   get(item: number): Float32Array | undefined {
     const row = this.rows.get(item);
     if (row) {
@@ -346,6 +368,12 @@ class VectorCache {
     this.rows.set(item, row);
     if (this.rows.size > this.capacity) this.rows.delete(this.rows.keys().next().value!);
   }
+}
+
+/** Vectors of texts; `background`: made off this thread without the database, so they can be made ahead. */
+interface VectorMaker {
+  make(texts: string[]): Promise<Float32Array[]>;
+  background: boolean;
 }
 
 /** A growing list of pairs (a, b) of item positions. */
@@ -380,7 +408,7 @@ async function linkPairs(
   db: Database,
   id: string,
   space: LshSpace,
-  vectorsOf: (texts: string[]) => Promise<Float32Array[]>,
+  vectorsOf: VectorMaker,
   items: Items,
   pairs: PairList,
   summary: StoreSummary,
@@ -448,35 +476,71 @@ async function linkPairs(
   // A block's vectors: those still in `cache` (from the block before, or an earlier round), the others made from
   // their texts.
   const held: { block: number; rows: Float32Array[] }[] = [];
+  // The positions of a block whose vectors are not in `cache`, and their texts (no query when there are none).
+  // The block's vectors that are there become the most recently used: the ones made next cannot push them out.
+  const missingOf = async (block: number): Promise<{ need: number[]; texts: string[] }> => {
+    const first = block * blockSize;
+    const end = Math.min(placed, first + blockSize);
+    let missing = 0;
+    for (let p = first; p < end; p++) if (!cache.get(order[p]!)) missing++;
+    if (missing === 0) return { need: [], texts: [] };
+    const [positions, texts] = await db.columns('SELECT pos, text FROM rc_store_round WHERE pos >= $lo AND pos < $hi', { lo: first, hi: end });
+    const need: number[] = [];
+    const needTexts: string[] = [];
+    positions!.forEach((p, k) => {
+      if (!cache.has(order[p as number]!)) {
+        need.push(p as number);
+        needTexts.push(texts![k] as string);
+      }
+    });
+    return { need, texts: needTexts };
+  };
+  // Blocks whose vectors are being made in the background (worker threads) while pairs are checked on this one:
+  // at most one ahead of the two held.
+  const ahead = new Map<number, Promise<{ need: number[]; made: Float32Array[] }>>();
+  const prefetch = async (block: number): Promise<void> => {
+    if (!vectorsOf.background || ahead.has(block) || held.some((h) => h.block === block)) return;
+    // A block made ahead that the links made unneeded is dropped.
+    ahead.clear();
+    const { need, texts } = await missingOf(block);
+    if (need.length === 0) return;
+    const job = vectorsOf.make(texts).then((made) => ({ need, made }));
+    // A dropped job's failure (the pool closed under it) is nobody's: only an awaited one throws.
+    job.catch(() => undefined);
+    ahead.set(block, job);
+  };
   const vectors = async (block: number, keep: number): Promise<Float32Array[]> => {
     const found = held.find((h) => h.block === block);
     if (found) return found.rows;
     const first = block * blockSize;
     const end = Math.min(placed, first + blockSize);
-    const rows: Float32Array[] = [];
-    let missing = 0;
-    for (let p = first; p < end; p++) {
-      const row = cache.get(order[p]!);
-      if (row) rows.push(row);
-      else missing++;
-    }
-    if (missing > 0) {
-      const [positions, texts] = await db.columns('SELECT pos, text FROM rc_store_round WHERE pos >= $lo AND pos < $hi', { lo: first, hi: end });
-      const need: number[] = [];
-      const needTexts: string[] = [];
-      positions!.forEach((p, k) => {
-        if (!cache.get(order[p as number]!)) {
-          need.push(p as number);
-          needTexts.push(texts![k] as string);
-        }
-      });
-      const made = await vectorsOf(needTexts);
+    const early = ahead.get(block);
+    ahead.delete(block);
+    if (early) {
+      const { need, made } = await early;
       need.forEach((p, k) => cache.put(order[p]!, made[k]!));
     }
+    // Whatever is still missing: nothing was made ahead, or the cache dropped a vector since.
+    const { need, texts } = await missingOf(block);
+    if (need.length > 0) {
+      const made = await vectorsOf.make(texts);
+      need.forEach((p, k) => cache.put(order[p]!, made[k]!));
+    }
+    const rows: Float32Array[] = [];
     for (let p = first; p < end; p++) rows[p - first] = cache.get(order[p]!)!;
     const slot = held.length < 2 ? held.length : held.findIndex((h) => h.block !== keep);
     held[slot] = { block, rows };
     return rows;
+  };
+  // The blocks of the first group after `from` with a pair still open.
+  const nextBlocks = (from: number): number[] => {
+    for (let k = from; k < m; k++) {
+      const e = keyed[k]! % m;
+      if (uf.find(pairs.a[e]!) === uf.find(pairs.b[e]!)) continue;
+      const group = Math.floor(keyed[k]! / m);
+      return [Math.floor(group / blocks), group % blocks];
+    }
+    return [];
   };
   for (let g = 0; g < m; ) {
     const group = Math.floor(keyed[g]! / m);
@@ -490,6 +554,7 @@ async function linkPairs(
     if (k < end) {
       const rowsLower = await vectors(lower, upper);
       const rowsUpper = await vectors(upper, lower);
+      for (const block of nextBlocks(end)) if (block !== lower && block !== upper) await prefetch(block);
       for (; k < end; k++) {
         const e = keyed[k]! % m;
         const a = pairs.a[e]!;
