@@ -144,4 +144,27 @@ describe('ingest', () => {
     expect((await run(['report', 'fixtures/formats/native.jsonl', '--db', configured, '--config', config, '--quiet'])).code).toBe(0);
     expect(await texts(configured)).toBe(3);
   });
+
+  // Formats that turn one record into several rows (OTLP spans, Langfuse observations) or pages into records keep
+  // the text in the mapped table, not by line: the same rule must hold for them.
+  it.each(['otel-traces.jsonl', 'langfuse-trace.json', 'langfuse-blob.jsonl', 'langfuse-v2-page.json'])('%s: text stored only with --keep-raw', async (name) => {
+    const dir = tmp();
+    const file = join('fixtures/formats', name);
+    const stored = async (db: string) =>
+      (await withDatabase({ path: db }, (d) => d.one<{ n: bigint; texts: bigint; json: bigint }>(
+        `SELECT count(*) AS n, count(raw) AS texts, count(*) FILTER (WHERE json_valid(raw)) AS json FROM requests`,
+      )))!;
+    const plain = join(dir, 'plain.duckdb');
+    expect((await run(['ingest', file, '--db', plain, '--quiet'])).code).toBe(0);
+    const without = await stored(plain);
+    expect(Number(without.n)).toBeGreaterThan(0);
+    expect(Number(without.texts)).toBe(0);
+    const kept = join(dir, 'kept.duckdb');
+    expect((await run(['ingest', file, '--db', kept, '--keep-raw', '--quiet'])).code).toBe(0);
+    const withRaw = await stored(kept);
+    // The same requests, each with the JSON text it came from.
+    expect(withRaw.n).toBe(without.n);
+    expect(withRaw.texts).toBe(withRaw.n);
+    expect(withRaw.json).toBe(withRaw.n);
+  });
 });

@@ -307,8 +307,10 @@ async function withTouched(db: Database, id: string, space: LshSpace, base: numb
      SELECT CAST(row_number() OVER (ORDER BY t.cid) - 1 AS INTEGER) AS j, t.cid, m.sig,
        CAST(dense_rank() OVER (ORDER BY m.cluster) AS INTEGER) AS cluster_no
      FROM (
+       -- A semi-join: a plain join lists every (old, new) pair of a crowded bucket before DISTINCT (22 s against
+       -- 1.1 s with 1.6M contents stored).
        SELECT DISTINCT o.cid FROM ${BANDS_TABLE} o
-       JOIN (SELECT tbl, band FROM ${BANDS_TABLE} WHERE space = $space AND cid >= $base) n ON n.tbl = o.tbl AND n.band = o.band
+       SEMI JOIN (SELECT DISTINCT tbl, band FROM ${BANDS_TABLE} WHERE space = $space AND cid >= $base) n ON n.tbl = o.tbl AND n.band = o.band
        WHERE o.space = $space AND o.cid < $base) t
      JOIN ${MEMBERS_TABLE} m ON m.space = $space AND m.cid = t.cid`,
       { space: id, base },
