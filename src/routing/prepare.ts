@@ -94,7 +94,7 @@ export async function prepareRouting(db: Database, window: Range, settings: Rout
   const windowMs = Math.round(policy.retries.windowMs);
   const lookback = { range_from: range.from, range_to: range.to, window_ms: windowMs };
   const params = { ...lookback, from: ctx.params.from, to: ctx.params.to, week_shift: weekShift(settings.weekStart) };
-  await db.run(`DROP VIEW IF EXISTS rc_routed; DROP TABLE IF EXISTS rc_routed_base; DROP TABLE IF EXISTS rc_routed_all; DROP TABLE IF EXISTS rc_input_key`);
+  await db.run(`DROP VIEW IF EXISTS rc_routed; DROP TABLE IF EXISTS rc_routed_base; DROP TABLE IF EXISTS rc_routed_all; DROP TABLE IF EXISTS rc_input_key; DROP TABLE IF EXISTS rc_resent`);
   // Inputs repeat (greetings, popular questions): normalize each distinct text once.
   await db.run(
     `CREATE TEMP TABLE rc_input_key AS
@@ -107,7 +107,7 @@ export async function prepareRouting(db: Database, window: Range, settings: Rout
      SELECT r.record_key, r.ts, ${weekOf('r.ts')} AS week, ${IN('$from', '$to')} AS in_window, ${IN('$range_from', '$range_to')} AS in_range,
        r.request_id, r.session_id, k.norm_key, CASE WHEN r.session_id IS NOT NULL AND k.norm_key IS NOT NULL THEN hash(r.session_id, k.norm_key) END AS resend_key,
        length(r.input) AS chars, r.model, r.route, r.score, c.cost, r.input_tokens, r.output_tokens,
-       r.retry_of,
+       r.retry_of, r.retry_of IS NOT NULL AS is_retry,
        -- The served model says where a request went; the router's label only when no model is logged.
        coalesce(mt.rank, CASE WHEN r.model IS NULL THEN rt.rank END) AS actual_rank,
        coalesce(it.rank, lid.rank, lin.rank, rpt.rank) AS ideal_rank,
@@ -130,21 +130,21 @@ export async function prepareRouting(db: Database, window: Range, settings: Rout
     params,
   );
   // A retry: it says so (retry_of), or the same session sent the same normalized input within the window
-  // before, on a cheaper tier (the cheap answer was not good enough).
+  // before, on a cheaper tier (the cheap answer was not good enough). Marked in place: copying the base table
+  // into a new one with the flag cost 10 s over two weeks of 5.6M requests, finding the retries 2 s.
   await db.run(
-    `CREATE TEMP TABLE rc_routed_all AS
-     SELECT b.* EXCLUDE (in_range, resend_key), (b.retry_of IS NOT NULL OR u.record_key IS NOT NULL) AS is_retry
-     FROM rc_routed_base b
-     LEFT JOIN (
-       SELECT DISTINCT b.record_key FROM rc_routed_base b JOIN rc_routed_base p ON p.resend_key = b.resend_key
-       WHERE b.in_range AND b.retry_of IS NULL AND p.ts < b.ts AND b.ts <= p.ts + to_milliseconds(CAST($window_ms AS BIGINT))
-         AND b.actual_rank > p.actual_rank
-     ) u ON u.record_key = b.record_key
-     WHERE b.in_range`,
+    `CREATE TEMP TABLE rc_resent AS
+     SELECT DISTINCT b.record_key FROM rc_routed_base b JOIN rc_routed_base p ON p.resend_key = b.resend_key
+     WHERE b.in_range AND b.retry_of IS NULL AND p.ts < b.ts AND b.ts <= p.ts + to_milliseconds(CAST($window_ms AS BIGINT))
+       AND b.actual_rank > p.actual_rank`,
     { window_ms: windowMs },
   );
-  await db.run(`DROP TABLE rc_routed_base; DROP TABLE rc_input_key`);
-  await db.run(`CREATE TEMP VIEW rc_routed AS SELECT * EXCLUDE (in_window) FROM rc_routed_all WHERE in_window`);
+  await db.run(`UPDATE rc_routed_base SET is_retry = true WHERE record_key IN (SELECT record_key FROM rc_resent)`);
+  // The lookback before the range served only to find retries.
+  await db.run(`DELETE FROM rc_routed_base WHERE NOT in_range`);
+  await db.run(`ALTER TABLE rc_routed_base RENAME TO rc_routed_all`);
+  await db.run(`DROP TABLE rc_resent; DROP TABLE rc_input_key`);
+  await db.run(`CREATE TEMP VIEW rc_routed AS SELECT * EXCLUDE (in_window, in_range, resend_key) FROM rc_routed_all WHERE in_window`);
   await buildTierPrices(db);
   return { policy, labels, replayAvailable };
 }
