@@ -14,6 +14,12 @@ import type { Embedder } from './types.js';
  * Only the built-in lexical embedder itself (not a subclass, whose embed() may do something else) runs here; a
  * model embedder keeps its own runtime's threads.
  */
+/**
+ * Workers at most by default: each is a V8 instance (~30 MB) holding a batch's vectors (20 MB), and on a 2-core
+ * machine two already halve the embedding; a 64-core host would otherwise start 64.
+ */
+const MAX_THREADS = 4;
+
 export class LexicalPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, { resolve: (a: LexicalAnswer) => void; reject: (e: Error) => void }>();
@@ -21,8 +27,8 @@ export class LexicalPool {
 
   private constructor(private readonly dim: number, private readonly size: number) {}
 
-  /** A pool of `threads` workers (default: the cores) for `embedder`, or null when it does not apply. */
-  static for(embedder: Embedder, threads = availableParallelism()): LexicalPool | null {
+  /** A pool of `threads` workers (default: the cores, at most MAX_THREADS) for `embedder`, or null when it does not apply. */
+  static for(embedder: Embedder, threads = Math.min(availableParallelism(), MAX_THREADS)): LexicalPool | null {
     if (Object.getPrototypeOf(embedder) !== LexicalEmbedder.prototype || threads < 2) return null;
     return new LexicalPool(embedder.dim, threads);
   }
