@@ -1,8 +1,11 @@
 import type { Database } from '../db/database.js';
 import { embedCachedDetailed } from './cache.js';
 import { UnionFind } from './cluster.js';
+import { availableParallelism } from 'node:os';
 import { LexicalPool } from './lexical-pool.js';
-import { linked, lshSpace, PairWalker, SIGNATURE_WORDS, type LshSpace } from './lsh.js';
+import { linked, lshSpace, SIGNATURE_WORDS, type LshSpace } from './lsh.js';
+import { PairList, type WalkSetup } from './rounds.js';
+import { LocalRounds, ThreadRounds, type RoundSource } from './walk-thread.js';
 import type { ProgressFn } from './progress.js';
 import type { Embedder } from './types.js';
 
@@ -47,12 +50,6 @@ export const TEXT_BYTES = 16_000_000;
 const BLOCK = 8_192;
 /** Close pairs listed, then checked, at a time (8 bytes each, plus their adjacency while they are checked). */
 const ROUND = 2_000_000;
-/**
- * A round of at least DENSE_ROUND pairs ends when it has DENSE times more pairs than contents: the demo's million
- * inputs give ~11 pairs per content (one round); a bucket of thousands of near-duplicate prompts gives thousands.
- */
-const DENSE_ROUND = 50_000;
-const DENSE = 16;
 /** New contents from which the lexical embedder runs on every core (lexical-pool.ts): below, threads cost more. */
 const PARALLEL_FROM = 20_000;
 /** Stored contents read per query (signature, cluster). */
@@ -152,7 +149,10 @@ export async function clusterIntoStore(
   const added = (await db.scalar(`SELECT count(*) FROM rc_store_new`)) ?? 0;
   const base = (await db.scalar(`SELECT coalesce(max(cid) + 1, 0) FROM ${MEMBERS_TABLE} WHERE space = $space`, { space: id })) ?? 0;
   const summary: StoreSummary = { space: id, contents, added, embedded: 0, cached: 0, verified: 0, links: 0 };
-  const pool = added >= (embed.parallelFrom ?? PARALLEL_FROM) ? LexicalPool.for(embedder, embed.threads) : null;
+  const large = added >= (embed.parallelFrom ?? PARALLEL_FROM);
+  const pool = large ? LexicalPool.for(embedder, embed.threads) : null;
+  // The pair walk on a worker thread too, for any embedder, when there are threads to spare.
+  const threaded = large && (embed.threads ?? Math.min(availableParallelism(), 4)) >= 2;
   // Vectors of the texts (already normalized and distinct): on every core for the lexical embedder, else through
   // the embedding cache.
   const vectorsOf: VectorMaker = {
@@ -169,30 +169,29 @@ export async function clusterIntoStore(
     // many near-duplicates that is most pairs: a bucket of thousands is one cluster after its first checks).
     // A round also ends early when its pairs are dense (many pairs among few contents: near-duplicates, which the
     // first checks join into one cluster, so that the walk skips the rest of their pairs).
-    const pairs = new PairList();
-    const walker = new PairWalker(space, items.sig, items.bands, n, { storedFrom: added, sets: uf });
     const blockSize = Math.max(1, Math.floor(embed.block ?? BLOCK));
     const round = Math.max(1, Math.floor(embed.round ?? ROUND));
     const cache = new VectorCache(2 * blockSize);
-    const inRound = new Uint8Array(n);
-    let contents = 0;
-    const take = (x: number): void => {
-      if (inRound[x] === 0) {
-        inRound[x] = 1;
-        contents++;
-      }
+    const setup: WalkSetup = {
+      space: { tables: space.tables, bucketBits: space.bucketBits, maxHamming: space.maxHamming },
+      signatures: items.sig, bands: items.bands, n, storedFrom: added, round,
     };
-    for (let more = true; more; ) {
-      more = walker.run((a, b) => {
-        pairs.push(a, b);
-        take(a);
-        take(b);
-        return pairs.length >= DENSE_ROUND && pairs.length >= DENSE * contents;
-      }, round);
-      await linkPairs(db, id, space, vectorsOf, items, pairs, summary, blockSize, cache);
-      for (let k = 0; k < pairs.length; k++) inRound[pairs.a[k]!] = inRound[pairs.b[k]!] = 0;
-      pairs.length = 0;
-      contents = 0;
+    // With threads, the walk runs on its own, a round ahead of the checks (rounds.ts says why the links are the same).
+    const source: RoundSource = threaded ? new ThreadRounds(setup, uf) : new LocalRounds(setup, uf);
+    try {
+      let joined = new PairList();
+      source.request(joined);
+      for (;;) {
+        const { pairs, more } = await source.take();
+        if (more) {
+          source.request(joined);
+          joined = new PairList();
+        }
+        await linkPairs(db, id, space, vectorsOf, items, pairs, summary, blockSize, cache, joined);
+        if (!more) break;
+      }
+    } finally {
+      await source.close();
     }
     await relabel(db, id, cids, uf);
     return summary;
@@ -378,28 +377,6 @@ interface VectorMaker {
   background: boolean;
 }
 
-/** A growing list of pairs (a, b) of item positions. */
-class PairList {
-  a: Int32Array = new Int32Array(1024);
-  b: Int32Array = new Int32Array(1024);
-  /** Pairs held (set to 0 to reuse the arrays). */
-  length = 0;
-  push(a: number, b: number): void {
-    if (this.length === this.a.length) {
-      const grow = (x: Int32Array): Int32Array => {
-        const y = new Int32Array(x.length * 2);
-        y.set(x);
-        return y;
-      };
-      this.a = grow(this.a);
-      this.b = grow(this.b);
-    }
-    this.a[this.length] = a;
-    this.b[this.length] = b;
-    this.length++;
-  }
-}
-
 /**
  * Steps 3–4: the exact cosine of each close pair decides. The contents that are in a pair get positions:
  * connected components of the pair graph one after the other, each breadth first from its first item, so that the
@@ -416,6 +393,8 @@ async function linkPairs(
   summary: StoreSummary,
   blockSize: number,
   cache: VectorCache,
+  /** The links made, as pairs (the walk on a worker thread joins them before its next round). */
+  joined: PairList,
 ): Promise<void> {
   const { n, cids, uf } = items;
   const m = pairs.length;
@@ -567,7 +546,10 @@ async function linkPairs(
         const rowA = (Math.floor(pa / blockSize) === lower ? rowsLower : rowsUpper)[pa % blockSize]!;
         const rowB = (Math.floor(pb / blockSize) === lower ? rowsLower : rowsUpper)[pb % blockSize]!;
         summary.verified++;
-        if (linked(space, rowA, rowB) && uf.union(a, b)) summary.links++;
+        if (linked(space, rowA, rowB) && uf.union(a, b)) {
+          summary.links++;
+          joined.push(a, b);
+        }
       }
     }
     g = end;

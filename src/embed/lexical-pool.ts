@@ -4,6 +4,7 @@ import { LexicalEmbedder } from './lexical.js';
 import type { LexicalAnswer, LexicalJob } from './lexical-worker.js';
 import { SIGNATURE_WORDS, type LshOptions } from './lsh.js';
 import type { Embedder } from './types.js';
+import { workerUrl } from './worker-url.js';
 
 /**
  * The lexical embedder on every core: a batch is cut into one part per worker thread (lexical-worker.ts), and the
@@ -85,7 +86,7 @@ export class LexicalPool {
   private start(): void {
     if (this.workers.length > 0) return;
     for (let k = 0; k < this.size; k++) {
-      const worker = new Worker(workerUrl());
+      const worker = new Worker(workerUrl('lexical-worker', import.meta.url));
       worker.on('message', (answer: LexicalAnswer) => {
         const waiting = this.pending.get(answer.id);
         if (!waiting) return;
@@ -107,12 +108,4 @@ export class LexicalPool {
     this.pending.clear();
     for (const worker of this.workers) worker.unref();
   }
-}
-
-/**
- * The worker's module. Under vitest this file runs from src/ as TypeScript, which a worker thread cannot load:
- * it then uses the built one in dist/ (npm install builds it; the code is the same).
- */
-function workerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('../../dist/embed/lexical-worker.js', import.meta.url) : new URL('./lexical-worker.js', import.meta.url);
 }
