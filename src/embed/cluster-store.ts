@@ -15,8 +15,9 @@ import type { Embedder } from './types.js';
  * clusters only the contents it has not seen:
  *   1. they are embedded, signed and bucketed in batches, and written to the store;
  *   2. SQL finds the stored contents that share a bucket with a new one (touched), with their signatures;
- *   3. the pair walk (lsh.ts PairWalker, the in-memory clustering's too) lists the close pairs with a new content
- *      not yet in one cluster: signatures and bands only, a few dozen bytes per content;
+ *   3. the pair walk (lsh.ts PairWalker, the in-memory clustering's too; in rounds: rounds.ts, on a worker thread
+ *      a round ahead when there are threads: walk-thread.ts) lists the close pairs with a new content not yet in
+ *      one cluster: signatures and bands only, a few dozen bytes per content;
  *   4. their exact cosines are checked block by block: the contents of those pairs are ordered by connected
  *      component of the close-pair graph, breadth first, so that a pair's two ends are in one block or in
  *      neighbouring ones, and each block's vectors are made about once (recomputed from the stored text, or read
