@@ -271,10 +271,13 @@ function sweepSql(k: number, trivialRank: number) {
     ), scored AS (
       SELECT b.*, coalesce(g.k + 1, 0) AS sbin FROM base b ASOF LEFT JOIN rc_calib_grid g ON b.score >= g.t
     )
-    SELECT s.*, coalesce(o.ci + 1, 0) AS cclass, ${tiers.map((i) => `t${i}.usd AS c${i}`).join(', ')},
-      ${tiers.map((i) => `t${i}.usd IS NOT NULL`).join(' AND ')} AS priced
+    SELECT s.*, coalesce(o.ci + 1, 0) AS cclass, ${tiers.map((i) => `tc.u${i} AS c${i}`).join(', ')},
+      ${tiers.map((i) => `tc.u${i} IS NOT NULL`).join(' AND ')} AS priced
     FROM scored s ASOF LEFT JOIN rc_calib_triv o ON s.chars >= o.c
-    ${tiers.map((i) => `LEFT JOIN rc_tier_cost t${i} ON t${i}.record_key = s.record_key AND t${i}.rank = ${i}`).join(' ')}`;
+    -- Each request's cost on every tier as one row (rc_tier_cost has one row per request and tier): one join
+    -- instead of one per tier (4.8 s -> 3.5 s on 5.6M requests, the same rows).
+    LEFT JOIN (SELECT record_key, ${tiers.map((i) => `max(usd) FILTER (WHERE rank = ${i}) AS u${i}`).join(', ')}
+               FROM rc_tier_cost GROUP BY record_key) tc ON tc.record_key = s.record_key`;
   const cellAgg = `count(*) AS n, ${cols('c').map((c) => `coalesce(sum(${c}), 0) AS ${c}`).join(', ')}, count(*) FILTER (WHERE NOT priced) AS unpriced`;
   const cells = `
     CREATE OR REPLACE TEMP TABLE rc_calib_cells AS
