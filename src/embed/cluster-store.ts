@@ -1,8 +1,7 @@
 import type { Database } from '../db/database.js';
 import { embedCachedDetailed } from './cache.js';
 import { UnionFind } from './cluster.js';
-import { availableParallelism } from 'node:os';
-import { LexicalPool } from './lexical-pool.js';
+import { defaultThreads, LexicalPool } from './lexical-pool.js';
 import { linked, lshSpace, SIGNATURE_WORDS, type LshSpace } from './lsh.js';
 import { PairList, type WalkSetup } from './rounds.js';
 import { LocalRounds, ThreadRounds, type RoundSource } from './walk-thread.js';
@@ -128,7 +127,7 @@ export async function clusterIntoStore(
     round?: number;
     /** New contents embedded per batch (default BATCH; tests make it small to get many batches). */
     batch?: number;
-    /** Threads for the lexical embedder (default: the cores), from `parallelFrom` new contents (default PARALLEL_FROM). */
+    /** Worker threads (default: defaultThreads()), from `parallelFrom` new contents (default PARALLEL_FROM). */
     threads?: number;
     parallelFrom?: number;
   },
@@ -153,7 +152,7 @@ export async function clusterIntoStore(
   const large = added >= (embed.parallelFrom ?? PARALLEL_FROM);
   const pool = large ? LexicalPool.for(embedder, embed.threads) : null;
   // The pair walk on a worker thread too, for any embedder, when there are threads to spare.
-  const threaded = large && (embed.threads ?? Math.min(availableParallelism(), 4)) >= 2;
+  const threaded = large && (embed.threads ?? defaultThreads()) >= 2;
   // Vectors of the texts (already normalized and distinct): on every core for the lexical embedder, else through
   // the embedding cache.
   const vectorsOf: VectorMaker = {
@@ -480,10 +479,14 @@ async function linkPairs(
   // Blocks whose vectors are being made in the background (worker threads) while pairs are checked on this one:
   // at most one ahead of the two held.
   const ahead = new Map<number, Promise<{ need: number[]; made: Float32Array[] }>>();
-  const prefetch = async (block: number): Promise<void> => {
-    if (!vectorsOf.background || ahead.has(block) || held.some((h) => h.block === block)) return;
-    // A block made ahead that the links made unneeded is dropped.
-    ahead.clear();
+  // Starts the first of `blocks` (the next group's) that is neither held nor being made; a block made ahead that
+  // is no longer wanted (the links made its pairs unneeded) is dropped.
+  const prefetch = async (blocks: number[]): Promise<void> => {
+    if (!vectorsOf.background) return;
+    const wanted = blocks.filter((b) => !held.some((h) => h.block === b));
+    for (const block of ahead.keys()) if (!wanted.includes(block)) ahead.delete(block);
+    const block = wanted.find((b) => !ahead.has(b));
+    if (ahead.size > 0 || block === undefined) return;
     const { need, texts } = await missingOf(block);
     if (need.length === 0) return;
     const job = vectorsOf.make(texts).then((made) => ({ need, made }));
@@ -536,7 +539,7 @@ async function linkPairs(
     if (k < end) {
       const rowsLower = await vectors(lower, upper);
       const rowsUpper = await vectors(upper, lower);
-      for (const block of nextBlocks(end)) if (block !== lower && block !== upper) await prefetch(block);
+      await prefetch(nextBlocks(end));
       for (; k < end; k++) {
         const e = keyed[k]! % m;
         const a = pairs.a[e]!;

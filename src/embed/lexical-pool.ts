@@ -7,6 +7,17 @@ import type { Embedder } from './types.js';
 import { workerUrl } from './worker-url.js';
 
 /**
+ * Workers at most by default: each is a V8 instance (~30 MB) holding a batch's vectors (20 MB), and on a 2-core
+ * machine two already halve the embedding; a 64-core host would otherwise start 64.
+ */
+const MAX_THREADS = 4;
+
+/** Worker threads to use by default: the cores, at most MAX_THREADS (the cluster store's pair walk uses it too). */
+export function defaultThreads(): number {
+  return Math.min(availableParallelism(), MAX_THREADS);
+}
+
+/**
  * The lexical embedder on every core: a batch is cut into one part per worker thread (lexical-worker.ts), and the
  * parts' rows or signatures come back in order. The cluster store's first run embeds and signs every distinct
  * input (857K in a 5.6M-request week), and then embeds the contents of close pairs again to check them: on one
@@ -15,12 +26,6 @@ import { workerUrl } from './worker-url.js';
  * Only the built-in lexical embedder itself (not a subclass, whose embed() may do something else) runs here; a
  * model embedder keeps its own runtime's threads.
  */
-/**
- * Workers at most by default: each is a V8 instance (~30 MB) holding a batch's vectors (20 MB), and on a 2-core
- * machine two already halve the embedding; a 64-core host would otherwise start 64.
- */
-const MAX_THREADS = 4;
-
 export class LexicalPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, { resolve: (a: LexicalAnswer) => void; reject: (e: Error) => void }>();
@@ -28,8 +33,8 @@ export class LexicalPool {
 
   private constructor(private readonly dim: number, private readonly size: number) {}
 
-  /** A pool of `threads` workers (default: the cores, at most MAX_THREADS) for `embedder`, or null when it does not apply. */
-  static for(embedder: Embedder, threads = Math.min(availableParallelism(), MAX_THREADS)): LexicalPool | null {
+  /** A pool of `threads` workers (default: defaultThreads()) for `embedder`, or null when it does not apply. */
+  static for(embedder: Embedder, threads = defaultThreads()): LexicalPool | null {
     if (Object.getPrototypeOf(embedder) !== LexicalEmbedder.prototype || threads < 2) return null;
     return new LexicalPool(embedder.dim, threads);
   }

@@ -53,12 +53,9 @@ export class ThreadRounds implements RoundSource {
   request(links: PairList): void {
     this.answer = new Promise<WalkAnswer>((resolve, reject) => (this.waiting = { resolve, reject }));
     this.answer.catch(() => undefined); // taken below; a failure throws there
-    const flat = new Int32Array(2 * links.length);
-    for (let k = 0; k < links.length; k++) {
-      flat[2 * k] = links.a[k]!;
-      flat[2 * k + 1] = links.b[k]!;
-    }
-    this.worker.postMessage({ kind: 'next', links: flat } satisfies WalkMessage, [flat.buffer]);
+    const a = links.a.slice(0, links.length);
+    const b = links.b.slice(0, links.length);
+    this.worker.postMessage({ kind: 'next', a, b } satisfies WalkMessage, [a.buffer, b.buffer]);
   }
 
   async take(): Promise<{ pairs: PairList; more: boolean }> {

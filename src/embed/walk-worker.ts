@@ -8,7 +8,7 @@ import { WalkRounds, type WalkSetup } from './rounds.js';
  */
 export type WalkMessage =
   | { kind: 'init'; setup: WalkSetup; parent: Int32Array }
-  | { kind: 'next'; links: Int32Array };
+  | { kind: 'next'; a: Int32Array; b: Int32Array };
 
 export interface WalkAnswer {
   a?: Int32Array;
@@ -27,8 +27,7 @@ parentPort?.on('message', (message: WalkMessage) => {
       rounds = new WalkRounds(message.setup, sets);
       return;
     }
-    const links = message.links;
-    for (let k = 0; k + 1 < links.length; k += 2) rounds!.sets.union(links[k]!, links[k + 1]!);
+    for (let k = 0; k < message.a.length; k++) rounds!.sets.union(message.a[k]!, message.b[k]!);
     const more = rounds!.next();
     const { pairs } = rounds!;
     const a = pairs.a.slice(0, pairs.length);
