@@ -3,6 +3,7 @@
 // Generates native-JSONL rows with the demo generator, then times `routecheck ingest` against a bare DuckDB
 // read_json of the same file, each in its own process (wall time and peak RSS from /usr/bin/time).
 // npm run bench -- --weekly 5600000 [--generate-only]
+// npm run bench -- --six-weeks 5600000 [--keep]: six weeks ingested and reported one by one (the cron), then --all.
 // npm run bench -- --long-prompts 300000 [--runs 3]: ingest vs bare read on inputs of several KB (Arena-Hard prompts).
 // The seed's scale: a week of ROWS requests, then the next week appended: ingest vs bare read of the week, the
 // default weekly report over the --db, the same after the next week is appended (the cluster store reuses what it
@@ -152,6 +153,11 @@ async function longPrompts(rows) {
   ].join('\n'));
 }
 
+if (args['six-weeks']) {
+  await sixWeeks(Number(args['six-weeks']));
+  process.exit(0);
+}
+
 if (args.weekly) {
   // --generate-only: write the two week files (minutes at 5.6M rows) without timing anything.
   if ('generate-only' in args) await generateWeeks(Number(args.weekly));
@@ -192,6 +198,90 @@ async function generateWeeks(rows) {
   }
   console.error(`generated ${counts[0]} + ${counts[1]} lines in ${files.join(', ')}`);
   return files;
+}
+
+/**
+ * Six consecutive weeks of demo traffic, each thinned to the first week's size (about `rows` requests):
+ * six-week1-ROWS.jsonl … six-week6-ROWS.jsonl, 2.6 GB each at 5.6M rows.
+ */
+async function generateSixWeeks(rows) {
+  const files = Array.from({ length: 6 }, (_, k) => join(OUT, `six-week${k + 1}-${rows}.jsonl`));
+  if (files.every((f) => existsSync(f))) return files;
+  const options = { ...DEFAULT_DEMO_OPTIONS, days: 42, start: '2025-03-10' };
+  // A line without a readable time (the demo writes a few hostile lines) goes with the line before it.
+  let last = 0;
+  const weekOf = (ts) => {
+    const k = Math.floor((Date.parse(ts) - Date.parse('2025-03-10T00:00:00Z')) / (7 * 86_400_000));
+    if (Number.isFinite(k)) last = Math.min(5, Math.max(0, k));
+    return last;
+  };
+  const probed = new Array(6).fill(0);
+  for (const line of generateLines(options, emptyTruth())) probed[weekOf(/"ts":"([^"]+)"/.exec(line.text)?.[1] ?? '')]++;
+  const scale = rows / Math.max(1, probed[0]);
+  // The demo's traffic grows week by week: each later week keeps every k-th line, down to the first week's size.
+  const keep = probed.map((n) => Math.min(1, probed[0] / Math.max(1, n)));
+  const seen = new Array(6).fill(0);
+  const outs = files.map((f) => createWriteStream(f));
+  const bufs = files.map(() => []);
+  const counts = new Array(6).fill(0);
+  for (const line of generateLines({ ...options, scale }, emptyTruth())) {
+    const k = weekOf(/"ts":"([^"]+)"/.exec(line.text)?.[1] ?? '');
+    if (Math.floor((seen[k] + 1) * keep[k]) === Math.floor(seen[k]++ * keep[k])) continue;
+    bufs[k].push(line.text);
+    counts[k]++;
+    if (bufs[k].length === 10_000) {
+      if (!outs[k].write(bufs[k].join('\n') + '\n')) await once(outs[k], 'drain');
+      bufs[k] = [];
+    }
+  }
+  for (let k = 0; k < 6; k++) {
+    outs[k].end(bufs[k].length ? bufs[k].join('\n') + '\n' : '');
+    await once(outs[k], 'finish');
+  }
+  console.error(`generated ${counts.join(' + ')} lines`);
+  return files;
+}
+
+/**
+ * The weekly cron over six weeks, then the whole history: each week is ingested into one --db and reported (the
+ * default report: the last complete week), then `report --all` covers the six. Each week's file is removed once
+ * ingested (16 GB in all at 5.6M rows a week) unless --keep is given.
+ */
+async function sixWeeks(rows) {
+  const files = await generateSixWeeks(rows);
+  const db = join(OUT, 'six.duckdb');
+  for (const f of [db, db + '.wal']) rmSync(f, { force: true });
+  const stagesOf = (r) => [...r.stderr.matchAll(/^timing (\S+) ([\d.]+) s$/gm)].map((m) => [m[1], Number(m[2])]);
+  const cacheLine = (r) => /^cache: .*$/m.exec(r.stderr)?.[0] ?? '';
+  const lines = (f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]);
+  const table = ['| week | requests | ingest | ingest peak RSS | weekly report | report peak RSS | cache section | new inputs / distinct |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |'];
+  let total = 0;
+  for (let k = 0; k < files.length; k++) {
+    const n = lines(files[k]);
+    total += n;
+    const ingest = timed(process.execPath, [BIN, 'ingest', files[k], '--db', db, '--quiet']);
+    if (!('keep' in args)) rmSync(files[k]);
+    const report = timedEnv(process.execPath, [BIN, 'report', '--db', db, '--format', 'json', '--out', join(OUT, `six-week${k + 1}.json`)], { ROUTECHECK_TIMINGS: '1' });
+    const cache = stagesOf(report).find((x) => x[0] === 'cache')?.[1] ?? 0;
+    const m = /cache: ([\d,]+) distinct inputs \(([\d,]+) new/.exec(cacheLine(report));
+    table.push(`| ${k + 1} | ${n.toLocaleString('en-US')} | ${ingest.secs.toFixed(1)} s | ${ingest.mb.toFixed(0)} MB | ${report.secs.toFixed(1)} s | ${report.mb.toFixed(0)} MB | ${cache.toFixed(1)} s | ${m ? `${m[2]} / ${m[1]}` : ''} |`);
+    console.error(table[table.length - 1]);
+  }
+  const all = timedEnv(process.execPath, [BIN, 'report', '--db', db, '--all', '--format', 'json', '--out', join(OUT, 'six-all.json')], { ROUTECHECK_TIMINGS: '1' });
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  console.log([
+    `### Six weeks of ${rows.toLocaleString('en-US')} requests, reported weekly, then \`--all\` (${new Date().toISOString().slice(0, 10)}, commit ${commit})`,
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Command: \`npm run bench -- --six-weeks ${rows}\` (one run).`,
+    '',
+    ...table,
+    '',
+    `\`routecheck report --db --all\` over the ${total.toLocaleString('en-US')} requests: ${all.secs.toFixed(1)} s, ${all.mb.toFixed(0)} MB peak RSS (target < 180 s, < 2 GB). ${cacheLine(all)}`,
+    '',
+    '| section | --all s |',
+    '| --- | ---: |',
+    ...stagesOf(all).filter(([, secs]) => secs >= 0.05).map(([name, secs]) => `| ${name} | ${secs.toFixed(2)} |`),
+  ].join('\n'));
 }
 
 async function weekly(rows) {

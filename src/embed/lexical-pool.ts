@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { LexicalEmbedder } from './lexical.js';
 import type { LexicalAnswer, LexicalJob } from './lexical-worker.js';
 import { SIGNATURE_WORDS, type LshOptions } from './lsh.js';
+import { unpackRows, type SparseRow } from './sparse.js';
 import type { Embedder } from './types.js';
 import { workerUrl } from './worker-url.js';
 
@@ -47,6 +48,12 @@ export class LexicalPool {
     return rows;
   }
 
+  /** The same rows as their nonzero entries (sparse.ts), packed by the workers: less to send, less to hold. */
+  async sparse(texts: readonly string[]): Promise<SparseRow[]> {
+    const parts = await this.map(texts, undefined, true);
+    return parts.flatMap((part) => unpackRows(part.packed!));
+  }
+
   /** The texts' signatures in the LSH space of `lsh` (lshSpace(dim, lsh).signatures of their rows). */
   async signatures(texts: readonly string[], lsh: LshOptions): Promise<Uint32Array> {
     const parts = await this.map(texts, lsh);
@@ -65,7 +72,7 @@ export class LexicalPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private async map(texts: readonly string[], lsh: LshOptions | undefined): Promise<LexicalAnswer[]> {
+  private async map(texts: readonly string[], lsh: LshOptions | undefined, sparse = false): Promise<LexicalAnswer[]> {
     if (texts.length === 0) return [];
     this.start();
     // Waiting on workers keeps the process alive (an unref'd worker would let it exit with the answer pending).
@@ -73,7 +80,7 @@ export class LexicalPool {
     const per = Math.ceil(texts.length / this.size);
     const jobs: Promise<LexicalAnswer>[] = [];
     for (let k = 0; k * per < texts.length; k++) {
-      const job: LexicalJob = { id: this.next++, dim: this.dim, texts: texts.slice(k * per, (k + 1) * per), ...(lsh ? { lsh } : {}) };
+      const job: LexicalJob = { id: this.next++, dim: this.dim, texts: texts.slice(k * per, (k + 1) * per), ...(lsh ? { lsh } : {}), ...(sparse ? { sparse } : {}) };
       jobs.push(
         new Promise<LexicalAnswer>((resolve, reject) => {
           this.pending.set(job.id, { resolve, reject });

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { LexicalEmbedder } from './lexical.js';
 import { lshSpace, type LshOptions, type LshSpace } from './lsh.js';
+import type { PackedRows } from './sparse.js';
 
 /**
  * A worker thread of lexical-pool.ts: embeds a part of a batch with the lexical embedder and sends back its rows,
@@ -13,12 +14,15 @@ export interface LexicalJob {
   texts: string[];
   /** Signatures in this LSH space instead of the rows. */
   lsh?: LshOptions;
+  /** The rows as their nonzero entries (sparse.ts) instead of dense. */
+  sparse?: boolean;
 }
 
 export interface LexicalAnswer {
   id: number;
   rows?: Float32Array;
   signatures?: Uint32Array;
+  packed?: PackedRows;
   error?: string;
 }
 
@@ -29,6 +33,12 @@ parentPort?.on('message', (job: LexicalJob) => {
   try {
     let embedder = embedders.get(job.dim);
     if (!embedder) embedders.set(job.dim, (embedder = new LexicalEmbedder({ dim: job.dim })));
+    if (job.sparse) {
+      const packed = embedder.embedSparse(job.texts);
+      const transfer = [packed.offsets.buffer, packed.index.buffer, packed.value.buffer] as ArrayBuffer[];
+      parentPort!.postMessage({ id: job.id, packed } satisfies LexicalAnswer, transfer);
+      return;
+    }
     const rows = embedder.embedSync(job.texts);
     if (job.lsh) {
       const key = JSON.stringify([job.dim, job.lsh]);

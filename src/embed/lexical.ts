@@ -1,4 +1,5 @@
 import { normalizeText } from './normalize.js';
+import type { PackedRows } from './sparse.js';
 import type { Embedder } from './types.js';
 
 /**
@@ -105,6 +106,8 @@ export class LexicalEmbedder implements Embedder {
   private readonly mask: number;
   /** Bucket-sign codes of the current word's n-grams, applied with the word's weight at its end. */
   private readonly grams = new Int32Array(4 * (MAX_WORD + 2));
+  /** The buckets the current row has touched, one bit each (embedSparse lists them without a pass over the row). */
+  private readonly touched: Int32Array;
 
   constructor(options: LexicalOptions = {}) {
     const dim = options.dim ?? LEXICAL_DEFAULT_DIM;
@@ -113,6 +116,7 @@ export class LexicalEmbedder implements Embedder {
     }
     this.dim = dim;
     this.mask = dim - 1;
+    this.touched = new Int32Array(dim >>> 5);
     this.id = dim === LEXICAL_DEFAULT_DIM ? LEXICAL_VERSION : `${LEXICAL_VERSION}-d${dim}`;
   }
 
@@ -133,9 +137,53 @@ export class LexicalEmbedder implements Embedder {
     return rows;
   }
 
+  /**
+   * The same rows as their entries in touched buckets (every nonzero one, and the rare bucket whose terms cancel),
+   * ascending, packed (sparse.ts): what the cluster store's cosine checks read.
+   */
+  embedSparse(texts: readonly string[]): PackedRows {
+    const dim = this.dim;
+    const row = new Float32Array(dim);
+    const touched = this.touched;
+    const offsets = new Int32Array(texts.length + 1);
+    let index = new Uint16Array(Math.max(256, texts.length * 160));
+    let value = new Float32Array(index.length);
+    let at = 0;
+    touched.fill(0); // embedSync leaves its last row's bits
+    for (let i = 0; i < texts.length; i++) {
+      this.fill(normalizeText(texts[i]), row);
+      if (at + dim > index.length) {
+        const grown = Math.max(2 * index.length, at + dim);
+        const moreIndex = new Uint16Array(grown);
+        moreIndex.set(index);
+        index = moreIndex;
+        const moreValue = new Float32Array(grown);
+        moreValue.set(value);
+        value = moreValue;
+      }
+      // Set bits lowest first: buckets in ascending order. The row is cleared as it is read.
+      for (let w = 0; w < touched.length; w++) {
+        let bits = touched[w]!;
+        while (bits !== 0) {
+          const low = bits & -bits;
+          const d = (w << 5) | (31 - Math.clz32(low));
+          index[at] = d;
+          value[at++] = row[d]!;
+          row[d] = 0;
+          bits ^= low;
+        }
+        touched[w] = 0;
+      }
+      offsets[i + 1] = at;
+    }
+    return { dim, offsets, index: index.slice(0, at), value: value.slice(0, at) };
+  }
+
   /** Adds weight × sign to the bucket that `code` names (bucket in the low bits, sign in bit 31). */
   private add(row: Float32Array, code: number, weight: number): void {
-    row[code & this.mask]! += code < 0 ? -weight : weight;
+    const d = code & this.mask;
+    row[d]! += code < 0 ? -weight : weight;
+    this.touched[d >>> 5]! |= 1 << (d & 31);
   }
 
   /** Writes the L2-normalized vector of already-normalized `text` into `row` (all zeros for an empty text). */

@@ -237,7 +237,12 @@ function sampleBits(count: number, rng: () => number): number[] {
 
 /** Cosine at or above the threshold (rows are L2-normalized; a float32 rounding allowance). */
 export function linked(space: Pick<LshSpace, 'threshold'>, a: Float32Array, b: Float32Array): boolean {
-  return dot(a, b) >= space.threshold - 1e-6;
+  return atThreshold(space, dot(a, b));
+}
+
+/** The rule of linked() for a cosine computed otherwise (sparse.ts, bit for bit the same number). */
+export function atThreshold(space: Pick<LshSpace, 'threshold'>, cosine: number): boolean {
+  return cosine >= space.threshold - 1e-6;
 }
 
 /** What the pair walk skips before comparing signatures (a union-find's find(), e.g. cluster.ts UnionFind). */
