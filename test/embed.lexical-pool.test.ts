@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LexicalEmbedder } from '../src/embed/lexical.js';
 import { LexicalPool } from '../src/embed/lexical-pool.js';
 import { lshSpace } from '../src/embed/lsh.js';
+import { densify } from '../src/embed/sparse.js';
 import { demoTexts } from './demo-records.js';
 
 /**
@@ -26,6 +27,10 @@ describe('LexicalPool', () => {
       // Two texts over three workers, and none.
       expect((await pool.embed(texts.slice(0, 2))).map((r) => Array.from(r))).toEqual(mine.slice(0, 2).map((r) => Array.from(r)));
       expect(await pool.embed([])).toEqual([]);
+      // Sparse rows: the dense rows' entries, from every worker, in order.
+      const sparse = await pool.sparse(texts);
+      expect(sparse.map((row) => Array.from(densify(row)))).toEqual(mine.map((row) => Array.from(row)));
+      expect(await pool.sparse([])).toEqual([]);
     } finally {
       await pool.close();
     }
