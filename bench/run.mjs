@@ -9,7 +9,7 @@
 // default weekly report over the --db, the same after the next week is appended (the cluster store reuses what it
 // has), and the weekly report under --memory-limit 256MB.
 // Prints a Markdown table for BENCHMARKS.md; nothing here is a test.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus, totalmem } from 'node:os';
@@ -22,6 +22,7 @@ const ROWS = Number(args.rows ?? 1_000_000);
 const RUNS = Number(args.runs ?? 3);
 const OUT = resolve('bench/out');
 const BIN = resolve('bin/routecheck.js');
+const BENCH = resolve('bench/run.mjs');
 mkdirSync(OUT, { recursive: true });
 
 const { generateLines, emptyTruth, DEFAULT_DEMO_OPTIONS } = await import('../dist/demo/generate.js');
@@ -153,6 +154,14 @@ async function longPrompts(rows) {
   ].join('\n'));
 }
 
+if (args['generate-pair']) {
+  // A child of generateSixWeeks: one two-week generation (rows, then start and seed as the next two arguments, then
+  // the two files).
+  const [, , start, seed, f1, f2] = process.argv.slice(2);
+  await generatePair(Number(args['generate-pair']), [f1, f2], start, Number(seed));
+  process.exit(0);
+}
+
 if (args['six-weeks']) {
   await sixWeeks(Number(args['six-weeks']));
   process.exit(0);
@@ -215,10 +224,18 @@ async function generatePair(rows, files, start, seed) {
  */
 async function generateSixWeeks(rows) {
   const files = Array.from({ length: 6 }, (_, k) => join(OUT, `six-week${k + 1}-${rows}.jsonl`));
-  const [week1, week2] = await generateWeeks(rows);
-  for (const [from, to] of [[week1, files[0]], [week2, files[1]]]) if (!existsSync(to)) execFileSync('ln', [from, to]);
-  await generatePair(rows, files.slice(2, 4), '2025-03-24', 2);
-  await generatePair(rows, files.slice(4, 6), '2025-04-07', 3);
+  // Each generation in a child with a larger heap (the generator's state passes V8's default ~4 GB limit at this
+  // size, and then it spends its time collecting garbage), the later pairs side by side.
+  const child = (start, seed, pair) =>
+    new Promise((resolve, reject) => {
+      if (pair.every((f) => existsSync(f))) return resolve();
+      const argv = ['--max-old-space-size=12000', BENCH, '--generate-pair', String(rows), start, String(seed), ...pair];
+      execFile(process.execPath, argv, { maxBuffer: 1 << 20 }, (error) => (error ? reject(error) : resolve()));
+    });
+  const weekly = [join(OUT, `week1-${rows}.jsonl`), join(OUT, `week2-${rows}.jsonl`)];
+  await child('2025-03-10', DEFAULT_DEMO_OPTIONS.seed, weekly);
+  for (const [from, to] of [[weekly[0], files[0]], [weekly[1], files[1]]]) if (!existsSync(to)) execFileSync('ln', [from, to]);
+  await Promise.all([child('2025-03-24', 2, files.slice(2, 4)), child('2025-04-07', 3, files.slice(4, 6))]);
   return files;
 }
 
