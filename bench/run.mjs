@@ -69,6 +69,12 @@ function timedEnv(cmd, argv, env) {
   return { secs, mb: kb / 1024, stderr: r.stderr };
 }
 
+/** The per-section timings a ROUTECHECK_TIMINGS=1 run prints, as [section, seconds]. */
+const stagesOf = (r) => [...r.stderr.matchAll(/^timing (\S+) ([\d.]+) s$/gm)].map((m) => [m[1], Number(m[2])]);
+/** The cache section's summary line of a run's stderr. */
+const cacheLine = (r) => /^cache: .*$/m.exec(r.stderr)?.[0] ?? '';
+const lineCount = (f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]);
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -248,13 +254,10 @@ async function sixWeeks(rows) {
   const files = await generateSixWeeks(rows);
   const db = join(OUT, 'six.duckdb');
   for (const f of [db, db + '.wal']) rmSync(f, { force: true });
-  const stagesOf = (r) => [...r.stderr.matchAll(/^timing (\S+) ([\d.]+) s$/gm)].map((m) => [m[1], Number(m[2])]);
-  const cacheLine = (r) => /^cache: .*$/m.exec(r.stderr)?.[0] ?? '';
-  const lines = (f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]);
   const table = ['| week | requests | ingest | ingest peak RSS | weekly report | report peak RSS | cache section | new inputs / distinct |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |'];
   let total = 0;
   for (let k = 0; k < files.length; k++) {
-    const n = lines(files[k]);
+    const n = lineCount(files[k]);
     total += n;
     const ingest = timed(process.execPath, [BIN, 'ingest', files[k], '--db', db, '--quiet']);
     if (!('keep' in args)) rmSync(files[k]);
@@ -286,15 +289,12 @@ async function weekly(rows) {
   const bareDb = join(OUT, 'weekly-bare.duckdb');
   const db = join(OUT, 'weekly.duckdb');
   for (const f of [bareDb, db, bareDb + '.wal', db + '.wal']) rmSync(f, { force: true });
-  const lines = (f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]);
-  const n1 = lines(week1);
-  const n2 = lines(week2);
+  const n1 = lineCount(week1);
+  const n2 = lineCount(week2);
   const bare = timed(process.execPath, ['--input-type=module', '-e', BARE, week1, bareDb]);
   const ingest1 = timed(process.execPath, [BIN, 'ingest', week1, '--db', db, '--quiet']);
   const report = (extra = []) =>
     timedEnv(process.execPath, [BIN, 'report', '--db', db, '--format', 'json', '--out', join(OUT, 'weekly.json'), ...extra], { ROUTECHECK_TIMINGS: '1' });
-  const stagesOf = (r) => [...r.stderr.matchAll(/^timing (\S+) ([\d.]+) s$/gm)].map((m) => [m[1], Number(m[2])]);
-  const cacheLine = (r) => /^cache: .*$/m.exec(r.stderr)?.[0] ?? '';
   // The memory-limited run first, on a copy, so that the store it fills does not help the timed default run.
   const limitedDb = join(OUT, 'weekly-limited.duckdb');
   rmSync(limitedDb, { force: true });

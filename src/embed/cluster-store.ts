@@ -601,9 +601,10 @@ async function linkPairs(
       const rowsUpper = await vectors(upper, lower);
       await prefetch(nextBlocks(end));
       for (; k < end; k++) {
-        const [a, b] = endsOf(keyed[k]!);
-        if (uf.find(a) === uf.find(b)) continue;
         const [x, y] = offsetsOf(keyed[k]!);
+        const a = order[lower * blockSize + x]!;
+        const b = order[upper * blockSize + y]!;
+        if (uf.find(a) === uf.find(b)) continue;
         summary.verified++;
         if (atThreshold(space, dots.dot(rowsLower[x]!, rowsUpper[y]!)) && uf.union(a, b)) {
           summary.links++;
