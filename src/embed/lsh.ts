@@ -1,4 +1,5 @@
 import { mulberry32 } from '../random.js';
+import { HAMMING_WASM } from './hamming-wasm.js';
 
 /**
  * The LSH space both clusterings use (the in-memory one of cluster.ts and the persistent, incremental one of
@@ -273,7 +274,7 @@ export interface PairWalk {
  */
 export class PairWalker {
   readonly stats: PairWalk = { candidates: 0, close: 0 };
-  private readonly order: Int32Array;
+  private readonly kernel: CloseKernel;
   private readonly scratch: Int32Array;
   private readonly counts = new Int32Array(65_537);
   // Where the walk stands: table, bucket [s, e), pair (i, j); t = -1 before the first table is sorted.
@@ -285,13 +286,20 @@ export class PairWalker {
 
   constructor(
     private readonly space: Pick<LshSpace, 'tables' | 'bucketBits' | 'maxHamming'>,
-    private readonly signatures: Uint32Array,
+    signatures: Uint32Array,
     private readonly bands: Uint32Array,
     private readonly n: number,
     private readonly filter: PairFilter,
+    /** 'js' forces the JavaScript signature check (tests compare both); by default WebAssembly when it can. */
+    kernel: 'wasm' | 'js' = 'wasm',
   ) {
-    this.order = new Int32Array(n);
+    this.kernel = (kernel === 'wasm' ? wasmKernel(signatures, n, space.maxHamming) : null) ?? jsKernel(signatures, n, space.maxHamming);
     this.scratch = new Int32Array(n);
+  }
+
+  /** Which signature check the walk uses. */
+  get kernelKind(): 'wasm' | 'js' {
+    return this.kernel.kind;
   }
 
   /**
@@ -299,9 +307,9 @@ export class PairWalker {
    * the walk is over (false).
    */
   run(visit: (a: number, b: number) => boolean | void, max = Infinity): boolean {
-    const { bands, signatures, n, order } = this;
+    const { bands, n, kernel } = this;
+    const { order, out } = kernel;
     const T = this.space.tables;
-    const bound = this.space.maxHamming;
     const storedFrom = this.filter.storedFrom ?? n;
     const sets = this.filter.sets;
     const stats = this.stats;
@@ -323,35 +331,22 @@ export class PairWalker {
         for (; i < e - 1; i++, j = i + 1) {
           const a = order[i]!;
           if (a >= storedFrom) break; // members are in index order: the rest are stored ones too
-          let rootA = sets ? sets.find(a) : a;
-          // The signature is SIGNATURE_WORDS = 8 words: held in locals for the inner loop.
-          const o = a * SIGNATURE_WORDS;
-          const a0 = signatures[o]!;
-          const a1 = signatures[o + 1]!;
-          const a2 = signatures[o + 2]!;
-          const a3 = signatures[o + 3]!;
-          const a4 = signatures[o + 4]!;
-          const a5 = signatures[o + 5]!;
-          const a6 = signatures[o + 6]!;
-          const a7 = signatures[o + 7]!;
           // Candidates counted per bucket row, not per pair (a counter in the loop costs as much as a check).
           stats.candidates += e - j;
-          for (; j < e; j++) {
-            const b = order[j]!;
-            // Hamming distance, half first: most pairs of a bucket are already too far after 128 bits. It is
-            // checked before the sets: two lookups per word cost less than a find() on the hundreds of millions of
-            // pairs of crowded buckets, and the pairs visited are the same whatever the order of the checks.
-            const q = b * SIGNATURE_WORDS;
-            const half = popcount(a0 ^ signatures[q]!) + popcount(a1 ^ signatures[q + 1]!) + popcount(a2 ^ signatures[q + 2]!) + popcount(a3 ^ signatures[q + 3]!);
-            if (half > bound) continue;
-            const rest = popcount(a4 ^ signatures[q + 4]!) + popcount(a5 ^ signatures[q + 5]!) + popcount(a6 ^ signatures[q + 6]!) + popcount(a7 ^ signatures[q + 7]!);
-            if (half + rest > bound) continue;
+          // The members within the Hamming bound first (the kernel), then the sets: a find() on each of the hundreds
+          // of millions of pairs of crowded buckets costs more, and the pairs visited are the same in either order.
+          const found = kernel.close(a, j, e);
+          if (found === 0) continue;
+          let rootA = sets ? sets.find(a) : a;
+          for (let m = 0; m < found; m++) {
+            const at = out[m]!;
+            const b = order[at]!;
             if (sets && rootA === sets.find(b)) continue;
             if (sharedBefore(bands, T, t, a, b)) continue;
             stats.close++;
             if (visit(a, b) === true || ++visited >= max) {
-              stats.candidates -= e - j - 1; // counted again when the walk goes on
-              Object.assign(this, { t, s, e, i, j: j + 1 });
+              stats.candidates -= e - at - 1; // counted again when the walk goes on
+              Object.assign(this, { t, s, e, i, j: at + 1 });
               return true;
             }
             if (sets) rootA = sets.find(a); // visit may have joined sets
@@ -362,6 +357,79 @@ export class PairWalker {
     Object.assign(this, { t, s, e, i, j });
     return false;
   }
+}
+
+/**
+ * The walk's signature check: `order` (a bucket's members by position, written by the walk's sort) and close(a, j, e),
+ * which writes to `out` the positions in [j, e) whose item is within the bound of item a, in order, and counts them.
+ */
+interface CloseKernel {
+  kind: 'wasm' | 'js';
+  order: Int32Array;
+  out: Int32Array;
+  close(a: number, j: number, e: number): number;
+}
+
+let hammingModule: WebAssembly.Module | null = null;
+
+/**
+ * The check in WebAssembly (hamming.wat: i64.popcnt, ~3× the JS table lookups): the signatures are copied into its
+ * memory, and order and out live there too (40 bytes per item). Null when that memory cannot be had (past 4 GB).
+ */
+function wasmKernel(signatures: Uint32Array, n: number, bound: number): CloseKernel | null {
+  const sigBytes = n * SIGNATURE_WORDS * 4;
+  const orderBase = sigBytes;
+  const outBase = orderBase + n * 4;
+  const pages = Math.ceil((outBase + n * 4) / 65_536) + 1;
+  if (pages > 65_536) return null;
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: pages });
+  } catch {
+    return null;
+  }
+  hammingModule ??= new WebAssembly.Module(Buffer.from(HAMMING_WASM, 'base64'));
+  const instance = new WebAssembly.Instance(hammingModule, { env: { memory } });
+  const check = instance.exports['close'] as (a: number, j: number, e: number, bound: number, sigBase: number, orderBase: number, outBase: number) => number;
+  new Uint32Array(memory.buffer, 0, n * SIGNATURE_WORDS).set(signatures.subarray(0, n * SIGNATURE_WORDS));
+  return {
+    kind: 'wasm',
+    order: new Int32Array(memory.buffer, orderBase, n),
+    out: new Int32Array(memory.buffer, outBase, n),
+    close: (a, j, e) => check(a, j, e, bound, 0, orderBase, outBase),
+  };
+}
+
+/** The same check in JavaScript: the 16-bit popcount table, the first 128 bits first. */
+function jsKernel(signatures: Uint32Array, n: number, bound: number): CloseKernel {
+  const order = new Int32Array(n);
+  const out = new Int32Array(n);
+  return {
+    kind: 'js',
+    order,
+    out,
+    close(a, j, e) {
+      // The signature is SIGNATURE_WORDS = 8 words: held in locals for the inner loop.
+      const o = a * SIGNATURE_WORDS;
+      const a0 = signatures[o]!;
+      const a1 = signatures[o + 1]!;
+      const a2 = signatures[o + 2]!;
+      const a3 = signatures[o + 3]!;
+      const a4 = signatures[o + 4]!;
+      const a5 = signatures[o + 5]!;
+      const a6 = signatures[o + 6]!;
+      const a7 = signatures[o + 7]!;
+      let found = 0;
+      for (; j < e; j++) {
+        const q = order[j]! * SIGNATURE_WORDS;
+        const half = popcount(a0 ^ signatures[q]!) + popcount(a1 ^ signatures[q + 1]!) + popcount(a2 ^ signatures[q + 2]!) + popcount(a3 ^ signatures[q + 3]!);
+        if (half > bound) continue;
+        const rest = popcount(a4 ^ signatures[q + 4]!) + popcount(a5 ^ signatures[q + 5]!) + popcount(a6 ^ signatures[q + 6]!) + popcount(a7 ^ signatures[q + 7]!);
+        if (half + rest <= bound) out[found++] = j;
+      }
+      return found;
+    },
+  };
 }
 
 /** A whole walk at once (PairWalker), each pair to `visit`, which may join sets. */
