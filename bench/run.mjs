@@ -256,6 +256,9 @@ async function sixWeeks(rows) {
   for (const f of [db, db + '.wal']) rmSync(f, { force: true });
   const table = ['| week | requests | ingest | ingest peak RSS | weekly report | report peak RSS | cache section | new inputs / distinct |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |'];
   let total = 0;
+  // Each weekly report's sections (the ones that take time), to see which grow with the history.
+  const sectionsOf = (r) => stagesOf(r).filter(([, secs]) => secs >= 0.5);
+  const bySection = [];
   for (let k = 0; k < files.length; k++) {
     const n = lineCount(files[k]);
     total += n;
@@ -266,7 +269,14 @@ async function sixWeeks(rows) {
     const m = /cache: ([\d,]+) distinct inputs \(([\d,]+) new/.exec(cacheLine(report));
     table.push(`| ${k + 1} | ${n.toLocaleString('en-US')} | ${ingest.secs.toFixed(1)} s | ${ingest.mb.toFixed(0)} MB | ${report.secs.toFixed(1)} s | ${report.mb.toFixed(0)} MB | ${cache.toFixed(1)} s | ${m ? `${m[2]} / ${m[1]}` : ''} |`);
     console.error(table[table.length - 1]);
+    bySection.push(sectionsOf(report));
   }
+  const names = [...new Set(bySection.flat().map(([name]) => name))];
+  const sectionTable = [
+    `| week | ${names.join(' | ')} |`,
+    `| --- |${names.map(() => ' ---: |').join('')}`,
+    ...bySection.map((row, k) => `| ${k + 1} | ${names.map((name) => `${(row.find(([x]) => x === name)?.[1] ?? 0).toFixed(1)} s`).join(' | ')} |`),
+  ];
   const all = timedEnv(process.execPath, [BIN, 'report', '--db', db, '--all', '--format', 'json', '--out', join(OUT, 'six-all.json')], { ROUTECHECK_TIMINGS: '1' });
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   console.log([
@@ -275,6 +285,10 @@ async function sixWeeks(rows) {
     `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Command: \`npm run bench -- --six-weeks ${rows}\` (one run).`,
     '',
     ...table,
+    '',
+    'The weekly reports by section:',
+    '',
+    ...sectionTable,
     '',
     `\`routecheck report --db --all\` over the ${total.toLocaleString('en-US')} requests: ${all.secs.toFixed(1)} s, ${all.mb.toFixed(0)} MB peak RSS (target < 180 s, < 2 GB). ${cacheLine(all)}`,
     '',
