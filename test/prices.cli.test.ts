@@ -109,6 +109,18 @@ describe('prices check', () => {
     expect(JSON.parse(fixed.stdout)).toMatchObject({ unpriced: { requests: 0 }, discrepancies: [] });
   });
 
+  it('says which requests have a price but no token counts (a streamed OpenInference span), and exits 0', async () => {
+    const file = 'fixtures/formats/otel-openinference.jsonl';
+    const table = await run(['prices', 'check', file, '--quiet']);
+    expect(table.code).toBe(0);
+    // Wrapped to the width: compared with its line breaks and indents as single spaces.
+    expect(table.stdout.replace(/\s*\n\s*/g, ' ')).toContain('! 1 request (33.3%) has a price but no token counts, so an unknown cost (in no total): claude-3-5-sonnet-20241022 (anthropic) 1.');
+    expect(table.stdout).toContain('every model is priced and logged costs match the list prices.');
+    expect(table.stdout).not.toContain('every request is priced');
+    const json = JSON.parse((await run(['prices', 'check', file, '--format', 'json', '--quiet'])).stdout);
+    expect(json.no_token_counts).toMatchObject({ requests: 1, models: [{ model: 'claude-3-5-sonnet-20241022', requests: 1 }] });
+  });
+
   it('needs inputs or a database', async () => {
     const r = await run(['prices', 'check']);
     expect(r.code).toBe(2);

@@ -119,7 +119,16 @@ export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string 
   for (const d of r.discrepancies) {
     out.push(c.yellow(wrap(terminalLine(`! ${d.model}: logged cost ${signedPct(d.logged_vs_catalog)} vs the list price since ${d.since} (${plural(d.requests, 'request')}; ${d.price ?? 'catalog'})`), options.width)));
   }
-  if (r.unpriced.requests === 0 && r.discrepancies.length === 0) out.push('every request is priced and logged costs match the list prices.');
+  const nt = r.no_token_counts;
+  if (nt.requests > 0) {
+    // Not a price problem (no exit 1), but a cost nobody knows: said, never a silent $0.
+    out.push(c.yellow(wrap(terminalLine(`! ${plural(nt.requests, 'request')} (${pct(nt.share)}) ${nt.requests === 1 ? 'has' : 'have'} a price but no token counts, so an unknown cost (in no total): ` +
+      nt.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ') +
+      '. A price file cannot help: log usage, or map the token fields (--map input_tokens=…).'), options.width)));
+  }
+  if (r.unpriced.requests === 0 && r.discrepancies.length === 0) {
+    out.push(nt.requests > 0 ? 'every model is priced and logged costs match the list prices.' : 'every request is priced and logged costs match the list prices.');
+  }
   out.push(`catalog: ${catalogPhrase(r.catalog)}`);
   const stale = staleCatalogWarning(r.catalog);
   if (stale) out.push(c.yellow(wrap(`! ${stale}`, options.width)));
