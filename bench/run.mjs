@@ -70,7 +70,9 @@ function timedEnv(cmd, argv, env) {
 }
 
 /** The per-section timings a ROUTECHECK_TIMINGS=1 run prints, as [section, seconds]. */
-const stagesOf = (r) => [...r.stderr.matchAll(/^timing (\S+) ([\d.]+) s$/gm)].map((m) => [m[1], Number(m[2])]);
+const stagesOf = (r) => [...r.stderr.matchAll(/^timing ([^\s.]+) ([\d.]+) s$/gm)].map((m) => [m[1], Number(m[2])]);
+/** The steps of a section it times too (`cache.store.link`), as [step, seconds]. */
+const stepsOf = (r, section) => [...r.stderr.matchAll(/^timing (\S+) ([\d.]+) s$/gm)].filter((m) => m[1].startsWith(`${section}.`)).map((m) => [m[1], Number(m[2])]);
 /** The cache section's summary line of a run's stderr. */
 const cacheLine = (r) => /^cache: .*$/m.exec(r.stderr)?.[0] ?? '';
 const lineCount = (f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]);
@@ -259,6 +261,7 @@ async function sixWeeks(rows) {
   // Each weekly report's sections (the ones that take time), to see which grow with the history.
   const sectionsOf = (r) => stagesOf(r).filter(([, secs]) => secs >= 0.5);
   const bySection = [];
+  const cacheSteps = [];
   for (let k = 0; k < files.length; k++) {
     const n = lineCount(files[k]);
     total += n;
@@ -270,7 +273,14 @@ async function sixWeeks(rows) {
     table.push(`| ${k + 1} | ${n.toLocaleString('en-US')} | ${ingest.secs.toFixed(1)} s | ${ingest.mb.toFixed(0)} MB | ${report.secs.toFixed(1)} s | ${report.mb.toFixed(0)} MB | ${cache.toFixed(1)} s | ${m ? `${m[2]} / ${m[1]}` : ''} |`);
     console.error(table[table.length - 1]);
     bySection.push(sectionsOf(report));
+    cacheSteps.push(stepsOf(report, 'cache'));
   }
+  const stepNames = [...new Set(cacheSteps.flat().map(([name]) => name))];
+  const stepTable = [
+    `| week | ${stepNames.join(' | ')} |`,
+    `| --- |${stepNames.map(() => ' ---: |').join('')}`,
+    ...cacheSteps.map((row, k) => `| ${k + 1} | ${stepNames.map((name) => `${(row.find(([x]) => x === name)?.[1] ?? 0).toFixed(1)}`).join(' | ')} |`),
+  ];
   const names = [...new Set(bySection.flat().map(([name]) => name))];
   const sectionTable = [
     `| week | ${names.join(' | ')} |`,
@@ -289,6 +299,10 @@ async function sixWeeks(rows) {
     'The weekly reports by section:',
     '',
     ...sectionTable,
+    '',
+    'The cache section by step (seconds):',
+    '',
+    ...stepTable,
     '',
     `\`routecheck report --db --all\` over the ${total.toLocaleString('en-US')} requests: ${all.secs.toFixed(1)} s, ${all.mb.toFixed(0)} MB peak RSS (target < 180 s, < 2 GB). ${cacheLine(all)}`,
     '',
@@ -344,6 +358,12 @@ async function weekly(rows) {
     '| section | week 1 s | week 2 s | 256MB s |',
     '| --- | ---: | ---: | ---: |',
     ...stagesOf(first).map(([name, secs]) => `| ${name} | ${secs.toFixed(2)} | ${(stagesOf(second).find((x) => x[0] === name)?.[1] ?? 0).toFixed(2)} | ${(stagesOf(limited).find((x) => x[0] === name)?.[1] ?? 0).toFixed(2)} |`),
+    '',
+    'The cache section by step (`cache.clusters` is `inputs` + `store` + `map`; `store` is its four steps):',
+    '',
+    '| step | week 1 s | week 2 s | 256MB s |',
+    '| --- | ---: | ---: | ---: |',
+    ...stepsOf(second, 'cache').map(([name]) => `| ${name} | ${[first, second, limited].map((r) => (stepsOf(r, 'cache').find((x) => x[0] === name)?.[1] ?? 0).toFixed(2)).join(' | ')} |`),
   ].join('\n'));
 }
 

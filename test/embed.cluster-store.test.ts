@@ -116,12 +116,20 @@ describe('the persistent cluster store', () => {
     dirs.push(dir);
     const db = join(dir, 'state.duckdb');
     const args = ['report', 'fixtures/demo/logs/', '--config', 'fixtures/demo/routecheck.config.json', '--db', db, '--format', 'json'];
-    const first = await runCli(args);
-    const second = await runCli(args);
+    const first = await runCli(args, { env: { ROUTECHECK_TIMINGS: '1' } });
+    const second = await runCli(args, { env: { ROUTECHECK_TIMINGS: '1' } });
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);
-    expect(first.stderr).toMatch(/cache: [\d,]+ distinct inputs \([1-9][\d,]* new to the cluster store/);
-    expect(second.stderr).toMatch(/cache: [\d,]+ distinct inputs \(0 new to the cluster store/);
+    expect(first.stderr).toMatch(/cache: [\d,]+ distinct inputs \([1-9][\d,]* new to the cluster store.*; [1-9][\d,]* close pairs? checked by cosine \([1-9][\d,]* vectors made for them\), [1-9][\d,]* linked$/m);
+    expect(second.stderr).toMatch(/cache: [\d,]+ distinct inputs \(0 new to the cluster store[^;]*$/m);
+    // ROUTECHECK_TIMINGS=1 (the benchmark's breakdown): the cache section's steps in the order they run, the store's
+    // four only when it had new contents; then the section's own line.
+    const steps = (stderr: string) => [...stderr.matchAll(/^timing (cache\S*) [\d.]+ s$/gm)].map((m) => m[1]);
+    const around = ['cache.ttl', 'cache.inputs'];
+    const after = ['cache.map', 'cache.clusters', 'cache.requests', 'cache.replays', 'cache.queries', 'cache'];
+    expect(steps(first.stderr)).toEqual([...around, 'cache.store.add', 'cache.store.touched', 'cache.store.link', 'cache.store.relabel', 'cache.store', ...after]);
+    expect(steps(second.stderr)).toEqual([...around, 'cache.store', ...after]);
+    expect(first.stderr).toMatch(/^timing deviation [\d.]+ s$/m);
     const a = JSON.parse(first.stdout);
     const b = JSON.parse(second.stdout);
     expect(b.cache).toEqual(a.cache);

@@ -1,6 +1,7 @@
 import type { Database, Row } from '../db/database.js';
 import type { ClusterSummary } from '../embed/pipeline.js';
 import type { Embedder } from '../embed/types.js';
+import { laps, type StageTiming } from '../embed/progress.js';
 import { DEFAULT_TTL_SECONDS, inferTtl, type CacheSettings } from './cache-settings.js';
 import { IN_WINDOW, num, numOrNull, paramsUsedBy, runAnalysis, type Analysis } from './runner.js';
 import { dayLabel, weekOf } from './weeks.js';
@@ -522,6 +523,8 @@ export interface CacheRun {
     embed: { embedder: Embedder; threshold: number },
   ) => Promise<ClusterSummary>;
   log: (message: string) => void;
+  /** The section's steps' wall times (cache.ttl, cache.replays, cache.queries), when asked for. */
+  timing?: StageTiming;
 }
 
 /**
@@ -545,25 +548,33 @@ export async function runCache(
   const { embedder, reason } = await run.embedder();
   const threshold = settings.similarity ?? embedder.defaultThreshold;
   try {
+    const lap = laps(run.timing, 'cache');
     const ttl = await resolveTtl(ctx.db, settings, { ...ctx.params, keyed });
     const ttlUs = BigInt(Math.round(ttl.seconds * 1e6));
     const scope = { ...ctx.params, keyed, warm_us: ttlUs, trend_from: trend.from, trend_to: trend.to };
+    lap('ttl');
     const summary = await run.cluster(ctx.db, scope, { embedder, threshold });
+    lap('clusters');
     const byHash = (await ctx.db.one<{ exact: boolean }>(HASH_EXACT_SQL))?.exact === true;
     for (const sql of [KEYS_SQL, reqSql(byHash)]) await ctx.db.run(sql, paramsUsedBy(sql, scope));
+    lap('requests');
     await replayCaches(ctx.db, ttlUs);
     await ctx.db.run(SIM_SQL);
     await ctx.db.run(LOST_SQL);
+    lap('replays');
     const analysis: Analysis<CacheResult> = {
       name: 'cache',
       queries: CACHE_QUERIES,
       toResult: (rows) => toCache(rows, { embedder: embedder.id, embedderNote: reason, threshold, ttl, keyed }),
     };
     const result = await runAnalysis(ctx.db, analysis, { trend_from: trend.from, trend_to: trend.to, keyed, week_shift: trend.weekShift });
+    lap('queries');
+    const en = (n: number): string => n.toLocaleString('en-US');
     run.log(
-      `cache: ${plural(summary.contents, 'distinct input')} (${summary.added.toLocaleString('en-US')} new to the cluster store: ` +
-        `${summary.embedded.toLocaleString('en-US')} embedded, ${summary.cached.toLocaleString('en-US')} from the embedding cache) → ${plural(summary.clusters, 'cluster')} ` +
-        `with ${embedder.id} at similarity ≥ ${threshold}`,
+      `cache: ${plural(summary.contents, 'distinct input')} (${en(summary.added)} new to the cluster store: ` +
+        `${en(summary.embedded)} embedded, ${en(summary.cached)} from the embedding cache) → ${plural(summary.clusters, 'cluster')} ` +
+        `with ${embedder.id} at similarity ≥ ${threshold}` +
+        (summary.verified > 0 ? `; ${plural(summary.verified, 'close pair')} checked by cosine (${en(summary.remade)} vectors made for them), ${en(summary.links)} linked` : ''),
     );
     return result;
   } finally {

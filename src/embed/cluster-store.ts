@@ -6,7 +6,7 @@ import { atThreshold, lshSpace, SIGNATURE_WORDS, type LshSpace } from './lsh.js'
 import { PairList, type WalkSetup } from './rounds.js';
 import { SparseDot, sparseRows, type SparseRow } from './sparse.js';
 import { LocalRounds, ThreadRounds, type RoundSource } from './walk-thread.js';
-import type { ProgressFn } from './progress.js';
+import { laps, type ProgressFn, type StageTiming } from './progress.js';
 import type { Embedder } from './types.js';
 
 /**
@@ -68,6 +68,8 @@ export interface StoreSummary {
   /** Candidate pairs checked by cosine, and the links that joined two clusters. */
   verified: number;
   links: number;
+  /** Vectors made for the checks (stored contents and new ones whose vectors were not held: embedded again). */
+  remade: number;
 }
 
 /** The space's id: the embedder and the LSH space (dimension, threshold, tables, bucket bits, seed). */
@@ -131,6 +133,8 @@ export async function clusterIntoStore(
     /** Worker threads (default: defaultThreads()), from `parallelFrom` new contents (default PARALLEL_FROM). */
     threads?: number;
     parallelFrom?: number;
+    /** Each step's wall time (store.add, store.touched, store.link, store.relabel), when asked for. */
+    timing?: StageTiming;
   },
 ): Promise<StoreSummary> {
   const { embedder } = embed;
@@ -149,7 +153,7 @@ export async function clusterIntoStore(
   const contents = (await db.scalar(`SELECT count(DISTINCT content) FROM ${source}`)) ?? 0;
   const added = (await db.scalar(`SELECT count(*) FROM rc_store_new`)) ?? 0;
   const base = (await db.scalar(`SELECT coalesce(max(cid) + 1, 0) FROM ${MEMBERS_TABLE} WHERE space = $space`, { space: id })) ?? 0;
-  const summary: StoreSummary = { space: id, contents, added, embedded: 0, cached: 0, verified: 0, links: 0 };
+  const summary: StoreSummary = { space: id, contents, added, embedded: 0, cached: 0, verified: 0, links: 0, remade: 0 };
   const large = added >= (embed.parallelFrom ?? PARALLEL_FROM);
   const pool = large ? LexicalPool.for(embedder, embed.threads) : null;
   // The pair walk on a worker thread too, for any embedder, when there are threads to spare.
@@ -162,8 +166,11 @@ export async function clusterIntoStore(
   };
   try {
     if (added === 0) return summary;
+    const lap = laps(embed.timing, 'store');
     const fresh = await addNew(db, id, space, base, added, { ...embed, pool }, summary);
+    lap('add');
     const items = await withTouched(db, id, space, base, fresh);
+    lap('touched');
     const { n, cids, uf } = items;
     // The close pairs with a new content, not yet in one cluster (the stored clusters are joined already), checked
     // ROUND pairs at a time: the links found join sets, and the walk skips the pairs they join from then on (with
@@ -194,7 +201,9 @@ export async function clusterIntoStore(
     } finally {
       await source.close();
     }
+    lap('link');
     await relabel(db, id, cids, uf);
+    lap('relabel');
     return summary;
   } finally {
     await pool?.close();
@@ -563,12 +572,14 @@ async function linkPairs(
     ahead.delete(block);
     if (early) {
       const { need, made } = await early;
+      summary.remade += need.length;
       need.forEach((p, k) => cache.put(order[p]!, made[k]!));
     }
     // Whatever is still missing: nothing was made ahead, or the cache dropped a vector since.
     const { need, texts } = await missingOf(block);
     if (need.length > 0) {
       const made = await vectorsOf.make(texts);
+      summary.remade += need.length;
       need.forEach((p, k) => cache.put(order[p]!, made[k]!));
     }
     const rows: SparseRow[] = [];

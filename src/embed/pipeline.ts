@@ -3,7 +3,7 @@ import { paramsUsedBy } from '../analyses/runner.js';
 import { TEXTS_SQL, type ClusterScope } from '../analyses/cache.js';
 import { clusterIntoStore, createStore, INPUTS_TABLE, MEMBERS_TABLE, storeSpaceId, TEXT_BYTES, textBatches } from './cluster-store.js';
 import { NORMALIZATION_VERSION, normalizeText, sha256Hex } from './normalize.js';
-import type { ProgressLine } from './progress.js';
+import { laps, type ProgressLine, type StageTiming } from './progress.js';
 import type { Embedder } from './types.js';
 
 /**
@@ -30,6 +30,10 @@ export interface ClusterSummary {
   /** Contents new to the store this run (the rest had their clusters from earlier runs). */
   added: number;
   clusters: number;
+  /** The store's work on the new contents (cluster-store.ts StoreSummary): cosines computed, links, vectors made again. */
+  verified: number;
+  links: number;
+  remade: number;
 }
 
 /**
@@ -50,8 +54,9 @@ const KNOWN_SQL = `
 export async function clusterInputs(
   db: Database,
   params: ClusterScope,
-  embed: { embedder: Embedder; threshold: number; progress?: ProgressLine; names?: boolean },
+  embed: { embedder: Embedder; threshold: number; progress?: ProgressLine; names?: boolean; timing?: StageTiming },
 ): Promise<ClusterSummary> {
+  const lap = laps(embed.timing, 'cache');
   await db.run(TEXTS_SQL, paramsUsedBy(TEXTS_SQL, params));
   const rawInputs = (await db.scalar('SELECT count(*) FROM rc_cache_texts')) ?? 0;
   const space = storeSpaceId(embed.embedder, embed.threshold);
@@ -82,8 +87,15 @@ export async function clusterInputs(
     appender.closeSync();
   }
   const progress = embed.progress;
-  const stored = await clusterIntoStore(db, 'rc_cache_content', { embedder: embed.embedder, threshold: embed.threshold, ...(progress ? { progress: progress.update } : {}) });
+  lap('inputs');
+  const stored = await clusterIntoStore(db, 'rc_cache_content', {
+    embedder: embed.embedder,
+    threshold: embed.threshold,
+    ...(progress ? { progress: progress.update } : {}),
+    ...(embed.timing ? { timing: (stage: string, seconds: number) => embed.timing!(`cache.${stage}`, seconds) } : {}),
+  });
   progress?.done();
+  lap('store');
   if (unknown > 0) {
     // Recorded after their contents are stored: a raw input in cluster_inputs always has its member. One row per
     // MD5 (two raw texts of one MD5 would otherwise give their requests two rows each).
@@ -109,6 +121,7 @@ export async function clusterInputs(
   const counts = await db.one<{ contents: bigint; clusters: bigint }>(
     'SELECT count(DISTINCT content_no) AS contents, count(DISTINCT cluster_no) AS clusters FROM rc_cache_map',
   );
+  lap('map');
   return {
     rawInputs,
     normalized: unknown,
@@ -117,5 +130,8 @@ export async function clusterInputs(
     cached: stored.cached,
     added: stored.added,
     clusters: Number(counts?.clusters ?? 0),
+    verified: stored.verified,
+    links: stored.links,
+    remade: stored.remade,
   };
 }

@@ -49,3 +49,19 @@ export function progressLine(label: string, options: ProgressOptions): ProgressL
     },
   };
 }
+
+/** A stage's wall time, reported when asked for (ROUTECHECK_TIMINGS=1: the benchmark's breakdown of a section). */
+export type StageTiming = (stage: string, seconds: number) => void;
+
+/**
+ * Laps of a stopwatch: each call reports the time since the one before under `prefix.name` (nothing without
+ * `timing`). The clock is performance.now(): wall time, which is what a user waits for.
+ */
+export function laps(timing: StageTiming | undefined, prefix: string): (name: string) => void {
+  let last = performance.now();
+  return (name) => {
+    const now = performance.now();
+    timing?.(`${prefix}.${name}`, (now - last) / 1000);
+    last = now;
+  };
+}
