@@ -189,7 +189,7 @@ export function deviationAnalysis(inputs: DeviationInputs): Analysis<Deviation> 
           sum(r.excess) FILTER (WHERE ${evaluated} AND ${over}) AS excess,
           count(*) FILTER (WHERE ${evaluated} AND ${over} AND r.excess IS NULL) AS excess_unpriced,
           count(*) FILTER (WHERE r.is_retry) AS retries,
-          count(*) FILTER (WHERE r.is_retry AND r.retry_of IS NOT NULL) AS retries_linked,
+          count(*) FILTER (WHERE r.is_retry AND r.says_retry) AS retries_linked,
           coalesce(sum(r.cost) FILTER (WHERE r.is_retry), 0) AS retry_cost,
           count(*) FILTER (WHERE r.is_retry AND r.cost IS NULL) AS retry_without_cost,
           count(*) FILTER (WHERE r.actual_rank IS NOT NULL AND r.ts > ${LAST_DAYS}) AS routed_last,
