@@ -34,7 +34,7 @@ export async function buildCalibration(db: Database, settings: RunSettings, effe
   const run = await prepareRouting(db, params, { routing: settings.routing, weekStart: settings.pricing.weekStart });
   const check = await calibrationInputs(db, run.policy, { ...settings.calibration, windowDays: await windowDays(db, resolved.window, params) });
   if ('reason' in check) throw new InputError(check.reason);
-  await buildTierCosts(db, run.policy.tiers.length);
+  await buildTierCosts(db, run.policy.tiers.length, params);
   return {
     output: { window: params, window_basis: resolved.basis, window_label: resolved.label, calibration: await calibrate(db, check.inputs) },
     run,

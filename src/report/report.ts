@@ -145,7 +145,7 @@ export function sectionContext(
   // Every routed request's cost on each tier: reads the routing tables and rc_costed (prepared by routing()).
   const tierCosts = once<void>(async () => {
     const run = await routing();
-    await buildTierCosts(db, run.policy.tiers.length);
+    await buildTierCosts(db, run.policy.tiers.length, params);
   });
   return {
     db,

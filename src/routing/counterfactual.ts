@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { IN_WINDOW } from '../analyses/runner.js';
 import { listCostSql, pricePeriodJoin } from '../prices/costs.js';
 import { repriced } from './prepare.js';
 
@@ -21,12 +22,16 @@ import { repriced } from './prepare.js';
  * Needs rc_routed and rc_tier_price (prepareRouting) and rc_costed with the window's price periods (preparePricing).
  * The assumption every reader states: the same tokens on another model (a model's answer length differs in truth).
  */
-export async function buildTierCosts(db: Database, tierCount: number): Promise<void> {
+export async function buildTierCosts(db: Database, tierCount: number, window: { from: string | null; to: string | null }): Promise<void> {
+  // rc_costed is a view over every stored request: joined to the window's routed requests by key alone, it priced
+  // the whole database (33M requests after six weeks of the seed's traffic) to keep the window's. Bounded to the
+  // window (rc_routed's own range), it reads those only.
+  const costed = `(SELECT * FROM rc_costed WHERE ${IN_WINDOW})`;
   await db.run(`CREATE OR REPLACE TEMP TABLE rc_tier_model AS
     WITH served AS (
       SELECT r.week, r.actual_rank AS rank, c.model_key, c.provider_key, count(*) AS n,
         EXISTS (SELECT 1 FROM rc_price_periods p WHERE p.model_key = c.model_key AND p.provider_key = c.provider_key) AS priced
-      FROM rc_routed r JOIN rc_costed c ON c.record_key = r.record_key
+      FROM rc_routed r JOIN ${costed} c ON c.record_key = r.record_key
       WHERE r.actual_rank IS NOT NULL AND c.model_key <> ''
       GROUP BY ALL
     ), scoped AS (
@@ -35,14 +40,14 @@ export async function buildTierCosts(db: Database, tierCount: number): Promise<v
       SELECT NULL AS week, rank, model_key, provider_key, sum(n) AS n, bool_or(priced) AS priced FROM served GROUP BY ALL
     )
     SELECT week, rank, model_key, provider_key, n AS requests FROM scoped
-    QUALIFY row_number() OVER (PARTITION BY week, rank ORDER BY priced DESC, n DESC, model_key, provider_key) = 1`);
+    QUALIFY row_number() OVER (PARTITION BY week, rank ORDER BY priced DESC, n DESC, model_key, provider_key) = 1`, window);
   // List prices first (every request × tier); the log-fit fallback only for the few rows a list price misses.
   await db.run(
     `CREATE OR REPLACE TEMP TABLE rc_tier_cost AS
      WITH r AS (
        SELECT q.record_key, q.week, c.ts, c.service_tier, c.day_s, c.input_tokens, c.output_tokens, c.plain_in, c.cached_in,
          c.cache_write_in, c.cache_hit
-       FROM rc_routed q JOIN rc_costed c ON c.record_key = q.record_key
+       FROM rc_routed q JOIN ${costed} c ON c.record_key = q.record_key
        WHERE q.actual_rank IS NOT NULL
      ), k AS (SELECT CAST(unnest(range(CAST($tiers AS BIGINT))) AS INTEGER) AS rank), priced AS (
        SELECT r.record_key, k.rank, r.cache_hit, ${listCostSql('p', 'r')} AS list
@@ -54,7 +59,7 @@ export async function buildTierCosts(db: Database, tierCount: number): Promise<v
      SELECT record_key, rank, CASE WHEN cache_hit THEN 0.0 ELSE list END AS usd,
        CASE WHEN cache_hit THEN 'cache_hit' WHEN list IS NOT NULL THEN 'list' END AS basis
      FROM priced`,
-    { tiers: tierCount },
+    { tiers: tierCount, ...window },
   );
   if ((await db.scalar(`SELECT count(*) FROM rc_tier_cost WHERE basis IS NULL`)) === 0) return;
   const fallback = repriced('t.rank');
@@ -63,8 +68,8 @@ export async function buildTierCosts(db: Database, tierCount: number): Promise<v
     FROM (
       SELECT t.record_key, t.rank, ${fallback.expr} AS fit
       FROM rc_tier_cost t
-      JOIN (SELECT q.record_key, q.week, q.actual_rank, q.input_tokens, q.output_tokens, c.cost AS cost
-            FROM rc_routed q JOIN rc_costed c ON c.record_key = q.record_key) r ON r.record_key = t.record_key
+      JOIN (SELECT q.record_key, q.week, q.actual_rank, q.input_tokens, q.output_tokens, q.cost FROM rc_routed q) r
+        ON r.record_key = t.record_key
       ${fallback.joins}
       WHERE t.basis IS NULL
     ) f
