@@ -65,6 +65,11 @@ describe('hostile data in every format', () => {
     expect(r.stdout).not.toContain('<script>');
     // Headings are the report's own: none of them holds data text.
     for (const line of r.stdout.split('\n').filter((l) => l.startsWith('#'))) expect(line).not.toMatch(/Injected|script|RED/);
+    // No @name outside code (posted as a PR comment, it would notify someone): the data's `@SUM(…)` is there, broken.
+    let code = false;
+    const prose = r.stdout.split('\n').filter((line) => (line.startsWith('```') ? ((code = !code), false) : !code));
+    expect(prose.join('\n')).not.toMatch(/@[A-Za-z0-9]/);
+    expect(r.stdout).toContain('@&#8203;SUM(1+1)');
   });
 
   it('html: markup escaped, no raw control', async () => {

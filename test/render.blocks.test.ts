@@ -85,6 +85,10 @@ describe('markdown', () => {
     expect(escapeMarkdown('cost_per_call_usd and _x_')).toBe('cost_per_call_usd and \\_x\\_');
     expect(escapeMarkdown('<10 chars `code`')).toBe('\\<10 chars \\`code\\`');
     expect(escapeMarkdown('# not a heading')).toBe('\\# not a heading');
+    // A name after @ would notify that user or team where the markdown is posted (a PR comment): broken by a
+    // zero-width space; an address's @ is one too (harmless), a lone @ is left.
+    expect(escapeMarkdown('ask @octocat or @acme/oncall')).toBe('ask @&#8203;octocat or @&#8203;acme/oncall');
+    expect(escapeMarkdown('a @ b, @@x')).toBe('a @ b, @@&#8203;x');
   });
 
   it('draws pipe tables with alignment, escaped pipes, line breaks and bold tones', () => {

@@ -105,9 +105,12 @@ export function escapeXml(text: string): string {
  * Markdown text (a paragraph, a heading, a table cell before its own `|` escaping): controls shown, line breaks
  * flattened to a space (a line feed in a model name would otherwise start a heading or a list of its own), and
  * what markdown would read as markup backslash-escaped; `_` only at word edges (GFM ignores it inside words).
+ * An `@` before a name gets a zero-width space after it (`@&#8203;team`, as Renovate writes its PR bodies): the
+ * report posted as a PR comment must not notify a user or a team named in the log data.
  */
 export function escapeMarkdown(text: string): string {
   return showControls(text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' '))
+    .replace(/@(?=[A-Za-z0-9])/g, '@&#8203;')
     .replace(/[\\`*[\]<>]/g, (ch) => `\\${ch}`)
     .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'))
     .replace(/^(\s*)(?:([#+-])|(\d+)([.)]))(?=\s|$)/, (_m, space: string, mark: string | undefined, digits: string, dot: string) =>
