@@ -520,10 +520,10 @@ export interface CacheRun {
   cluster: (
     db: Database,
     scope: ClusterScope,
-    embed: { embedder: Embedder; threshold: number },
+    embed: { embedder: Embedder; threshold: number; timing?: StageTiming },
   ) => Promise<ClusterSummary>;
   log: (message: string) => void;
-  /** The section's steps' wall times (cache.ttl, cache.replays, cache.queries), when asked for. */
+  /** The section's steps' wall times (cache.ttl, cache.replays, cache.queries; the clustering's too), when asked for. */
   timing?: StageTiming;
 }
 
@@ -553,7 +553,7 @@ export async function runCache(
     const ttlUs = BigInt(Math.round(ttl.seconds * 1e6));
     const scope = { ...ctx.params, keyed, warm_us: ttlUs, trend_from: trend.from, trend_to: trend.to };
     lap('ttl');
-    const summary = await run.cluster(ctx.db, scope, { embedder, threshold });
+    const summary = await run.cluster(ctx.db, scope, { embedder, threshold, ...(run.timing ? { timing: run.timing } : {}) });
     lap('clusters');
     const byHash = (await ctx.db.one<{ exact: boolean }>(HASH_EXACT_SQL))?.exact === true;
     for (const sql of [KEYS_SQL, reqSql(byHash)]) await ctx.db.run(sql, paramsUsedBy(sql, scope));

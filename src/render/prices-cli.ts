@@ -113,7 +113,7 @@ export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string 
   out.push(t.toString());
   if (r.unpriced.requests > 0) {
     out.push(c.yellow(wrap(terminalLine(`! ${plural(r.unpriced.requests, 'request')} (${pct(r.unpriced.share)}) ${r.unpriced.requests === 1 ? 'has' : 'have'} no logged cost and no price: ` +
-      r.unpriced.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ') +
+      modelCounts(r.unpriced.models) +
       '. Add them to a price file (--prices FILE).'), options.width)));
   }
   for (const d of r.discrepancies) {
@@ -123,7 +123,7 @@ export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string 
   if (nt.requests > 0) {
     // Not a price problem (no exit 1), but a cost nobody knows: said, never a silent $0.
     out.push(c.yellow(wrap(terminalLine(`! ${plural(nt.requests, 'request')} (${pct(nt.share)}) ${nt.requests === 1 ? 'has' : 'have'} a price but no token counts, so an unknown cost (in no total): ` +
-      nt.models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ') +
+      modelCounts(nt.models) +
       '. A price file cannot help: log usage, or map the token fields (--map input_tokens=…).'), options.width)));
   }
   if (r.unpriced.requests === 0 && r.discrepancies.length === 0) {
@@ -133,6 +133,11 @@ export function renderPriceCheck(r: PriceCheck, options: RenderOptions): string 
   const stale = staleCatalogWarning(r.catalog);
   if (stale) out.push(c.yellow(wrap(`! ${stale}`, options.width)));
   return guardLineStarts(out.join('\n') + '\n');
+}
+
+/** `model (provider) N, …`: the models a `!` line of prices check names, with their requests. */
+function modelCounts(models: readonly { model: string; provider: string | null; requests: number }[]): string {
+  return models.map((m) => `${m.model || '(no model)'}${m.provider ? ` (${m.provider})` : ''} ${int(m.requests)}`).join(', ');
 }
 
 export function renderPriceUpdate(u: PriceUpdate, options: RenderOptions): string {

@@ -23,11 +23,7 @@ export const cacheSection: Section = {
         settings: ctx.settings.cache,
         embedder: () => createEmbedder(ctx.settings.embedder),
         cluster: (db, scope, embed) =>
-          clusterInputs(db, scope, {
-            ...embed,
-            progress: ctx.effects.progress(`cache: embedding with ${embed.embedder.id}`),
-            ...(ctx.effects.timing ? { timing: ctx.effects.timing } : {}),
-          }),
+          clusterInputs(db, scope, { ...embed, progress: ctx.effects.progress(`cache: embedding with ${embed.embedder.id}`) }),
         log: ctx.effects.log,
         ...(ctx.effects.timing ? { timing: ctx.effects.timing } : {}),
       },
